@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { loadConfig, type JsonObject } from '../config/load-config.js';
+import { ensureWebhookToken } from '../config/webhook-token-file.js';
+import { createLogger } from '../logger.js';
+import { startService } from '../main.js';
+import { errors } from '../errors.js';
+
+interface ServeOptions {
+  config?: string;
+  insecureNoAuth?: boolean;
+  embeddedDefaults?: boolean;
+}
+
+/** `serve`: run the webhook receiver and the delivery worker until SIGTERM. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the webhook receiver and the delivery worker')
+    .option('-c, --config <file>', 'YAML config file (default: $HOOK_ALERTS_CONFIG)')
+    .option('--insecure-no-auth', 'accept webhook calls without a token (local use only)')
+    .option('--embedded-defaults', 'generate a webhook token in the data dir if none is configured (what `npm start` uses)')
+    .action(async (opts: ServeOptions) => {
+      const overrides: JsonObject = opts.insecureNoAuth === true ? { server: { insecureNoAuth: true } } : {};
+      let config = loadConfig({ file: opts.config, overrides });
+      const logger = createLogger(config.logging.level);
+      if (config.server.token === undefined && !config.server.insecureNoAuth) {
+        if (opts.embeddedDefaults !== true) throw errors.noToken();
+        const generated = ensureWebhookToken(config.dataDir);
+        config = loadConfig({ file: opts.config, overrides: { ...overrides, server: { token: generated.token } } });
+        logger.info(
+          { tokenFile: generated.file, created: generated.created },
+          `webhook token in ${generated.file}; call the service with: curl -H "Authorization: Bearer $(cat ${generated.file})" -H 'Content-Type: application/json' -d @event.json http://localhost:${config.server.port}/v1/argocd/events`,
+        );
+      }
+      if (config.server.insecureNoAuth) logger.warn('--insecure-no-auth: anyone who reaches this port can post events');
+      const service = await startService(config, logger);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'shutting down: draining requests and the current delivery');
+          service.close().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      logger.info('stopped');
+    });
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../errors.js';
+
+/** Environment variables of the public interface (DESIGN.md) and the config path each one sets. */
+export const ENV_BINDINGS = [
+  { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true },
+  { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },
+  { env: 'PORT', path: ['server', 'port'], kind: 'integer', secret: false },
+  { env: 'HOOK_ALERTS_DATA_DIR', path: ['dataDir'], kind: 'string', secret: false },
+  { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'], kind: 'string', secret: true },
+  { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'], kind: 'string', secret: false },
+  { env: 'SLACK_CHANNEL', path: ['routing', 'defaultRoute', 'slack'], kind: 'list', secret: false },
+  { env: 'SMTP_URL', path: ['email', 'smtpUrl'], kind: 'string', secret: true },
+  { env: 'EMAIL_FROM', path: ['email', 'from'], kind: 'string', secret: false },
+  { env: 'EMAIL_TO', path: ['routing', 'defaultRoute', 'email'], kind: 'list', secret: false },
+  { env: 'LOG_LEVEL', path: ['logging', 'level'], kind: 'string', secret: false },
+] as const;
+
+const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl']);
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface LoadConfigOptions {
+  /** Path of a YAML file (--config or HOOK_ALERTS_CONFIG). */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values set by command-line flags; they win over everything else. */
+  overrides?: JsonObject;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge of plain objects; arrays and scalars of `over` replace those of `base`. */
+export function mergeConfig(base: JsonObject, over: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isObject(prev) && isObject(value) ? mergeConfig(prev, value) : value;
+  }
+  return out;
+}
+
+function setPath(target: JsonObject, path: readonly string[], value: Json): void {
+  let node = target;
+  path.forEach((key, i) => {
+    if (i === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    const child: JsonObject = isObject(next) ? next : {};
+    node[key] = child;
+    node = child;
+  });
+}
+
+function readConfigFile(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw errors.configFile(file, `${code}: check the --config / HOOK_ALERTS_CONFIG path`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    const detail = err instanceof YAMLParseError ? err.message : String(err);
+    throw errors.configFile(file, `invalid YAML: ${detail}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isObject(doc)) throw errors.configFile(file, 'the top level must be a mapping of settings');
+  return doc;
+}
+
+/** Environment values mapped onto config paths, and the variable behind each path for error messages. */
+function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources: Map<string, string> } {
+  const layer: JsonObject = {};
+  const sources = new Map<string, string>();
+  for (const binding of ENV_BINDINGS) {
+    const raw = env[binding.env];
+    if (raw === undefined || raw === '') continue;
+    let value: Json = raw;
+    if (binding.kind === 'integer') value = /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (binding.kind === 'list') value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    setPath(layer, binding.path, value);
+    sources.set(binding.path.join('.'), binding.env);
+  }
+  return { layer, sources };
+}
+
+function describeValue(path: string, input: unknown): string | undefined {
+  if (input === undefined) return undefined;
+  if (SECRET_PATHS.has(path) && typeof input === 'string') return `a hidden value of ${input.length} characters`;
+  const text = JSON.stringify(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function toProblems(issues: readonly z.core.$ZodIssue[], sources: Map<string, string>): ProblemDetail[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const source = sources.get(path);
+    const problem: ProblemDetail = {
+      path: source === undefined ? path : `${path} (from ${source})`,
+      message: issue.message,
+    };
+    const found = describeValue(path, issue.input);
+    if (found !== undefined) problem.found = found;
+    if ('expected' in issue && typeof issue.expected === 'string') problem.expected = issue.expected;
+    if (issue.code === 'invalid_value' && 'values' in issue) {
+      problem.expected = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return problem;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Load the configuration once, validate it, freeze it.
+ * Precedence: command-line flags ?? environment ?? config file ?? schema defaults (documented in
+ * config/default.yaml). The environment wins over the file so that a Secret mounted as env can override a
+ * ConfigMap-mounted file, the way Kubernetes deployments layer them.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.HOOK_ALERTS_CONFIG;
+  const fileLayer = file === undefined || file === '' ? {} : readConfigFile(file);
+  const { layer: envLayer, sources } = environmentLayer(env);
+  const merged = mergeConfig(mergeConfig(fileLayer, envLayer), opts.overrides ?? {});
+  const result = configSchema.safeParse(merged, { reportInput: true });
+  if (!result.success) {
+    const where = file === undefined || file === '' ? 'the environment' : `${file} and the environment`;
+    throw withIssues(
+      CODE_CONFIG_INVALID,
+      500,
+      `invalid configuration (from ${where}); fix each setting below:`,
+      toProblems(result.error.issues, sources),
+    );
+  }
+  return deepFreeze(result.data);
+}

@@ -1,0 +1,70 @@
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { DeliveryContext, Sink, SinkOutcome } from './sink.js';
+import type { Alert } from '../render/alert.js';
+import { describeError } from '../errors.js';
+
+/** The renderers the file sink writes with: what Slack and email would receive. */
+export interface FileSinkRenderers {
+  slack: (alert: Alert) => unknown;
+  email: (alert: Alert) => Mail.Options;
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^\w.-]+/g, '_');
+}
+
+/**
+ * The embedded default sink (a dry run): for each delivery, the Slack message as JSON and the email as an
+ * `.eml` file under `<outbox>/<incident>/`, so a user sees exactly what would be sent.
+ */
+export class FileSink implements Sink {
+  readonly name = 'file' as const;
+  readonly dir: string;
+  #renderers: FileSinkRenderers;
+  #mail = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+
+  constructor(dir: string, renderers: FileSinkRenderers) {
+    this.dir = dir;
+    this.#renderers = renderers;
+  }
+
+  async send(ctx: DeliveryContext): Promise<SinkOutcome> {
+    const folder = join(this.dir, safeName(ctx.alert.incidentId));
+    const stem = `${String(ctx.deliveryId).padStart(6, '0')}-${safeName(ctx.alert.deliveryKind)}`;
+    try {
+      await mkdir(folder, { recursive: true });
+      const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert), null, 2)}\n`;
+      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert));
+      await publish(join(folder, `${stem}.slack.json`), slack);
+      if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer returned a stream, not a buffer');
+      await publish(join(folder, `${stem}.eml`), info.message);
+      return { status: 'sent', ref: join(folder, stem) };
+    } catch (err) {
+      return { status: 'retryable', error: `cannot write to the outbox ${this.dir}: ${describeError(err)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#mail.close();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Write a file so that it appears whole or not at all, and never twice: write a temporary file, then
+ * hard-link it into place (which fails if a previous, interrupted attempt already published it).
+ */
+async function publish(path: string, data: string | Buffer): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp);
+  }
+}

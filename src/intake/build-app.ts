@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { contractV1Schema } from './contract-v1.js';
+import { eventDedupeKey, toHookEvent } from './hook-event.js';
+import { createTokenCheck } from './auth.js';
+import { CODE_BODY_INVALID, HookAlertsError, describeError, errors, withIssues, type ProblemDetail } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Metrics } from '../metrics.js';
+
+export const EVENTS_ROUTE = '/v1/argocd/events';
+
+/** Readiness of the parts behind intake; each failing check names itself. */
+export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
+
+export interface IntakeDeps {
+  config: Config;
+  store: SqliteStore;
+  logger: Logger;
+  metrics: Metrics;
+  clock?: () => Date;
+  /** Called after an event is committed, so the worker picks it up without waiting for its poll. */
+  onAccepted?: () => void;
+  readiness?: ReadinessCheck[];
+}
+
+// SQLite result codes that mean "the disk, not the request": answer 503 so that Argo CD retries.
+const STORE_UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
+
+function zodProblems(issues: readonly { path: PropertyKey[]; message: string; code: string; expected?: unknown }[]): ProblemDetail[] {
+  return issues.map((issue) => {
+    const problem: ProblemDetail = { path: issue.path.map(String).join('.'), message: issue.message };
+    if (typeof issue.expected === 'string') problem.expected = issue.expected;
+    return problem;
+  });
+}
+
+function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentType: string): HookAlertsError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.bodyNotJson(contentType);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.bodyTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.bodyMalformed('the body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.bodyMalformed(err.message);
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return errors.bodyMalformed(err.message);
+  }
+  return null;
+}
+
+/**
+ * Build the HTTP service (intake, health, metrics) from its dependencies. It never listens: `main.ts` does,
+ * and tests use `inject()` or `listen({ port: 0 })`.
+ */
+export function buildApp(deps: IntakeDeps): FastifyInstance {
+  const { config, store, metrics } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const bodyLimit = config.server.bodyLimitBytes;
+  const baseLogger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance: baseLogger,
+    bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+  const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpRequests.inc({
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: String(reply.statusCode),
+    });
+  });
+
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const known =
+      err instanceof HookAlertsError
+        ? err
+        : fastifyErrorToHookAlerts(err, bodyLimit, String(req.headers['content-type'] ?? ''));
+    if (known !== null) {
+      if (req.routeOptions.url === EVENTS_ROUTE && known.statusCode < 500) metrics.events.inc({ outcome: 'rejected' });
+      const level = known.statusCode >= 500 ? 'error' : 'info';
+      req.log[level]({ code: known.code }, known.message);
+      return reply.code(known.statusCode).send({ error: known.code, message: known.message, issues: known.issues });
+    }
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status < 500) {
+      return reply.code(status).send({ error: err.code ?? 'HA_ERR_REQUEST', message: err.message, issues: [] });
+    }
+    req.log.error({ err }, 'unhandled error');
+    const internal = errors.internal(req.id);
+    return reply.code(500).send({ error: internal.code, message: internal.message, issues: [] });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const err = errors.notFound(req.method, req.url);
+    return reply.code(404).send({ error: err.code, message: err.message, issues: [] });
+  });
+
+  app.post(
+    EVENTS_ROUTE,
+    {
+      // Authenticate before the body is read: an unauthenticated caller cannot make us parse 1 MiB.
+      onRequest: async (req) => {
+        const verdict = checkToken(req.headers.authorization);
+        if (verdict === 'missing') throw errors.authMissing();
+        if (verdict === 'invalid') throw errors.authInvalid();
+      },
+    },
+    async (req, reply) => {
+      const parsed = contractV1Schema.safeParse(req.body);
+      if (!parsed.success) {
+        throw withIssues(
+          CODE_BODY_INVALID,
+          400,
+          'the body does not match webhook contract v1; each field below is missing or of the wrong type (use the template of "argocd-hook-alerts generate argocd"):',
+          zodProblems(parsed.error.issues),
+        );
+      }
+      const body = parsed.data;
+      if ((body.event === 'hook-failed' || body.event === 'hook-retrying') && body.operationState == null) {
+        throw withIssues(CODE_BODY_INVALID, 400, `a ${body.event} event needs operationState:`, [
+          { path: 'operationState', message: 'required for hook events', found: 'null', expected: 'object' },
+        ]);
+      }
+      const now = clock();
+      const normalized = toHookEvent(body, config.hooks.types, now);
+      if ('ignored' in normalized) {
+        metrics.events.inc({ outcome: 'ignored' });
+        req.log.info({ app: `${body.app.namespace}/${body.app.name}`, event: body.event }, `ignored: ${normalized.ignored}`);
+        return reply.code(202).send({ incident: null, ignored: normalized.ignored });
+      }
+      const event = normalized.event;
+      let result;
+      try {
+        result = store.acceptEvent(event, eventDedupeKey(event), now.getTime());
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'string' && STORE_UNAVAILABLE.test(code)) {
+          req.log.error({ err }, 'store refused the event');
+          throw errors.storeUnavailable(code);
+        }
+        throw err;
+      }
+      if ('ignored' in result) {
+        metrics.events.inc({ outcome: 'ignored' });
+        return reply.code(202).send({ incident: null, ignored: result.ignored });
+      }
+      metrics.events.inc({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
+      req.log.info(
+        { incident: result.incidentId, duplicate: result.duplicate, app: `${event.app.namespace}/${event.app.name}`, event: event.kind },
+        result.duplicate ? 'duplicate event' : 'event accepted',
+      );
+      if (!result.duplicate) deps.onAccepted?.();
+      return reply.code(202).send({ incident: result.incidentId, duplicate: result.duplicate });
+    },
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const failures: string[] = [];
+    try {
+      store.checkWritable();
+    } catch (err) {
+      failures.push(`store not writable: ${describeError(err)}`);
+    }
+    for (const check of deps.readiness ?? []) {
+      const verdict = check();
+      if (!verdict.ok) failures.push(verdict.reason);
+    }
+    if (failures.length > 0) return reply.code(503).send({ status: 'not ready', reasons: failures });
+    return { status: 'ready' };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const depth = store.queueDepth();
+    metrics.queueDepth.set({ queue: 'events' }, depth.events);
+    metrics.queueDepth.set({ queue: 'deliveries' }, depth.deliveries);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  return app;
+}

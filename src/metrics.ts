@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on a registry of its own so that tests can run several services. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'hook_alerts_http_requests_total',
+    help: 'HTTP requests by route, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: 'hook_alerts_events_total',
+    help: 'Webhook events by outcome: accepted, duplicate, ignored, rejected',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'hook_alerts_deliveries_total',
+    help: 'Delivery attempts by sink and outcome: sent, retry, failed (permanent error), dead (gave up)',
+    labelNames: ['sink', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveryLatency = new Histogram({
+    name: 'hook_alerts_delivery_latency_seconds',
+    help: 'Time from accepting an event to its delivery being sent, by sink',
+    labelNames: ['sink'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'hook_alerts_retries_total',
+    help: 'Deliveries put back for another attempt, by sink and reason',
+    labelNames: ['sink', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly enrichPartial = new Counter({
+    name: 'hook_alerts_enrich_partial_total',
+    help: 'Enrichments that could not read something, by what was missing',
+    labelNames: ['what'] as const,
+    registers: [this.registry],
+  });
+  readonly findings = new Counter({
+    name: 'hook_alerts_findings_total',
+    help: 'Diagnosis findings by rule id',
+    labelNames: ['id'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'hook_alerts_queue_depth',
+    help: 'Work not finished yet: events to route and deliveries to send',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hook_alerts_' });
+  }
+}

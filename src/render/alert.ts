@@ -1,0 +1,33 @@
+import type { HookEvent } from '../intake/hook-event.js';
+import type { AlertReport } from '../enrich/job-report.js';
+import type { Finding } from '../diagnose/finding.js';
+
+/**
+ * What a delivery is: the first alert of an incident, an update in its thread, or its resolution.
+ * `retrying:<n>` carries Argo CD's retry count so that each automatic retry is one update, once.
+ */
+export type DeliveryKind = 'failed' | 'stuck' | 'resolved' | `retrying:${number}`;
+
+/** Everything a renderer needs; renderers are pure functions of this. */
+export interface Alert {
+  incidentId: string;
+  deliveryKind: DeliveryKind;
+  event: HookEvent;
+  /** null when enrichment was off or has not produced anything. */
+  report: AlertReport | null;
+  findings: Finding[];
+}
+
+/** The delivery kind an event produces. */
+export function deliveryKindOf(event: HookEvent): DeliveryKind {
+  switch (event.kind) {
+    case 'hook-failed':
+      return 'failed';
+    case 'hook-stuck':
+      return 'stuck';
+    case 'sync-succeeded':
+      return 'resolved';
+    case 'hook-retrying':
+      return `retrying:${event.operation?.retryCount ?? 0}`;
+  }
+}

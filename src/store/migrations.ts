@@ -1,0 +1,71 @@
+/**
+ * Versioned schema migrations, applied in order inside one transaction each; PRAGMA user_version holds the
+ * version reached. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    app_namespace TEXT NOT NULL,
+    app_name TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    resolved_by_event INTEGER,
+    UNIQUE (app_namespace, app_name, started_at)
+  );
+  CREATE INDEX incidents_open ON incidents (app_namespace, app_name, state);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    incident_id TEXT REFERENCES incidents (id),
+    kind TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'routed')),
+    received_at INTEGER NOT NULL,
+    routed_at INTEGER,
+    report_json TEXT,
+    findings_json TEXT
+  );
+  CREATE INDEX events_pending ON events (state, id);
+
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    target TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'sent', 'failed', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    last_error TEXT,
+    ref TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    UNIQUE (incident_id, target, kind)
+  );
+  CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+  CREATE INDEX deliveries_thread ON deliveries (incident_id, target, id);
+
+  CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    cluster TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    job_name TEXT NOT NULL,
+    pod_name TEXT NOT NULL,
+    pod_uid TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    captured_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    snapshot_json TEXT NOT NULL,
+    UNIQUE (cluster, pod_uid, reason)
+  );
+  CREATE INDEX captures_job ON captures (cluster, namespace, job_name, captured_at);
+  `,
+];

@@ -1,0 +1,371 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import { errors, describeError } from '../errors.js';
+import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../intake/hook-event.js';
+import { alertReportSchema, type AlertReport } from '../enrich/job-report.js';
+import { findingSchema, type Finding } from '../diagnose/finding.js';
+import type { DeliveryKind } from '../render/alert.js';
+import { z } from 'zod';
+
+export const DATABASE_FILE = 'hook-alerts.db';
+
+export type AcceptResult =
+  | { incidentId: string; duplicate: boolean }
+  | { ignored: string };
+
+/** An accepted event waiting for enrichment and routing. */
+export interface PendingEvent {
+  id: number;
+  incidentId: string;
+  event: HookEvent;
+}
+
+/** A delivery claimed by the worker, with what its sink needs. */
+export interface ClaimedDelivery {
+  id: number;
+  incidentId: string;
+  target: string;
+  kind: DeliveryKind;
+  attempts: number;
+  createdAt: number;
+  /** It was in flight when its lease ran out: a crash or a hang may have sent it already. */
+  resumed: boolean;
+  event: HookEvent;
+  report: AlertReport | null;
+  findings: Finding[];
+  threadRootRef: string | null;
+}
+
+export interface NewDelivery {
+  incidentId: string;
+  target: string;
+  kind: DeliveryKind;
+}
+
+export type DeliveryState = 'pending' | 'in_flight' | 'sent' | 'failed' | 'dead';
+
+interface DeliveryRow {
+  id: number;
+  incident_id: string;
+  target: string;
+  kind: string;
+  state: DeliveryState;
+  attempts: number;
+  created_at: number;
+  event_json: string;
+  report_json: string | null;
+  findings_json: string | null;
+}
+
+const findingsSchema = z.array(findingSchema);
+
+function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  const result = schema.safeParse(JSON.parse(text));
+  if (!result.success) throw new Error(`stored ${what} does not match this build's schema: ${result.error.message}`);
+  return result.data;
+}
+
+/**
+ * The embedded store (better-sqlite3, WAL). Every accepted event is committed before intake answers 202;
+ * the worker claims work from here with leases so that a crash at any point loses nothing.
+ */
+export class SqliteStore {
+  readonly file: string;
+  #db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.#db = db;
+  }
+
+  /** Open (and migrate) the store in a directory; ':memory:' for tests. */
+  static open(dataDir: string): SqliteStore {
+    let file = ':memory:';
+    if (dataDir !== ':memory:') {
+      try {
+        mkdirSync(dataDir, { recursive: true });
+      } catch (err) {
+        throw errors.storeCorrupt(dataDir, `cannot create the data directory: ${describeError(err)}`);
+      }
+      file = join(dataDir, DATABASE_FILE);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      // FULL: an event answered 202 survives a power cut too, not only a process crash.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
+    } catch (err) {
+      throw errors.storeCorrupt(file, describeError(err));
+    }
+    const store = new SqliteStore(file, db);
+    store.#migrate();
+    return store;
+  }
+
+  #migrate(): void {
+    const version = Number(this.#db.pragma('user_version', { simple: true }));
+    if (version > MIGRATIONS.length) {
+      this.#db.close();
+      throw errors.storeNewerSchema(this.file, version, MIGRATIONS.length);
+    }
+    MIGRATIONS.slice(version).forEach((sql, i) => {
+      this.#db.transaction(() => {
+        this.#db.exec(sql);
+        this.#db.pragma(`user_version = ${version + i + 1}`);
+      })();
+    });
+  }
+
+  /** Schema version of the open database. */
+  schemaVersion(): number {
+    return Number(this.#db.pragma('user_version', { simple: true }));
+  }
+
+  /**
+   * Persist an event in one transaction: recognize a repeat by its dedupe key, open (or find) its incident,
+   * or, for a successful sync, resolve the app's open incidents.
+   */
+  acceptEvent(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
+    return this.#db.transaction((): AcceptResult => {
+      const seen = this.#db
+        .prepare<[string], { incident_id: string | null }>('SELECT incident_id FROM events WHERE dedupe_key = ?')
+        .get(dedupeKey);
+      if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
+
+      if (event.kind === 'sync-succeeded') return this.#acceptResolution(event, dedupeKey, now);
+
+      const key = incidentKey(event);
+      if (key === null) return { ignored: 'the event has no operationState.startedAt to identify the operation' };
+      const id = incidentId(key);
+      this.#db
+        .prepare(
+          `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'open', ?, ?)
+           ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+        )
+        .run(id, key.appNamespace, key.appName, key.startedAt, now, now);
+      this.#insertEvent(event, dedupeKey, id, now);
+      return { incidentId: id, duplicate: false };
+    })();
+  }
+
+  #acceptResolution(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
+    const open = this.#db
+      .prepare<[string, string], { id: string }>(
+        `SELECT id FROM incidents WHERE app_namespace = ? AND app_name = ? AND state = 'open' ORDER BY started_at DESC`,
+      )
+      .all(event.app.namespace, event.app.name);
+    const newest = open[0];
+    if (newest === undefined) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
+    const eventId = this.#insertEvent(event, dedupeKey, newest.id, now);
+    const resolve = this.#db.prepare(
+      `UPDATE incidents SET state = 'resolved', resolved_at = ?, resolved_by_event = ?, updated_at = ? WHERE id = ?`,
+    );
+    for (const incident of open) resolve.run(now, eventId, now, incident.id);
+    return { incidentId: newest.id, duplicate: false };
+  }
+
+  #insertEvent(event: HookEvent, dedupeKey: string, incident: string, now: number): number {
+    const info = this.#db
+      .prepare(
+        `INSERT INTO events (dedupe_key, incident_id, kind, event_json, state, received_at)
+         VALUES (?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(dedupeKey, incident, event.kind, JSON.stringify(event), now);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Events accepted but not yet routed, oldest first. */
+  pendingEvents(limit: number): PendingEvent[] {
+    return this.#db
+      .prepare<[number], { id: number; incident_id: string; event_json: string }>(
+        `SELECT id, incident_id, event_json FROM events WHERE state = 'pending' AND incident_id IS NOT NULL ORDER BY id LIMIT ?`,
+      )
+      .all(limit)
+      .map((row) => ({
+        id: row.id,
+        incidentId: row.incident_id,
+        event: parseJson(hookEventSchema, row.event_json, `event ${row.id}`),
+      }));
+  }
+
+  /** Incidents that a sync-succeeded event resolved. */
+  incidentsResolvedBy(eventId: number): string[] {
+    return this.#db
+      .prepare<[number], { id: string }>('SELECT id FROM incidents WHERE resolved_by_event = ? ORDER BY id')
+      .all(eventId)
+      .map((r) => r.id);
+  }
+
+  /** Distinct targets an incident was (or is being) delivered to, in first-delivery order. */
+  targetsOfIncident(incident: string): string[] {
+    return this.#db
+      .prepare<[string], { target: string }>(
+        `SELECT target FROM deliveries WHERE incident_id = ? GROUP BY target ORDER BY MIN(id)`,
+      )
+      .all(incident)
+      .map((r) => r.target);
+  }
+
+  /** Record enrichment and routing of an event and create its deliveries (idempotent per incident, target, kind). */
+  routeEvent(eventId: number, report: AlertReport | null, findings: Finding[], deliveries: NewDelivery[], now: number): void {
+    this.#db.transaction(() => {
+      const insert = this.#db.prepare(
+        `INSERT INTO deliveries (incident_id, event_id, target, kind, state, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+         ON CONFLICT (incident_id, target, kind) DO NOTHING`,
+      );
+      for (const d of deliveries) insert.run(d.incidentId, eventId, d.target, d.kind, now, now, now);
+      this.#db
+        .prepare(
+          `UPDATE events SET state = 'routed', routed_at = ?, report_json = ?, findings_json = ? WHERE id = ?`,
+        )
+        .run(now, report === null ? null : JSON.stringify(report), JSON.stringify(findings), eventId);
+    })();
+  }
+
+  /**
+   * Claim due deliveries under a lease. A delivery waits while an earlier one of the same incident and
+   * target is unfinished, so a thread's root is always posted before its replies.
+   */
+  claimDueDeliveries(now: number, limit: number, leaseMs: number): ClaimedDelivery[] {
+    return this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare<[number, number, number], DeliveryRow>(
+          `SELECT d.id, d.incident_id, d.target, d.kind, d.state, d.attempts, d.created_at,
+                  e.event_json, e.report_json, e.findings_json
+           FROM deliveries d JOIN events e ON e.id = d.event_id
+           WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?) OR (d.state = 'in_flight' AND d.lease_until <= ?))
+             AND NOT EXISTS (
+               SELECT 1 FROM deliveries p
+               WHERE p.incident_id = d.incident_id AND p.target = d.target AND p.id < d.id
+                 AND p.state IN ('pending', 'in_flight'))
+           ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+        )
+        .all(now, now, limit);
+      const lease = this.#db.prepare(
+        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+      );
+      const root = this.#db.prepare<[string, string], { ref: string }>(
+        `SELECT ref FROM deliveries WHERE incident_id = ? AND target = ? AND state = 'sent' AND ref IS NOT NULL
+         ORDER BY id LIMIT 1`,
+      );
+      return rows.map((row): ClaimedDelivery => {
+        lease.run(now + leaseMs, now, row.id);
+        return {
+          id: row.id,
+          incidentId: row.incident_id,
+          target: row.target,
+          kind: row.kind as DeliveryKind,
+          attempts: row.attempts + 1,
+          createdAt: row.created_at,
+          resumed: row.state === 'in_flight',
+          event: parseJson(hookEventSchema, row.event_json, `event of delivery ${row.id}`),
+          report: row.report_json === null ? null : parseJson(alertReportSchema, row.report_json, 'report'),
+          findings: row.findings_json === null ? [] : parseJson(findingsSchema, row.findings_json, 'findings'),
+          threadRootRef: root.get(row.incident_id, row.target)?.ref ?? null,
+        };
+      });
+    })();
+  }
+
+  /**
+   * Release every lease at start-up: one process owns the store, so a lease still held belongs to a process
+   * that died. The deliveries stay in flight, so their sinks know to look for an earlier send.
+   */
+  releaseLeases(now: number): number {
+    return this.#db
+      .prepare(`UPDATE deliveries SET lease_until = ? WHERE state = 'in_flight' AND lease_until > ?`)
+      .run(now, now).changes;
+  }
+
+  /** Mark a delivery sent, with the sink's reference (Slack ts, Message-ID, file path). */
+  markSent(id: number, ref: string | null, now: number): void {
+    this.#db
+      .prepare(
+        `UPDATE deliveries SET state = 'sent', ref = ?, sent_at = ?, lease_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?`,
+      )
+      .run(ref, now, now, id);
+  }
+
+  /** Put a delivery back for another attempt at `nextAttemptAt`. */
+  markRetry(id: number, error: string, nextAttemptAt: number, now: number): void {
+    this.#db
+      .prepare(
+        `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(nextAttemptAt, error, now, id);
+  }
+
+  /** End a delivery: 'failed' for a permanent error, 'dead' when it outlived its maximum age. */
+  markGivenUp(id: number, state: 'failed' | 'dead', error: string, now: number): void {
+    this.#db
+      .prepare(`UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+      .run(state, error, now, id);
+  }
+
+  /** Deliveries (and events) not finished yet: the queue depth metric. */
+  queueDepth(): { events: number; deliveries: number } {
+    const events = this.#db
+      .prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE state = 'pending'`)
+      .get();
+    const deliveries = this.#db
+      .prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'in_flight')`)
+      .get();
+    return { events: events?.n ?? 0, deliveries: deliveries?.n ?? 0 };
+  }
+
+  /** Every delivery, for tests, `send-test` and diagnostics. */
+  listDeliveries(): { id: number; incidentId: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; lastError: string | null }[] {
+    return this.#db
+      .prepare<[], { id: number; incident_id: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; last_error: string | null }>(
+        `SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id`,
+      )
+      .all()
+      .map((r) => ({
+        id: r.id,
+        incidentId: r.incident_id,
+        target: r.target,
+        kind: r.kind,
+        state: r.state,
+        attempts: r.attempts,
+        ref: r.ref,
+        lastError: r.last_error,
+      }));
+  }
+
+  /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */
+  checkWritable(): void {
+    this.#db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+  }
+
+  /** Delete finished work older than the retention and expired captures; returns rows removed. */
+  sweep(now: number, retentionMs: number): number {
+    return this.#db.transaction(() => {
+      const cutoff = now - retentionMs;
+      const old = `SELECT id FROM incidents WHERE updated_at < ? AND NOT EXISTS (
+        SELECT 1 FROM deliveries d WHERE d.incident_id = incidents.id AND d.state IN ('pending', 'in_flight'))`;
+      let removed = this.#db.prepare(`DELETE FROM deliveries WHERE incident_id IN (${old})`).run(cutoff).changes;
+      removed += this.#db.prepare(`DELETE FROM events WHERE incident_id IN (${old})`).run(cutoff).changes;
+      removed += this.#db.prepare(`DELETE FROM incidents WHERE id IN (${old})`).run(cutoff).changes;
+      removed += this.#db.prepare(`DELETE FROM captures WHERE expires_at < ?`).run(now).changes;
+      return removed;
+    })();
+  }
+
+  /** The underlying connection, for adapters that own their own tables (captures). */
+  get db(): Database.Database {
+    return this.#db;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
