@@ -99,6 +99,9 @@ function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources:
 function describeValue(path: string, input: unknown): string | undefined {
   if (input === undefined) return undefined;
   if (SECRET_PATHS.has(path) && typeof input === 'string') return `a hidden value of ${input.length} characters`;
+  // Never print a mapping's or list's contents: they can hold secrets of other settings.
+  if (Array.isArray(input)) return `a list of ${input.length} items`;
+  if (typeof input === 'object' && input !== null) return 'a mapping';
   const text = JSON.stringify(input);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -109,13 +112,12 @@ function toProblems(issues: readonly z.core.$ZodIssue[], sources: Map<string, st
     const source = sources.get(path);
     const problem: ProblemDetail = {
       path: source === undefined ? path : `${path} (from ${source})`,
-      message: issue.message,
+      message: issue.code === 'unrecognized_keys' ? `${issue.message} (a typo? unknown keys are not ignored)` : issue.message,
     };
-    const found = describeValue(path, issue.input);
+    const found = issue.code === 'unrecognized_keys' ? undefined : describeValue(path, issue.input);
     if (found !== undefined) problem.found = found;
-    if ('expected' in issue && typeof issue.expected === 'string') problem.expected = issue.expected;
-    if (issue.code === 'invalid_value' && 'values' in issue) {
-      problem.expected = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    if ('expected' in issue && typeof issue.expected === 'string' && !issue.message.includes(issue.expected)) {
+      problem.expected = issue.expected;
     }
     return problem;
   });

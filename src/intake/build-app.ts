@@ -80,6 +80,9 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     },
     return503OnClosing: true,
   });
+  // Only JSON is the contract; fastify's default text/plain parser would turn a wrong content type into a
+  // confusing 400 instead of the 415 that names the fix.
+  app.removeContentTypeParser('text/plain');
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
 
   app.addHook('onResponse', async (req, reply) => {

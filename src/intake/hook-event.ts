@@ -106,12 +106,13 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
         : ofChosenType.filter((r) => isFailedHook(r, terminated));
 
   if ((body.event === 'hook-failed' || body.event === 'hook-retrying') && hooks.length === 0) {
-    const failedOther = resources.some((r) => r.hookPhase != null && FAILED_PHASES.has(r.hookPhase));
-    return {
-      ignored: failedOther
-        ? `no failed hook of the alerting types (${hookTypes.join(', ')}); hooks of other types failed`
-        : `no failed hook of the alerting types (${hookTypes.join(', ')}) in operationState.syncResult`,
-    };
+    const failed = resources.filter((r) => r.hookPhase != null && FAILED_PHASES.has(r.hookPhase));
+    const otherHooks = [...new Set(failed.map((r) => r.hookType).filter((h): h is string => h != null))];
+    const types = hookTypes.join(', ');
+    let ignored = `no failed hook of the alerting types (${types}) in operationState.syncResult`;
+    if (otherHooks.length > 0) ignored = `no failed hook of the alerting types (${types}); failed hooks are of type ${otherHooks.join(', ')}`;
+    else if (failed.length > 0) ignored = `the sync failed on non-hook resources only (${failed.map((r) => `${r.kind}/${r.name}`).join(', ')})`;
+    return { ignored };
   }
   if (body.event === 'hook-stuck' && hooks.length === 0) {
     return { ignored: `no running hook of the alerting types (${hookTypes.join(', ')})` };

@@ -1,0 +1,222 @@
+import t from 'tap';
+import { buildTestApp, AUTH } from '../../support/intake-app.js';
+import { contractBody, loadApplication, loadExpectations, sharedFixtureNames } from '../../support/contract-bodies.js';
+
+const failed = (): Record<string, unknown> => contractBody(loadApplication('presync-job-failed'), 'hook-failed');
+
+t.test('a hook-failed event is accepted with 202 and an incident id; a repeat is a duplicate', async (t) => {
+  const { app, store } = buildTestApp();
+  t.teardown(() => app.close());
+  const first = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  t.equal(first.statusCode, 202);
+  const body = first.json<{ incident: string; duplicate: boolean }>();
+  t.match(body.incident, /^inc_[0-9a-f]{20}$/);
+  t.equal(body.duplicate, false);
+  const again = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  t.same(again.json(), { incident: body.incident, duplicate: true });
+  t.same(store.queueDepth(), { events: 1, deliveries: 0 }, 'the repeat stored nothing');
+});
+
+t.test('another recipient of the same event is a new event of the same incident', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const a = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  const b = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: AUTH,
+    payload: contractBody(loadApplication('presync-job-failed'), 'hook-failed', 'team-db'),
+  });
+  t.equal(b.json<{ incident: string }>().incident, a.json<{ incident: string }>().incident);
+  t.equal(b.json<{ duplicate: boolean }>().duplicate, false);
+});
+
+t.test('authentication', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const none = await app.inject({ method: 'POST', url: '/v1/argocd/events', payload: failed() });
+  t.equal(none.statusCode, 401);
+  t.equal(none.json<{ error: string }>().error, 'HA_ERR_AUTH_MISSING');
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: { authorization: 'Bearer not-the-token-at-all' },
+    payload: failed(),
+  });
+  t.equal(wrong.statusCode, 401);
+  t.equal(wrong.json<{ error: string }>().error, 'HA_ERR_AUTH_INVALID');
+  t.notMatch(wrong.body, /not-the-token/, 'the presented token is not echoed');
+});
+
+t.test('missing and mistyped fields are 400 naming each field', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = failed();
+  delete body.version;
+  body.event = 'hook-exploded';
+  body.app = { name: 42 };
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+  t.equal(res.statusCode, 400);
+  const json = res.json<{ error: string; message: string; issues: { path: string }[] }>();
+  t.equal(json.error, 'HA_ERR_BODY_INVALID');
+  const paths = json.issues.map((i) => i.path).sort();
+  t.same(paths, ['app.name', 'app.namespace', 'event', 'version']);
+  for (const p of paths) t.match(json.message, p, `message names ${p}`);
+});
+
+t.test('a hook event without operationState is 400', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = failed();
+  body.operationState = null;
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+  t.equal(res.statusCode, 400);
+  t.equal(res.json<{ issues: { path: string }[] }>().issues[0]?.path, 'operationState');
+});
+
+t.test('unknown extra fields are accepted (forward compatibility)', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = { ...failed(), futureField: { anything: [1, 2] } };
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+  t.equal(res.statusCode, 202);
+});
+
+t.test('non-JSON is 415, malformed JSON is 400, unknown routes are 404, all as JSON errors', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const text = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: { ...AUTH, 'content-type': 'text/plain' },
+    payload: 'hello',
+  });
+  t.equal(text.statusCode, 415);
+  t.equal(text.json<{ error: string }>().error, 'HA_ERR_BODY_NOT_JSON');
+  const broken = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    payload: '{"version": 1, "event": "hook-failed", "app": {"name": "a"',
+  });
+  t.equal(broken.statusCode, 400);
+  t.equal(broken.json<{ error: string }>().error, 'HA_ERR_BODY_MALFORMED');
+  const empty = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    payload: '',
+  });
+  t.equal(empty.statusCode, 400);
+  const notFound = await app.inject({ method: 'GET', url: '/v2/nothing' });
+  t.equal(notFound.statusCode, 404);
+  t.equal(notFound.json<{ error: string }>().error, 'HA_ERR_NOT_FOUND');
+});
+
+t.test('ignored events: no failed hook of the chosen types, success without open incident', async (t) => {
+  const { app, store } = buildTestApp();
+  t.teardown(() => app.close());
+  const postsync = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: AUTH,
+    payload: contractBody(loadApplication('postsync-pod-failed'), 'hook-failed'),
+  });
+  t.equal(postsync.statusCode, 202);
+  t.equal(postsync.json<{ incident: null }>().incident, null);
+  t.match(postsync.json<{ ignored: string }>().ignored, /PreSync/);
+  const success = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: AUTH,
+    payload: contractBody(loadApplication('sync-succeeded'), 'sync-succeeded'),
+  });
+  t.equal(success.statusCode, 202);
+  t.match(success.json<{ ignored: string }>().ignored, /no open incident/);
+  t.same(store.queueDepth(), { events: 0, deliveries: 0 });
+});
+
+t.test('PostSync failures alert when PostSync is a chosen hook type', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  // the config's hooks.types has no environment variable: build through the config file path instead
+  const { loadConfig } = await import('../../../src/config/load-config.js');
+  t.throws(() => loadConfig({ env: {}, overrides: { hooks: { types: ['Postsync'] } } }), /hooks\.types\.0/);
+  const cfg = loadConfig({ env: { HOOK_ALERTS_TOKEN: 'x'.repeat(20) }, overrides: { hooks: { types: ['PreSync', 'PostSync'] } } });
+  t.same(cfg.hooks.types, ['PreSync', 'PostSync']);
+});
+
+t.test('a successful sync resolves the open incident of the app', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const fail = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  const incident = fail.json<{ incident: string }>().incident;
+  const success = contractBody(loadApplication('sync-succeeded'), 'sync-succeeded');
+  (success.app as Record<string, unknown>).name = 'payments-api';
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: success });
+  t.same(res.json(), { incident, duplicate: false });
+  const again = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: success });
+  t.same(again.json(), { incident, duplicate: true });
+});
+
+t.test('every shared fixture, rendered into a contract-v1 body, is accepted', async (t) => {
+  const expectations = loadExpectations();
+  for (const name of sharedFixtureNames()) {
+    const { app } = buildTestApp();
+    const expected = expectations[name]?.default ?? [];
+    // A fixture that fires no trigger is still posted as hook-failed: the service must answer 202 ignored.
+    const events = expected.length > 0 ? expected : ['hook-failed'];
+    for (const event of events) {
+      const app2 = event === 'sync-succeeded' ? undefined : app;
+      if (app2 === undefined) {
+        // a success resolves an incident: open one for the same app first
+        const fixture = loadApplication(name);
+        const failedBody = failed();
+        (failedBody.app as Record<string, unknown>).name = (fixture.metadata as { name: string }).name;
+        await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failedBody });
+      }
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/argocd/events',
+        headers: AUTH,
+        payload: contractBody(loadApplication(name), event),
+      });
+      t.equal(res.statusCode, 202, `${name} as ${event}`);
+      const json = res.json<{ incident: string | null; ignored?: string }>();
+      if (expected.length > 0) t.type(json.incident, 'string', `${name} opens or resolves an incident`);
+      else t.equal(json.incident, null, `${name} needs no alert: ${json.ignored ?? ''}`);
+    }
+    await app.close();
+  }
+});
+
+t.test('health, readiness and metrics', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  await app.inject({ method: 'POST', url: '/v1/argocd/events', payload: failed() });
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 200);
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  t.equal(metrics.statusCode, 200);
+  t.match(metrics.headers['content-type'], /text\/plain/);
+  t.match(metrics.body, /hook_alerts_events_total\{outcome="accepted"\} 1/);
+  t.match(metrics.body, /hook_alerts_events_total\{outcome="duplicate"\} 1/);
+  t.match(metrics.body, /hook_alerts_events_total\{outcome="rejected"\} 1/);
+  t.match(metrics.body, /hook_alerts_queue_depth\{queue="events"\} 1/);
+  t.match(metrics.body, /hook_alerts_http_requests_total\{route="\/v1\/argocd\/events",method="POST",status="202"\} 2/);
+});
+
+t.test('readiness fails when the store cannot be written', async (t) => {
+  const { app, store } = buildTestApp();
+  t.teardown(() => app.close());
+  store.db.pragma('query_only = ON');
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 503);
+  t.match(ready.json<{ reasons: string[] }>().reasons[0], /store not writable/);
+  const post = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() });
+  t.equal(post.statusCode, 503, 'an event that cannot be stored is not accepted, so Argo CD retries');
+  t.equal(post.json<{ error: string }>().error, 'HA_ERR_STORE_UNAVAILABLE');
+});

@@ -1,0 +1,122 @@
+import t from 'tap';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
+import { failedBodyForOperation } from '../../support/contract-bodies.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+
+const TOKEN = 'restart-test-token-0123456789';
+
+async function post(svc: ServiceProcess, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${svc.url}/v1/argocd/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+function outbox(dataDir: string): Map<string, string[]> {
+  const dir = join(dataDir, 'outbox');
+  const result = new Map<string, string[]>();
+  let incidents: string[] = [];
+  try {
+    incidents = readdirSync(dir);
+  } catch {
+    return result;
+  }
+  for (const incident of incidents) {
+    if (!statSync(join(dir, incident)).isDirectory()) continue;
+    result.set(incident, readdirSync(join(dir, incident)).filter((f) => !f.endsWith('.tmp')).sort());
+  }
+  return result;
+}
+
+async function waitForDrain(svc: ServiceProcess, expectedIncidents: number, dataDir: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const events = /hook_alerts_queue_depth\{queue="events"\} (\d+)/.exec(metrics)?.[1];
+    const deliveries = /hook_alerts_queue_depth\{queue="deliveries"\} (\d+)/.exec(metrics)?.[1];
+    if (events === '0' && deliveries === '0' && outbox(dataDir).size >= expectedIncidents) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the queue did not drain within 30 s');
+}
+
+async function stop(svc: ServiceProcess): Promise<number | string> {
+  svc.child.kill('SIGTERM');
+  return svc.exited;
+}
+
+t.test('events accepted before a SIGKILL are each delivered exactly once after restart', async (t) => {
+  const dataDir = t.testdir({});
+  const intakeOnly = join(dataDir, 'intake-only.yaml');
+  writeFileSync(intakeOnly, 'worker:\n  enabled: false\n');
+  const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+
+  const first = await startServiceProcess(['--config', intakeOnly], env);
+  const incidents = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const res = await post(first, failedBodyForOperation(i));
+    t.equal(res.status, 202);
+    incidents.add(String(res.json.incident));
+  }
+  t.equal(incidents.size, 20);
+  first.child.kill('SIGKILL');
+  t.equal(await first.exited, 'SIGKILL');
+  t.equal(outbox(dataDir).size, 0, 'nothing was delivered before the kill');
+
+  const second = await startServiceProcess([], env);
+  t.teardown(() => second.child.kill('SIGKILL'));
+  await waitForDrain(second, 20, dataDir);
+  const box = outbox(dataDir);
+  t.same([...box.keys()].sort(), [...incidents].sort(), 'every accepted incident was delivered');
+  for (const [incident, files] of box) {
+    t.equal(files.length, 2, `${incident}: one Slack JSON and one .eml`);
+    t.ok(files.some((f) => f.endsWith('-failed.slack.json')) && files.some((f) => f.endsWith('-failed.eml')));
+  }
+  t.equal(await stop(second), 0, 'SIGTERM exits 0');
+
+  const store = SqliteStore.open(dataDir);
+  t.teardown(() => store.close());
+  const deliveries = store.listDeliveries();
+  t.equal(deliveries.length, 20, 'one delivery per (incident, target, kind)');
+  t.ok(deliveries.every((d) => d.state === 'sent' && d.attempts === 1), 'each sent once, on the first attempt');
+});
+
+t.test('SIGKILL at random points while delivering loses nothing and publishes nothing twice', async (t) => {
+  const dataDir = t.testdir({});
+  const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  const accepted = new Set<string>();
+  let next = 0;
+  for (let round = 0; round < 3; round++) {
+    const svc = await startServiceProcess([], env);
+    const posting = (async () => {
+      for (let i = 0; i < 30; i++) {
+        const res = await post(svc, failedBodyForOperation(next + i)).catch(() => null);
+        if (res === null) return; // the process was killed mid-request: not accepted, Argo CD would retry
+        if (res.status === 202) accepted.add(String(res.json.incident));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 400)));
+    svc.child.kill('SIGKILL');
+    await svc.exited;
+    await posting;
+    next += 30;
+  }
+  const last = await startServiceProcess([], env);
+  t.teardown(() => last.child.kill('SIGKILL'));
+  await waitForDrain(last, accepted.size, dataDir);
+  const box = outbox(dataDir);
+  for (const incident of accepted) {
+    const files = box.get(incident) ?? [];
+    t.equal(files.length, 2, `${incident} delivered exactly once (one .slack.json, one .eml)`);
+  }
+  t.equal(box.size, accepted.size, 'nothing delivered that was not accepted');
+  t.equal(await stop(last), 0);
+  const store = SqliteStore.open(dataDir);
+  t.teardown(() => store.close());
+  const deliveries = store.listDeliveries();
+  t.equal(deliveries.length, accepted.size);
+  t.ok(deliveries.every((d) => d.state === 'sent'));
+});

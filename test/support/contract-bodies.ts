@@ -1,0 +1,75 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** Root of the repository (test/support/ is two levels down). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** ../shared/fixtures beside the checkout, as in CI. */
+export const SHARED_FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures');
+
+type JsonObject = Record<string, unknown>;
+
+function asObject(value: unknown): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
+}
+
+/** Names of the shared Application fixtures (without .json). */
+export function sharedFixtureNames(): string[] {
+  return readdirSync(join(SHARED_FIXTURES, 'apps'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** An Application object from ../shared/fixtures/apps. */
+export function loadApplication(name: string): JsonObject {
+  return asObject(JSON.parse(readFileSync(join(SHARED_FIXTURES, 'apps', `${name}.json`), 'utf8')));
+}
+
+/** expectations.json: which events the triggers produce per fixture. */
+export function loadExpectations(): Record<string, { default: string[]; allHookTypes: string[] }> {
+  return JSON.parse(readFileSync(join(SHARED_FIXTURES, 'expectations.json'), 'utf8')) as Record<
+    string,
+    { default: string[]; allHookTypes: string[] }
+  >;
+}
+
+/**
+ * The contract-v1 body the generated Argo CD template renders for an Application (DESIGN.md): built here
+ * the way `toJson` would, with `null` for absent fields.
+ */
+export function contractBody(app: JsonObject, event: string, recipient: string | null = 'team-payments'): JsonObject {
+  const metadata = asObject(app.metadata);
+  const spec = asObject(app.spec);
+  const status = asObject(app.status);
+  return {
+    version: 1,
+    event,
+    recipient,
+    argocdUrl: 'https://argocd.example.com',
+    app: {
+      name: metadata.name ?? null,
+      namespace: metadata.namespace ?? null,
+      uid: metadata.uid ?? null,
+      labels: metadata.labels ?? null,
+      annotations: metadata.annotations ?? null,
+      project: spec.project ?? null,
+      destination: spec.destination ?? null,
+      source: spec.source ?? null,
+      sources: spec.sources ?? null,
+    },
+    operationState: status.operationState ?? null,
+    sync: status.sync ?? null,
+    health: status.health ?? null,
+  };
+}
+
+/** A hook-failed body for the payments-api fixture with a distinct operation start, for bulk tests. */
+export function failedBodyForOperation(i: number, appName = 'payments-api'): JsonObject {
+  const body = contractBody(loadApplication('presync-job-failed'), 'hook-failed');
+  const app = asObject(body.app);
+  app.name = appName;
+  const op = asObject(body.operationState);
+  op.startedAt = new Date(Date.UTC(2026, 10, 20, 14, 0, 0) + i * 1000).toISOString().replace('.000', '');
+  return body;
+}
