@@ -220,3 +220,15 @@ t.test('readiness fails when the store cannot be written', async (t) => {
   t.equal(post.statusCode, 503, 'an event that cannot be stored is not accepted, so Argo CD retries');
   t.equal(post.json<{ error: string }>().error, 'HA_ERR_STORE_UNAVAILABLE');
 });
+
+t.test("the README's example event is the presync-job-failed fixture as Argo CD renders it, and is accepted", async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { REPO_ROOT } = await import('../../support/contract-bodies.js');
+  const example = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/events/presync-job-failed.json'), 'utf8')) as unknown;
+  t.same(example, contractBody(loadApplication('presync-job-failed'), 'hook-failed'));
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: example as object });
+  t.equal(res.statusCode, 202);
+});

@@ -1,0 +1,87 @@
+/**
+ * Intake throughput and latency: the real POST /v1/argocd/events (auth, zod, normalize, SQLite commit with
+ * synchronous=FULL) against a bare fastify route that echoes the body, measured in the same run.
+ * Goal (issue 3): ratio ≥ 0.5 and p99 < 10 ms at 500 req/s.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { spawnBenchServer } from './support/spawn-server.js';
+import { failedBodyForOperation } from '../test/support/contract-bodies.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
+const TOKEN = 'bench-token-0123456789';
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+// Varied events: new operations (new incidents) with every 5th a repeat (a duplicate), as Argo CD retries do.
+function bodies(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => JSON.stringify(failedBodyForOperation(i % 5 === 4 ? i - 1 : i, `app-${i % 37}`)));
+}
+
+async function run(url: string, opts: { overallRate?: number; connections: number }): Promise<Figures> {
+  const pool = bodies(20_000);
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/v1/argocd/events`,
+    method: 'POST',
+    connections: opts.connections,
+    duration: DURATION_S,
+    ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const body = pool[next++ % pool.length] ?? '{}';
+          return { ...req, body };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function measure(mode: 'echo' | 'service', opts: { overallRate?: number; connections: number }): Promise<Figures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hook-alerts-bench-'));
+  const server = await spawnBenchServer([mode, dataDir]);
+  try {
+    await run(server.url, { connections: 2, overallRate: 200 }).catch(() => undefined); // warm-up (JIT, SQLite pages)
+    return await run(server.url, opts);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Run the intake benchmark and return printable rows. */
+export async function intakeBench(): Promise<string[][]> {
+  const rows: string[][] = [];
+  const echoMax = await measure('echo', { connections: 16 });
+  const serviceMax = await measure('service', { connections: 16 });
+  const echo500 = await measure('echo', { connections: 8, overallRate: 500 });
+  const service500 = await measure('service', { connections: 8, overallRate: 500 });
+  const fmt = (f: Figures): string[] => [f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), String(f.errors + f.non2xx)];
+  rows.push(['intake max load: echo baseline', ...fmt(echoMax), '']);
+  rows.push(['intake max load: service', ...fmt(serviceMax), `ratio ${(serviceMax.rps / echoMax.rps).toFixed(2)} (goal ≥ 0.5)`]);
+  rows.push(['intake at 500 req/s: echo baseline', ...fmt(echo500), '']);
+  rows.push(['intake at 500 req/s: service', ...fmt(service500), `p99 ${service500.p99.toFixed(2)} ms (goal < 10)`]);
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await intakeBench();
+  console.table(rows.map(([name, rps, p50, p99, errors, note]) => ({ name, 'req/s': rps, 'p50 ms': p50, 'p99 ms': p99, errors, note })));
+}
