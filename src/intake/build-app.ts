@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { contractV1Schema } from './contract-v1.js';
 import { eventDedupeKey, toHookEvent } from './hook-event.js';
 import { createTokenCheck } from './auth.js';
+import { GroupCommit } from './group-commit.js';
 import { CODE_BODY_INVALID, HookAlertsError, describeError, errors, withIssues, type ProblemDetail } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
@@ -83,6 +84,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   // Only JSON is the contract; fastify's default text/plain parser would turn a wrong content type into a
   // confusing 400 instead of the 415 that names the fix.
   app.removeContentTypeParser('text/plain');
+  const commits = new GroupCommit(store);
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
 
   app.addHook('onResponse', async (req, reply) => {
@@ -154,7 +156,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       const event = normalized.event;
       let result;
       try {
-        result = store.acceptEvent(event, eventDedupeKey(event), now.getTime());
+        result = await commits.accept(event, eventDedupeKey(event), now.getTime());
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code === 'string' && STORE_UNAVAILABLE.test(code)) {

@@ -74,6 +74,8 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
 export class SqliteStore {
   readonly file: string;
   #db: Database.Database;
+  // Preparing a statement costs more than running it: each SQL text is prepared once per connection.
+  #statements = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -109,6 +111,15 @@ export class SqliteStore {
     return store;
   }
 
+  #sql<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt as Database.Statement<P, R>;
+  }
+
   #migrate(): void {
     const version = Number(this.#db.pragma('user_version', { simple: true }));
     if (version > MIGRATIONS.length) {
@@ -133,39 +144,46 @@ export class SqliteStore {
    * or, for a successful sync, resolve the app's open incidents.
    */
   acceptEvent(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    return this.#db.transaction((): AcceptResult => {
-      const seen = this.#db
-        .prepare<[string], { incident_id: string | null }>('SELECT incident_id FROM events WHERE dedupe_key = ?')
-        .get(dedupeKey);
-      if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
+    return this.#db.transaction(() => this.#accept(event, dedupeKey, now))();
+  }
 
-      if (event.kind === 'sync-succeeded') return this.#acceptResolution(event, dedupeKey, now);
+  /**
+   * Persist several events in one transaction (group commit): one fsync for the batch instead of one per
+   * event. All commit or none does; each item gets the answer `acceptEvent` would have given it.
+   */
+  acceptEvents(batch: readonly { event: HookEvent; dedupeKey: string; now: number }[]): AcceptResult[] {
+    return this.#db.transaction(() => batch.map((item) => this.#accept(item.event, item.dedupeKey, item.now)))();
+  }
 
-      const key = incidentKey(event);
-      if (key === null) return { ignored: 'the event has no operationState.startedAt to identify the operation' };
-      const id = incidentId(key);
-      this.#db
-        .prepare(
-          `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'open', ?, ?)
-           ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
-        )
-        .run(id, key.appNamespace, key.appName, key.startedAt, now, now);
-      this.#insertEvent(event, dedupeKey, id, now);
-      return { incidentId: id, duplicate: false };
-    })();
+  #accept(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
+    const seen = this.#sql<[string], { incident_id: string | null }>('SELECT incident_id FROM events WHERE dedupe_key = ?').get(
+      dedupeKey,
+    );
+    if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
+
+    if (event.kind === 'sync-succeeded') return this.#acceptResolution(event, dedupeKey, now);
+
+    const key = incidentKey(event);
+    if (key === null) return { ignored: 'the event has no operationState.startedAt to identify the operation' };
+    const id = incidentId(key);
+    this.#sql(
+      `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'open', ?, ?)
+       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+    ).run(id, key.appNamespace, key.appName, key.startedAt, now, now);
+    this.#insertEvent(event, dedupeKey, id, now);
+    return { incidentId: id, duplicate: false };
   }
 
   #acceptResolution(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    const open = this.#db
-      .prepare<[string, string], { id: string }>(
+    const open = this.#sql<[string, string], { id: string }>(
         `SELECT id FROM incidents WHERE app_namespace = ? AND app_name = ? AND state = 'open' ORDER BY started_at DESC`,
       )
       .all(event.app.namespace, event.app.name);
     const newest = open[0];
     if (newest === undefined) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
     const eventId = this.#insertEvent(event, dedupeKey, newest.id, now);
-    const resolve = this.#db.prepare(
+    const resolve = this.#sql(
       `UPDATE incidents SET state = 'resolved', resolved_at = ?, resolved_by_event = ?, updated_at = ? WHERE id = ?`,
     );
     for (const incident of open) resolve.run(now, eventId, now, incident.id);
@@ -173,8 +191,7 @@ export class SqliteStore {
   }
 
   #insertEvent(event: HookEvent, dedupeKey: string, incident: string, now: number): number {
-    const info = this.#db
-      .prepare(
+    const info = this.#sql(
         `INSERT INTO events (dedupe_key, incident_id, kind, event_json, state, received_at)
          VALUES (?, ?, ?, ?, 'pending', ?)`,
       )
@@ -184,8 +201,7 @@ export class SqliteStore {
 
   /** Events accepted but not yet routed, oldest first. */
   pendingEvents(limit: number): PendingEvent[] {
-    return this.#db
-      .prepare<[number], { id: number; incident_id: string; event_json: string }>(
+    return this.#sql<[number], { id: number; incident_id: string; event_json: string }>(
         `SELECT id, incident_id, event_json FROM events WHERE state = 'pending' AND incident_id IS NOT NULL ORDER BY id LIMIT ?`,
       )
       .all(limit)
@@ -198,16 +214,14 @@ export class SqliteStore {
 
   /** Incidents that a sync-succeeded event resolved. */
   incidentsResolvedBy(eventId: number): string[] {
-    return this.#db
-      .prepare<[number], { id: string }>('SELECT id FROM incidents WHERE resolved_by_event = ? ORDER BY id')
+    return this.#sql<[number], { id: string }>('SELECT id FROM incidents WHERE resolved_by_event = ? ORDER BY id')
       .all(eventId)
       .map((r) => r.id);
   }
 
   /** Distinct targets an incident was (or is being) delivered to, in first-delivery order. */
   targetsOfIncident(incident: string): string[] {
-    return this.#db
-      .prepare<[string], { target: string }>(
+    return this.#sql<[string], { target: string }>(
         `SELECT target FROM deliveries WHERE incident_id = ? GROUP BY target ORDER BY MIN(id)`,
       )
       .all(incident)
@@ -217,14 +231,13 @@ export class SqliteStore {
   /** Record enrichment and routing of an event and create its deliveries (idempotent per incident, target, kind). */
   routeEvent(eventId: number, report: AlertReport | null, findings: Finding[], deliveries: NewDelivery[], now: number): void {
     this.#db.transaction(() => {
-      const insert = this.#db.prepare(
+      const insert = this.#sql(
         `INSERT INTO deliveries (incident_id, event_id, target, kind, state, next_attempt_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
          ON CONFLICT (incident_id, target, kind) DO NOTHING`,
       );
       for (const d of deliveries) insert.run(d.incidentId, eventId, d.target, d.kind, now, now, now);
-      this.#db
-        .prepare(
+      this.#sql(
           `UPDATE events SET state = 'routed', routed_at = ?, report_json = ?, findings_json = ? WHERE id = ?`,
         )
         .run(now, report === null ? null : JSON.stringify(report), JSON.stringify(findings), eventId);
@@ -237,8 +250,7 @@ export class SqliteStore {
    */
   claimDueDeliveries(now: number, limit: number, leaseMs: number): ClaimedDelivery[] {
     return this.#db.transaction(() => {
-      const rows = this.#db
-        .prepare<[number, number, number], DeliveryRow>(
+      const rows = this.#sql<[number, number, number], DeliveryRow>(
           `SELECT d.id, d.incident_id, d.target, d.kind, d.state, d.attempts, d.created_at,
                   e.event_json, e.report_json, e.findings_json
            FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -250,10 +262,10 @@ export class SqliteStore {
            ORDER BY d.next_attempt_at, d.id LIMIT ?`,
         )
         .all(now, now, limit);
-      const lease = this.#db.prepare(
+      const lease = this.#sql(
         `UPDATE deliveries SET state = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
       );
-      const root = this.#db.prepare<[string, string], { ref: string }>(
+      const root = this.#sql<[string, string], { ref: string }>(
         `SELECT ref FROM deliveries WHERE incident_id = ? AND target = ? AND state = 'sent' AND ref IS NOT NULL
          ORDER BY id LIMIT 1`,
       );
@@ -281,15 +293,13 @@ export class SqliteStore {
    * that died. The deliveries stay in flight, so their sinks know to look for an earlier send.
    */
   releaseLeases(now: number): number {
-    return this.#db
-      .prepare(`UPDATE deliveries SET lease_until = ? WHERE state = 'in_flight' AND lease_until > ?`)
+    return this.#sql(`UPDATE deliveries SET lease_until = ? WHERE state = 'in_flight' AND lease_until > ?`)
       .run(now, now).changes;
   }
 
   /** Mark a delivery sent, with the sink's reference (Slack ts, Message-ID, file path). */
   markSent(id: number, ref: string | null, now: number): void {
-    this.#db
-      .prepare(
+    this.#sql(
         `UPDATE deliveries SET state = 'sent', ref = ?, sent_at = ?, lease_until = NULL, last_error = NULL, updated_at = ? WHERE id = ?`,
       )
       .run(ref, now, now, id);
@@ -297,8 +307,7 @@ export class SqliteStore {
 
   /** Put a delivery back for another attempt at `nextAttemptAt`. */
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): void {
-    this.#db
-      .prepare(
+    this.#sql(
         `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`,
       )
       .run(nextAttemptAt, error, now, id);
@@ -306,26 +315,22 @@ export class SqliteStore {
 
   /** End a delivery: 'failed' for a permanent error, 'dead' when it outlived its maximum age. */
   markGivenUp(id: number, state: 'failed' | 'dead', error: string, now: number): void {
-    this.#db
-      .prepare(`UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
+    this.#sql(`UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?`)
       .run(state, error, now, id);
   }
 
   /** Deliveries (and events) not finished yet: the queue depth metric. */
   queueDepth(): { events: number; deliveries: number } {
-    const events = this.#db
-      .prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE state = 'pending'`)
+    const events = this.#sql<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE state = 'pending'`)
       .get();
-    const deliveries = this.#db
-      .prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'in_flight')`)
+    const deliveries = this.#sql<[], { n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE state IN ('pending', 'in_flight')`)
       .get();
     return { events: events?.n ?? 0, deliveries: deliveries?.n ?? 0 };
   }
 
   /** Every delivery, for tests, `send-test` and diagnostics. */
   listDeliveries(): { id: number; incidentId: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; lastError: string | null }[] {
-    return this.#db
-      .prepare<[], { id: number; incident_id: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; last_error: string | null }>(
+    return this.#sql<[], { id: number; incident_id: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; last_error: string | null }>(
         `SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id`,
       )
       .all()
@@ -352,10 +357,10 @@ export class SqliteStore {
       const cutoff = now - retentionMs;
       const old = `SELECT id FROM incidents WHERE updated_at < ? AND NOT EXISTS (
         SELECT 1 FROM deliveries d WHERE d.incident_id = incidents.id AND d.state IN ('pending', 'in_flight'))`;
-      let removed = this.#db.prepare(`DELETE FROM deliveries WHERE incident_id IN (${old})`).run(cutoff).changes;
-      removed += this.#db.prepare(`DELETE FROM events WHERE incident_id IN (${old})`).run(cutoff).changes;
-      removed += this.#db.prepare(`DELETE FROM incidents WHERE id IN (${old})`).run(cutoff).changes;
-      removed += this.#db.prepare(`DELETE FROM captures WHERE expires_at < ?`).run(now).changes;
+      let removed = this.#sql(`DELETE FROM deliveries WHERE incident_id IN (${old})`).run(cutoff).changes;
+      removed += this.#sql(`DELETE FROM events WHERE incident_id IN (${old})`).run(cutoff).changes;
+      removed += this.#sql(`DELETE FROM incidents WHERE id IN (${old})`).run(cutoff).changes;
+      removed += this.#sql(`DELETE FROM captures WHERE expires_at < ?`).run(now).changes;
       return removed;
     })();
   }
