@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { HookAlertsError } from './errors.js';
 import { registerServe } from './commands/serve.js';
+import { registerLint } from './commands/lint.js';
 import { registerValidateConfig } from './commands/validate-config.js';
+import { registerGenerateArgocd } from './commands/generate-argocd.js';
+import { registerValidateArgocd } from './commands/validate-argocd.js';
 
 /** Build the command tree; each command lives in src/commands/. */
 export function buildCli(): Command {
@@ -11,8 +14,12 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
+  registerLint(program);
   const validate = program.command('validate').description('check a config file or an argocd-notifications-cm');
   registerValidateConfig(validate);
+  registerValidateArgocd(validate);
+  const generate = program.command('generate').description('print configuration for Argo CD');
+  registerGenerateArgocd(generate);
   return program;
 }
 

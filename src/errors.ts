@@ -133,6 +133,25 @@ export const errors = {
       'no webhook token configured: set HOOK_ALERTS_TOKEN (or server.token in the config file), or pass --insecure-no-auth for local use only',
   ),
   usage: define('HA_ERR_USAGE', 400, (detail: string) => detail, 2),
+  lintInput: define(
+    'HA_ERR_LINT_INPUT',
+    400,
+    (problems: string[]) =>
+      `lint cannot read its input, so no rule was checked:\n${problems.map((p) => `  ${p}`).join('\n')}\nfix or leave out these files and run lint again`,
+    2,
+  ),
+  argocdInput: define(
+    'HA_ERR_ARGOCD_INPUT',
+    400,
+    (file: string, detail: string) =>
+      `cannot read ${file} (${detail}): pass the manifest as kubectl shows it, e.g. kubectl -n argocd get configmap argocd-notifications-cm -o yaml`,
+  ),
+  argocdOutput: define(
+    'HA_ERR_ARGOCD_OUTPUT',
+    500,
+    (dir: string, detail: string) =>
+      `cannot write the kustomize component to ${dir} (${detail}): pass a directory that can be created and written`,
+  ),
   internal: define(
     'HA_ERR_INTERNAL',
     500,
@@ -143,6 +162,8 @@ export const errors = {
 
 export const CODE_BODY_INVALID = 'HA_ERR_BODY_INVALID';
 export const CODE_CONFIG_INVALID = 'HA_ERR_CONFIG_INVALID';
+/** `validate argocd` found problems in an argocd-notifications-cm; each is one issue. */
+export const CODE_ARGOCD_FINDINGS = 'HA_ERR_ARGOCD_FINDINGS';
 
 /** Render any thrown value as a one-line message without leaking a stack to users. */
 export function describeError(err: unknown): string {

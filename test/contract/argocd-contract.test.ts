@@ -1,0 +1,348 @@
+/*
+ * The contract between the generated Argo CD config and the service, checked with the engines Argo CD
+ * runs: a Go program (test/contract/go) evaluates every trigger's `when` with expr and renders the fired
+ * templates with text/template + sprig, the way the notifications controller does. Every rendered body
+ * must be valid JSON, equal the contract v1 reference, and be accepted (202) by a running service.
+ *
+ * Needs Debian's golang-go, golang-github-antonmedv-expr-dev and golang-github-masterminds-sprig-dev
+ * (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
+ */
+import t from 'tap';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { parseAllDocuments, stringify } from 'yaml';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { HookType } from '../../src/config/schema.js';
+import { buildApp } from '../../src/intake/build-app.js';
+import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
+import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
+import { renderPatch } from '../../src/argocd/render-manifests.js';
+import { REPO_ROOT, SHARED_FIXTURES, contractBody } from '../support/contract-bodies.js';
+
+const run = promisify(execFile);
+
+const GO_DIR = join(REPO_ROOT, 'test', 'contract', 'go');
+const DEBIAN_GOPATH = '/usr/share/gocode';
+const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3'];
+const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
+const TOKEN = 'contract-test-token-0123456789';
+const ARGOCD_URL = 'https://argocd.example.com';
+// A recipient as an annotation may carry it: quotes, template braces, Slack mentions, non-ASCII.
+const RECIPIENT = 'team-payments "db" {{ .x }} <!channel> ünïcødé';
+
+type Json = Record<string, unknown>;
+type Expectations = Record<string, { default: string[]; allHookTypes: string[] }>;
+
+interface HarnessRequest {
+  trigger: string;
+  template: string;
+  service: string;
+  method: string;
+  url: string;
+  headers: { name: string; value: string }[];
+  body: string;
+  error: string | null;
+}
+interface HarnessApp {
+  file: string;
+  triggers: Record<string, { when: string; fired: boolean; error: string | null; oncePer?: string }[]>;
+  requests: HarnessRequest[];
+}
+
+function goPath(): string {
+  return [process.env.GOPATH, DEBIAN_GOPATH].filter((p): p is string => p !== undefined && p !== '').join(':');
+}
+
+/** Why the Go contract cannot run here, or null when it can. */
+function missingToolchain(): string | null {
+  const version = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (version.error !== undefined || version.status !== 0) return 'the Go toolchain (`go`) is not installed';
+  const roots = goPath().split(':');
+  const missing = GO_LIBRARIES.filter((lib) => !roots.some((root) => existsSync(join(root, 'src', lib))));
+  if (missing.length > 0) return `Go libraries missing from GOPATH ${goPath()}: ${missing.join(', ')}`;
+  return null;
+}
+
+const missing = missingToolchain();
+if (missing !== null && process.env.CI === undefined) {
+  process.stderr.write(
+    [
+      '',
+      '#'.repeat(100),
+      `# SKIPPED: the Argo CD contract test did not run: ${missing}.`,
+      '# Install golang-go golang-github-antonmedv-expr-dev golang-github-masterminds-sprig-dev (Debian/Ubuntu)',
+      '# to check the generated triggers and templates with the engines Argo CD uses. In CI this is a failure.',
+      '#'.repeat(100),
+      '',
+    ].join('\n'),
+  );
+}
+
+function fixtureFiles(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) files.set(f.slice(0, -5), join(dir, f));
+  return files;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+async function buildHarness(dir: string): Promise<string> {
+  const bin = join(dir, 'argocd-contract');
+  await run('go', ['build', '-o', bin, '.'], {
+    cwd: GO_DIR,
+    env: {
+      ...process.env,
+      // GOPATH mode with Debian's packaged sources: no module downloads, whatever the user's settings.
+      GO111MODULE: 'off',
+      GOPATH: goPath(),
+      GOFLAGS: '',
+      GOPROXY: 'off',
+      GOTOOLCHAIN: 'local',
+      GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'argocd-hook-alerts-go-cache'),
+    },
+  });
+  return bin;
+}
+
+async function startService(t: { teardown(fn: () => unknown): void }, hookTypes: HookType[]): Promise<string> {
+  const config = loadConfig({
+    env: { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: ':memory:' },
+    overrides: { hooks: { types: hookTypes } },
+  });
+  const store = SqliteStore.open(':memory:');
+  const app = buildApp({ config, store, metrics: new Metrics({ defaultMetrics: false }), logger: createLogger('silent') });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(async () => {
+    await app.close();
+    store.close();
+  });
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Write the generated patch (plus the user's `context`, which Argo CD reads argocdUrl from) and a secret. */
+function writeConfig(dir: string, name: string, patchText: string): { cm: string; secret: string } {
+  const docs = parseAllDocuments(patchText);
+  if (!Array.isArray(docs)) throw new Error('the generated patch holds no YAML document');
+  const cmDoc = docs.map((d) => d.toJS() as Json).find((d) => d.kind === 'ConfigMap');
+  if (cmDoc === undefined) throw new Error('the generated patch holds no ConfigMap');
+  (cmDoc.data as Record<string, string>).context = stringify({ argocdUrl: ARGOCD_URL });
+  const cm = join(dir, `${name}-cm.yaml`);
+  const secret = join(dir, `${name}-secret.yaml`);
+  writeFileSync(cm, stringify(cmDoc));
+  writeFileSync(
+    secret,
+    stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-notifications-secret' }, stringData: { 'hook-alerts-token': TOKEN } }),
+  );
+  return { cm, secret };
+}
+
+async function runHarness(bin: string, files: { cm: string; secret: string }, apps: string[], now?: string): Promise<HarnessApp[]> {
+  const args = ['-cm', files.cm, '-secret', files.secret, '-recipient', RECIPIENT, ...(now === undefined ? [] : ['-now', now]), ...apps];
+  const { stdout } = await run(bin, args, { maxBuffer: 64 * 1024 * 1024 });
+  return (JSON.parse(stdout) as { apps: HarnessApp[] }).apps;
+}
+
+async function post(req: HarnessRequest): Promise<{ status: number; body: Json }> {
+  const headers: Record<string, string> = {};
+  for (const h of req.headers) headers[h.name] = h.value;
+  const res = await fetch(req.url, { method: req.method, headers, body: req.body });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+/** The result table: fixture → events fired per configuration. */
+const table = new Map<string, Record<string, string>>();
+function record(fixture: string, column: string, events: string[]): void {
+  const row = table.get(fixture) ?? {};
+  row[column] = events.length === 0 ? '-' : events.join(',');
+  table.set(fixture, row);
+}
+
+const skip = missing !== null && process.env.CI === undefined ? `Argo CD contract test skipped: ${missing}` : false;
+
+t.test('Argo CD contract: generated triggers and templates on expr + text/template/sprig', { skip }, async (t) => {
+  if (missing !== null) {
+    t.fail(`CI must run the Argo CD contract test, but ${missing}: .ci/run installs golang-go and the Debian Go libraries`);
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'argocd-contract-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const bin = await buildHarness(work);
+
+  const shared = fixtureFiles(join(SHARED_FIXTURES, 'apps'));
+  const own = fixtureFiles(join(REPO_ROOT, 'test', 'fixtures', 'apps'));
+  const expectations: Expectations = {
+    ...readJson<Expectations>(join(SHARED_FIXTURES, 'expectations.json')),
+    ...readJson<Expectations>(join(REPO_ROOT, 'test', 'fixtures', 'apps-expectations.json')),
+  };
+  const fixtures = new Map([...shared, ...own]);
+  t.same([...fixtures.keys()].filter((f) => expectations[f] === undefined), [], 'every fixture has an expectation');
+
+  const scenarios: { column: 'default' | 'allHookTypes'; hookTypes: HookType[] }[] = [
+    { column: 'default', hookTypes: ['PreSync'] },
+    { column: 'allHookTypes', hookTypes: ALL_HOOK_TYPES },
+  ];
+  for (const scenario of scenarios) {
+    await t.test(`hook types ${scenario.hookTypes.join(',')}`, async (t) => {
+      const baseUrl = await startService(t, scenario.hookTypes);
+      const opts = generateOptionsSchema.parse({
+        url: baseUrl,
+        serviceName: 'hook-alerts',
+        secretKey: 'hook-alerts-token',
+        hookTypes: scenario.hookTypes,
+        subscribe: { mode: 'all' },
+      });
+      const generated = generateNotificationsConfig(opts);
+      const files = writeConfig(work, scenario.column, renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+      const results = await runHarness(bin, files, [...fixtures.values()]);
+      const eventOf = new Map(generated.triggers.map((g) => [g.trigger, g.event]));
+
+      for (const [name, file] of fixtures) {
+        const result = results.find((r) => r.file === file);
+        if (result === undefined) {
+          t.fail(`no harness result for ${name}`);
+          continue;
+        }
+        const expected = expectations[name]?.[scenario.column] ?? [];
+        await t.test(name, async (t) => {
+          for (const [trigger, conditions] of Object.entries(result.triggers)) {
+            for (const c of conditions) {
+              t.equal(c.error, null, `${trigger}: the condition evaluates without error (an error is a silent "not fired")`);
+              t.notOk(c.oncePer, `${trigger}: no oncePer (argo-cd#20879)`);
+            }
+          }
+          const fired = Object.entries(result.triggers)
+            .filter(([, cs]) => cs.some((c) => c.fired))
+            .map(([trigger]) => eventOf.get(trigger) ?? `unknown trigger ${trigger}`)
+            .sort();
+          record(name, scenario.column, fired);
+          t.same(fired, [...expected].sort(), `fires ${expected.join(', ') || 'nothing'}`);
+
+          const app = readJson<Json>(file);
+          for (const req of result.requests) {
+            t.equal(req.error, null, `${req.template} renders`);
+            t.equal(req.method, 'POST');
+            t.equal(req.url, `${baseUrl}/v1/argocd/events`);
+            t.same(req.headers, [
+              { name: 'Content-Type', value: 'application/json' },
+              { name: 'Authorization', value: `Bearer ${TOKEN}` },
+            ]);
+            let body: Json;
+            try {
+              body = JSON.parse(req.body) as Json;
+            } catch (err) {
+              t.fail(`${req.template}: rendered body is not JSON: ${String(err)}\n${req.body}`);
+              continue;
+            }
+            const event = String(body.event);
+            const reference = contractBody(app, event, RECIPIENT);
+            reference.argocdUrl = ARGOCD_URL;
+            t.same(body, reference, `${req.template}: the body is contract v1, every value intact`);
+
+            const res = await post(req);
+            t.equal(res.status, 202, `the service accepts the ${event} body: ${JSON.stringify(res.body)}`);
+            if (event !== 'sync-succeeded') {
+              t.type(res.body.incident, 'string', `${event} opens or updates an incident, not ignored: ${JSON.stringify(res.body)}`);
+            }
+          }
+        });
+      }
+    });
+  }
+
+  await t.test('on-hook-stuck with --stuck-minutes 30, the clock fixed by -now', async (t) => {
+    const baseUrl = await startService(t, ['PreSync']);
+    const opts = generateOptionsSchema.parse({
+      url: baseUrl,
+      serviceName: 'hook-alerts',
+      secretKey: 'hook-alerts-token',
+      hookTypes: ['PreSync'],
+      subscribe: { mode: 'none' },
+      stuckMinutes: 30,
+    });
+    const generated = generateNotificationsConfig(opts);
+    const files = writeConfig(work, 'stuck', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+    const running = shared.get('presync-job-running');
+    if (running === undefined) throw new Error('shared fixture presync-job-running is missing');
+    // The fixture's operation started at 2026-11-20T14:02:31Z.
+    const [late] = await runHarness(bin, files, [running], '2026-11-20T14:40:00Z');
+    const [early] = await runHarness(bin, files, [running], '2026-11-20T14:10:00Z');
+    if (late === undefined || early === undefined) throw new Error('the harness returned no result');
+    t.equal(late.triggers['on-hook-stuck']?.[0]?.fired, true, 'fires 38 minutes after the start');
+    t.equal(late.triggers['on-hook-stuck']?.[0]?.error, null);
+    t.equal(early.triggers['on-hook-stuck']?.[0]?.fired, false, 'does not fire 8 minutes after the start');
+    t.equal(early.triggers['on-hook-stuck']?.[0]?.error, null);
+    record('presync-job-running', 'stuck30@14:40', late.requests.map((r) => String((JSON.parse(r.body) as Json).event)));
+    for (const req of late.requests) {
+      const res = await post(req);
+      t.equal(res.status, 202);
+      t.type(res.body.incident, 'string', 'the service takes hook-stuck from Argo CD too');
+    }
+    // Every other fixture: the stuck trigger never errors and never fires for a finished operation.
+    const all = await runHarness(bin, files, [...fixtures.values()], '2026-11-20T14:40:00Z');
+    for (const r of all) {
+      const c = r.triggers['on-hook-stuck']?.[0];
+      t.equal(c?.error, null, `${r.file}: on-hook-stuck evaluates without error`);
+      if (r.file !== running) t.equal(c?.fired, false, `${r.file}: not stuck`);
+    }
+  });
+
+  await t.test('a naive ConfigMap fails on the real engines the way validate argocd says', async (t) => {
+    const baseUrl = await startService(t, ['PreSync']);
+    const naive = readFileSync(join(REPO_ROOT, 'test', 'contract', 'fixtures', 'naive-notifications-cm.yaml'), 'utf8').replaceAll(
+      'http://hook-alerts.invalid',
+      baseUrl,
+    );
+    const cm = join(work, 'naive-cm.yaml');
+    writeFileSync(cm, naive);
+    const secret = join(work, 'naive-secret.yaml');
+    writeFileSync(secret, stringify({ apiVersion: 'v1', kind: 'Secret', stringData: { 'hook-alerts-token': TOKEN } }));
+    const pick = (name: string): string => {
+      const f = fixtures.get(name);
+      if (f === undefined) throw new Error(`fixture ${name} is missing`);
+      return f;
+    };
+    const results = await runHarness(bin, { cm, secret }, [
+      pick('tricky-strings'),
+      pick('postsync-pod-failed'),
+      pick('error-no-sync-result'),
+      pick('presync-job-failed'),
+    ]);
+    const [tricky, postsync, noSyncResult, plain] = results;
+    const cond = (r: HarnessApp | undefined): { fired: boolean; error: string | null } | undefined =>
+      r?.triggers['on-hook-failed']?.[0];
+
+    t.match(cond(postsync)?.error, /cannot use <nil> as index/, '`#.hookType in [...]` errors on a non-hook resource: silently not fired');
+    t.match(cond(noSyncResult)?.error, /cannot fetch resources from <nil>/, 'no nil guard: errors when syncResult is nil');
+    t.equal(cond(plain)?.fired, true, 'the naive trigger does fire on a plain failure');
+
+    const trickyReq = tricky?.requests[0];
+    t.ok(trickyReq, 'the naive trigger fires on tricky-strings');
+    if (trickyReq !== undefined) {
+      t.throws(() => {
+        JSON.parse(trickyReq.body);
+      }, 'string interpolation gives invalid JSON (argo-cd#8665)');
+      const res = await post(trickyReq);
+      t.equal(res.status, 400, 'and the service refuses it');
+      t.equal(res.body.error, 'HA_ERR_BODY_MALFORMED');
+    }
+  });
+
+  {
+    const columns = ['default', 'allHookTypes', 'stuck30@14:40'];
+    const lines = [`${'fixture'.padEnd(44)}${columns.map((c) => c.padEnd(16)).join('')}`];
+    for (const [fixture, row] of [...table].sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`${fixture.padEnd(44)}${columns.map((c) => (row[c] ?? '').padEnd(16)).join('')}`);
+    }
+    t.comment(`events fired per fixture (Go expr + text/template/sprig):\n${lines.join('\n')}`);
+  }
+});
