@@ -5,11 +5,15 @@
  */
 import { intakeBench } from './intake-bench.js';
 import { startupBench } from './startup-bench.js';
+import { diagnoseBench } from './diagnose-bench.js';
+import { soakBench } from './soak-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'intake', run: intakeBench },
   { name: 'startup', run: startupBench },
+  { name: 'diagnose', run: () => diagnoseBench() },
+  { name: 'soak', run: soakBench },
 ];
 
 const only = process.argv.slice(2);
