@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { HookAlertsError } from './errors.js';
 import { registerServe } from './commands/serve.js';
 import { registerLint } from './commands/lint.js';
+import { registerSendTest } from './commands/send-test.js';
 import { registerValidateConfig } from './commands/validate-config.js';
 import { registerGenerateArgocd } from './commands/generate-argocd.js';
 import { registerValidateArgocd } from './commands/validate-argocd.js';
@@ -15,6 +16,7 @@ export function buildCli(): Command {
     .exitOverride();
   registerServe(program);
   registerLint(program);
+  registerSendTest(program);
   const validate = program.command('validate').description('check a config file or an argocd-notifications-cm');
   registerValidateConfig(validate);
   registerValidateArgocd(validate);

@@ -5,11 +5,16 @@ import type { Config } from './config/schema.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
+import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
 import { Worker } from './worker/worker.js';
-import { createRouter } from './route/route-alert.js';
+import { diagnoseReport } from './diagnose/diagnose-report.js';
+import { createRouter, routesUseSink } from './route/route-alert.js';
 import { FileSink } from './deliver/file-sink.js';
 import type { Sink, SinkName } from './deliver/sink.js';
-import { renderAlertText, renderSubject } from './render/text.js';
+import { renderSlackMessage } from './render/slack-message.js';
+import { renderEmail } from './render/email-message.js';
+import { SlackSink } from './deliver/slack-sink.js';
+import { EmailSink } from './deliver/email-sink.js';
 import { join } from 'node:path';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -28,32 +33,37 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Which sinks are on: each when its settings are present; the file sink also when no other is. */
+/**
+ * Which sinks are on: each when its settings are present and a route (a rule or the default route)
+ * names a target of it; the file sink also when no other is.
+ */
 export function enabledSinkNames(config: Config): Set<SinkName> {
   const names = new Set<SinkName>();
-  const route = config.routing.defaultRoute;
-  if (config.slack.token !== undefined && route.slack.length > 0) names.add('slack');
-  if (config.email.smtpUrl !== undefined && config.email.from !== undefined && route.email.length > 0) names.add('email');
+  const routing = config.routing;
+  if (config.slack.token !== undefined && routesUseSink(routing, 'slack')) names.add('slack');
+  if (config.email.smtpUrl !== undefined && config.email.from !== undefined && routesUseSink(routing, 'email')) names.add('email');
   const file = config.file.enabled;
-  if (file === 'true' || route.file || (file === 'auto' && names.size === 0)) names.add('file');
+  const fileRouted = [routing.defaultRoute, ...routing.rules].some((r) => r.file);
+  if (file === 'true' || fileRouted || (file === 'auto' && names.size === 0)) names.add('file');
   return names;
 }
 
-/** Construct the sinks that are on. */
-export function buildSinks(config: Config, names: ReadonlySet<SinkName>): Map<SinkName, Sink> {
+/** Construct the sinks that are on; the file sink writes exactly what Slack and email would receive. */
+export function buildSinks(config: Config, names: ReadonlySet<SinkName>, deps: { logger: Logger; metrics: Metrics }): Map<SinkName, Sink> {
   const sinks = new Map<SinkName, Sink>();
+  if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(config, deps));
+  if (names.has('email')) sinks.set('email', EmailSink.fromConfig(config, deps));
   if (names.has('file')) {
     const dir = config.file.dir ?? join(config.dataDir, 'outbox');
     sinks.set(
       'file',
       new FileSink(dir, {
-        slack: (alert) => ({ text: renderAlertText(alert) }),
-        email: (alert) => ({
-          from: config.email.from ?? 'argocd-hook-alerts@localhost',
-          to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
-          subject: renderSubject(alert),
-          text: renderAlertText(alert),
-        }),
+        slack: (alert) => renderSlackMessage(alert),
+        email: (alert) =>
+          renderEmail(alert, {
+            from: config.email.from ?? 'argocd-hook-alerts@localhost',
+            to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
+          }),
       }),
     );
   }
@@ -63,14 +73,24 @@ export function buildSinks(config: Config, names: ReadonlySet<SinkName>): Map<Si
 /** The composition root: wire store, intake, worker and sinks from a validated config, and listen. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const store = SqliteStore.open(config.dataDir);
+  // A file store gets a writer thread, so that fsyncs do not stall the HTTP event loop.
+  let writer: ThreadedGroupCommit | null = null;
+  try {
+    writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(config.dataDir);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
   const metrics = new Metrics();
   const sinkNames = enabledSinkNames(config);
-  const sinks = buildSinks(config, sinkNames);
+  const sinks = buildSinks(config, sinkNames, { logger, metrics });
   const worker = new Worker({
     config,
     store,
     sinks,
     router: createRouter(config.routing, sinkNames),
+    diagnose: diagnoseReport,
     logger: logger.child({ component: 'worker' }),
     metrics,
   });
@@ -80,14 +100,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger,
     metrics,
     onAccepted: () => worker.notify(),
-    readiness: config.worker.enabled
-      ? [() => (worker.isAlive() ? { ok: true } : { ok: false, reason: 'the delivery worker has not completed a pass recently' })]
-      : [],
+    committer,
+    readiness: [
+      () => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' }),
+      ...(config.worker.enabled
+        ? [() => (worker.isAlive() ? { ok: true as const } : { ok: false as const, reason: 'the delivery worker has not completed a pass recently' })]
+        : []),
+    ],
   });
   let url: string;
   try {
     url = await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await committer.close();
     store.close();
     throw err;
   }
@@ -108,6 +133,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const close = async (): Promise<void> => {
     clearInterval(sweep);
     await app.close();
+    await committer.close();
     await worker.stop();
     await Promise.allSettled([...sinks.values()].map((s) => s.close()));
     store.close();

@@ -5,6 +5,18 @@ export const slackConfigSchema = z.strictObject({
   token: z.string().min(1).optional(),
   /** Base URL of the Slack Web API; from SLACK_API_URL. Tests point it at a local server. */
   apiUrl: z.url().default('https://slack.com/api/'),
+  /** One Web API call that takes longer is aborted (and the delivery retried by the worker). */
+  requestTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  /**
+   * Upload the whole scrubbed log into the thread when the message shows only its end (files.uploadV2;
+   * needs the files:write scope).
+   */
+  uploadLogs: z.boolean().default(true),
+  /**
+   * How many recent messages of a channel to read when a delivery resumes after a crash, looking for
+   * its own earlier post (conversations.history; needs channels:history / groups:history).
+   */
+  lookbackMessages: z.number().int().min(10).max(5_000).default(200),
 });
 
 export const emailConfigSchema = z.strictObject({
@@ -12,6 +24,15 @@ export const emailConfigSchema = z.strictObject({
   smtpUrl: z.string().min(1).optional(),
   /** Sender address; from EMAIL_FROM. */
   from: z.string().min(3).optional(),
+  /** Keep SMTP connections open and reuse them (nodemailer pool). */
+  pool: z.boolean().default(true),
+  maxConnections: z.number().int().min(1).max(50).default(2),
+  /** Refuse to send unless the server offers STARTTLS (smtp://); smtps:// is TLS from the start. */
+  requireTLS: z.boolean().default(false),
+  /** false accepts self-signed server certificates (test relays only). */
+  tlsRejectUnauthorized: z.boolean().default(true),
+  connectionTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  socketTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
 });
 
 export const fileSinkConfigSchema = z.strictObject({

@@ -54,6 +54,11 @@ export const podReportSchema = z.object({
   /** PodScheduled=False reason/message when the pod never got a node. */
   unschedulable: nullableString,
   containers: z.array(containerReportSchema),
+  /**
+   * Set when this pod comes from a capture (the live pod is gone: deleted by Argo CD's delete policy or by
+   * its recreation of the Job on retry). Optional so that reports stored before it existed still parse.
+   */
+  capturedAt: nullableString.optional(),
 });
 
 export const eventReportSchema = z.object({

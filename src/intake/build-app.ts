@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { contractV1Schema } from './contract-v1.js';
 import { eventDedupeKey, toHookEvent } from './hook-event.js';
 import { createTokenCheck } from './auth.js';
-import { GroupCommit } from './group-commit.js';
+import { InlineGroupCommit, type EventCommitter } from '../store/intake-writer.js';
 import { CODE_BODY_INVALID, HookAlertsError, describeError, errors, withIssues, type ProblemDetail } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
@@ -30,6 +30,8 @@ export interface IntakeDeps {
   /** Called after an event is committed, so the worker picks it up without waiting for its poll. */
   onAccepted?: () => void;
   readiness?: ReadinessCheck[];
+  /** Commits accepted events; default: group commit on `store`'s own connection. */
+  committer?: EventCommitter;
 }
 
 // SQLite result codes that mean "the disk, not the request": answer 503 so that Argo CD retries.
@@ -84,7 +86,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   // Only JSON is the contract; fastify's default text/plain parser would turn a wrong content type into a
   // confusing 400 instead of the 415 that names the fix.
   app.removeContentTypeParser('text/plain');
-  const commits = new GroupCommit(store);
+  const commits = deps.committer ?? new InlineGroupCommit(store);
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
 
   app.addHook('onResponse', async (req, reply) => {

@@ -68,7 +68,10 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
 }
 
 /**
- * The embedded store (better-sqlite3, WAL). Every accepted event is committed before intake answers 202;
+ * The embedded store (better-sqlite3, WAL). Write transactions BEGIN IMMEDIATE: with a second connection
+ * (the intake writer thread) a deferred transaction that reads, then writes, could fail with
+ * SQLITE_BUSY_SNAPSHOT instead of waiting for the lock.
+ * Every accepted event is committed before intake answers 202;
  * the worker claims work from here with leases so that a crash at any point loses nothing.
  */
 export class SqliteStore {
@@ -130,7 +133,7 @@ export class SqliteStore {
       this.#db.transaction(() => {
         this.#db.exec(sql);
         this.#db.pragma(`user_version = ${version + i + 1}`);
-      })();
+      }).immediate();
     });
   }
 
@@ -144,7 +147,7 @@ export class SqliteStore {
    * or, for a successful sync, resolve the app's open incidents.
    */
   acceptEvent(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    return this.#db.transaction(() => this.#accept(event, dedupeKey, now))();
+    return this.#db.transaction(() => this.#accept(event, dedupeKey, now)).immediate();
   }
 
   /**
@@ -152,7 +155,7 @@ export class SqliteStore {
    * event. All commit or none does; each item gets the answer `acceptEvent` would have given it.
    */
   acceptEvents(batch: readonly { event: HookEvent; dedupeKey: string; now: number }[]): AcceptResult[] {
-    return this.#db.transaction(() => batch.map((item) => this.#accept(item.event, item.dedupeKey, item.now)))();
+    return this.#db.transaction(() => batch.map((item) => this.#accept(item.event, item.dedupeKey, item.now))).immediate();
   }
 
   #accept(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
@@ -241,7 +244,7 @@ export class SqliteStore {
           `UPDATE events SET state = 'routed', routed_at = ?, report_json = ?, findings_json = ? WHERE id = ?`,
         )
         .run(now, report === null ? null : JSON.stringify(report), JSON.stringify(findings), eventId);
-    })();
+    }).immediate();
   }
 
   /**
@@ -285,7 +288,7 @@ export class SqliteStore {
           threadRootRef: root.get(row.incident_id, row.target)?.ref ?? null,
         };
       });
-    })();
+    }).immediate();
   }
 
   /**
@@ -362,7 +365,7 @@ export class SqliteStore {
       removed += this.#sql(`DELETE FROM incidents WHERE id IN (${old})`).run(cutoff).changes;
       removed += this.#sql(`DELETE FROM captures WHERE expires_at < ?`).run(now).changes;
       return removed;
-    })();
+    }).immediate();
   }
 
   /** The underlying connection, for adapters that own their own tables (captures). */

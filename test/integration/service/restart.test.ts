@@ -89,10 +89,12 @@ t.test('SIGKILL at random points while delivering loses nothing and publishes no
   const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   const accepted = new Set<string>();
   let next = 0;
+  let attempted = 0;
   for (let round = 0; round < 3; round++) {
     const svc = await startServiceProcess([], env);
     const posting = (async () => {
       for (let i = 0; i < 30; i++) {
+        attempted++;
         const res = await post(svc, failedBodyForOperation(next + i)).catch(() => null);
         if (res === null) return; // the process was killed mid-request: not accepted, Argo CD would retry
         if (res.status === 202) accepted.add(String(res.json.incident));
@@ -112,11 +114,14 @@ t.test('SIGKILL at random points while delivering loses nothing and publishes no
     const files = box.get(incident) ?? [];
     t.equal(files.length, 2, `${incident} delivered exactly once (one .slack.json, one .eml)`);
   }
-  t.equal(box.size, accepted.size, 'nothing delivered that was not accepted');
+  // A request cut by the kill after its commit but before its 202 is delivered too (Argo CD would have
+  // retried it and been told "duplicate"), so the outbox may hold more than the 202s counted here.
+  t.ok(box.size >= accepted.size && box.size <= attempted, 'nothing delivered that was never sent');
+  for (const [incident, files] of box) t.equal(files.length, 2, `${incident} published once`);
   t.equal(await stop(last), 0);
   const store = SqliteStore.open(dataDir);
   t.teardown(() => store.close());
   const deliveries = store.listDeliveries();
-  t.equal(deliveries.length, accepted.size);
+  t.equal(deliveries.length, box.size, 'one delivery per delivered incident');
   t.ok(deliveries.every((d) => d.state === 'sent'));
 });

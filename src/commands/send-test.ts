@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logger.js';
+import { buildSinks } from '../main.js';
+import { Metrics } from '../metrics.js';
+import { createRouter } from '../route/route-alert.js';
+import { contractV1Schema } from '../intake/contract-v1.js';
+import { toHookEvent } from '../intake/hook-event.js';
+import { deliveryKindOf, type Alert } from '../render/alert.js';
+import { diagnoseReport } from '../diagnose/diagnose-report.js';
+import { parseTarget, type SinkName } from '../deliver/sink.js';
+import type { Config } from '../config/schema.js';
+import { errors, HookAlertsError, describeError } from '../errors.js';
+import { SAMPLE_APPLICATIONS } from './send-test-fixtures.js';
+import { contractBodyFromApplication, sampleAlertReport } from './send-test-samples.js';
+
+interface SendTestOptions {
+  to: SinkName;
+  fixture: string;
+  config?: string;
+}
+
+const ALL_HOOK_TYPES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
+
+function isSampleName(name: string): name is keyof typeof SAMPLE_APPLICATIONS {
+  return Object.hasOwn(SAMPLE_APPLICATIONS, name);
+}
+
+/** The Application to alert about: a built-in sample by name, or an Application JSON file. */
+function loadApplication(fixture: string): unknown {
+  if (isSampleName(fixture)) return SAMPLE_APPLICATIONS[fixture];
+  if (!fixture.endsWith('.json') && !fixture.includes('/')) {
+    throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: use one of ${Object.keys(SAMPLE_APPLICATIONS).join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json)`);
+  }
+  try {
+    return JSON.parse(readFileSync(fixture, 'utf8')) as unknown;
+  } catch (err) {
+    throw errors.usage(`cannot read the Application JSON ${fixture}: ${describeError(err)}`);
+  }
+}
+
+/** A realistic alert built from a fixture: the event Argo CD would send, a sample enrichment, its diagnosis. */
+export function sampleAlert(fixture: string, now: Date): Alert {
+  const body = contractV1Schema.safeParse(contractBodyFromApplication(loadApplication(fixture)));
+  if (!body.success) throw errors.usage(`${fixture} is not an Argo CD Application this service can read: ${body.error.message}`);
+  const result = toHookEvent(body.data, ALL_HOOK_TYPES, now);
+  if (!('event' in result)) throw errors.usage(`${fixture} produces no alert: ${result.ignored}`);
+  const event = result.event;
+  const report = event.hooks.length === 0 ? null : sampleAlertReport(event, now);
+  return {
+    // A fresh incident per run: a test mail must not share its Message-ID (or a Slack thread) with the last one.
+    incidentId: `inc_sendtest_${now.getTime().toString(36)}`,
+    deliveryKind: deliveryKindOf(event),
+    event,
+    report,
+    findings: report === null ? [] : diagnoseReport(report),
+  };
+}
+
+function missingSettings(config: Config, to: SinkName): string | null {
+  if (to === 'slack' && config.slack.token === undefined) return 'the Slack sink needs a bot token: set SLACK_BOT_TOKEN';
+  if (to === 'email' && (config.email.smtpUrl === undefined || config.email.from === undefined)) {
+    return 'the email sink needs SMTP_URL and EMAIL_FROM';
+  }
+  return null;
+}
+
+/**
+ * `send-test`: send a realistic sample alert through the real router, renderers and sink, and print
+ * where it went; exit 1 with the sink's message when a send fails.
+ */
+export function registerSendTest(program: Command): void {
+  program
+    .command('send-test')
+    .description('send a realistic sample alert through the real sinks, to check the wiring and the look')
+    .addOption(new Option('--to <sink>', 'where to send it').choices(['slack', 'email', 'file']).makeOptionMandatory())
+    .option('--fixture <name|file>', `sample Application: ${Object.keys(SAMPLE_APPLICATIONS).join(', ')}, or an Application JSON file`, 'presync-job-failed')
+    .option('-c, --config <file>', 'YAML config file (default: $HOOK_ALERTS_CONFIG)')
+    .action(async (opts: SendTestOptions) => {
+      const config = loadConfig({ file: opts.config });
+      // The service log goes to stderr; stdout says where the alert went.
+      const logger = createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, process.stderr);
+      const missing = missingSettings(config, opts.to);
+      if (missing !== null) throw new HookAlertsError('HA_ERR_SEND_TEST', missing, { exitCode: 1 });
+      const alert = sampleAlert(opts.fixture, new Date());
+      const sinks = new Set<SinkName>([opts.to]);
+      const targets = createRouter(config.routing, sinks)(alert.event);
+      if (targets.length === 0) {
+        const hint = opts.to === 'slack' ? 'set SLACK_CHANNEL or a routing rule with a Slack channel' : 'set EMAIL_TO or a routing rule with an email address';
+        throw new HookAlertsError('HA_ERR_SEND_TEST', `no ${opts.to} target for app ${alert.event.app.name}: ${hint}`, { exitCode: 1 });
+      }
+      const built = buildSinks(config, sinks, { logger, metrics: new Metrics({ defaultMetrics: false }) });
+      const sink = built.get(opts.to);
+      if (sink === undefined) throw new HookAlertsError('HA_ERR_SEND_TEST', `the ${opts.to} sink could not be built`, { exitCode: 1 });
+      const failures: string[] = [];
+      try {
+        let deliveryId = 0;
+        for (const target of targets) {
+          const { address } = parseTarget(target);
+          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false });
+          if (outcome.status === 'sent') {
+            process.stdout.write(`sent ${alert.deliveryKind} alert for ${alert.event.app.name} to ${target}${outcome.ref === null ? '' : ` (ref ${outcome.ref})`}\n`);
+          } else {
+            failures.push(`${target}: ${outcome.error}`);
+          }
+        }
+      } finally {
+        await sink.close();
+      }
+      if (failures.length > 0) {
+        throw new HookAlertsError('HA_ERR_SEND_TEST', `send-test failed:\n  ${failures.join('\n  ')}`, { exitCode: 1 });
+      }
+    });
+}

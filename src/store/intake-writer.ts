@@ -1,0 +1,184 @@
+import { Worker } from 'node:worker_threads';
+import type { HookEvent } from '../intake/hook-event.js';
+import type { AcceptResult, SqliteStore } from './sqlite-store.js';
+
+type AcceptItem = { event: HookEvent; dedupeKey: string; now: number };
+
+export type WriterRequest = { type: 'accept'; id: number; items: AcceptItem[] } | { type: 'close' };
+export type WriterReply =
+  | { id: number; results: AcceptResult[] }
+  | { id: number; error: { code: string; message: string } };
+
+/** Commits accepted events durably; resolves once the event is stored. */
+export interface EventCommitter {
+  accept(event: HookEvent, dedupeKey: string, now: number): Promise<AcceptResult>;
+  close(): Promise<void>;
+}
+
+interface Waiting {
+  item: AcceptItem;
+  resolve: (result: AcceptResult) => void;
+  reject: (err: unknown) => void;
+}
+
+function storeError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function settle(batch: Waiting[], results: AcceptResult[]): void {
+  batch.forEach((w, i) => {
+    const result = results[i];
+    if (result === undefined) w.reject(new Error('the store returned fewer results than events'));
+    else w.resolve(result);
+  });
+}
+
+/**
+ * Group commit on the event loop's own connection: events queued within one millisecond share one
+ * transaction. Used for in-memory stores (tests), which a second thread cannot open.
+ */
+export class InlineGroupCommit implements EventCommitter {
+  #store: SqliteStore;
+  #waiting: Waiting[] = [];
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(store: SqliteStore) {
+    this.#store = store;
+  }
+
+  accept(event: HookEvent, dedupeKey: string, now: number): Promise<AcceptResult> {
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.#waiting.push({ item: { event, dedupeKey, now }, resolve, reject });
+      this.#timer ??= setTimeout(() => this.#flush(), 1);
+    });
+  }
+
+  #flush(): void {
+    this.#timer = null;
+    const batch = this.#waiting;
+    this.#waiting = [];
+    try {
+      settle(batch, this.#store.acceptEvents(batch.map((w) => w.item)));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#flush();
+    }
+  }
+}
+
+/**
+ * Group commit on a writer thread with its own SQLite connection: while it commits (and fsyncs) one batch,
+ * the event loop keeps parsing requests, and everything that arrived meanwhile goes in the next batch.
+ * 202 still means "committed": a request is answered only after its batch's commit.
+ */
+export class ThreadedGroupCommit implements EventCommitter {
+  #worker: Worker;
+  #queue: Waiting[] = [];
+  #inFlight: { id: number; batch: Waiting[] } | null = null;
+  #nextId = 1;
+  #ready: Promise<void>;
+  #failure: Error | null = null;
+
+  private constructor(worker: Worker, ready: Promise<void>) {
+    this.#worker = worker;
+    this.#ready = ready;
+    worker.on('message', (msg: WriterReply | { ready: true }) => {
+      if ('ready' in msg) return;
+      this.#onReply(msg);
+    });
+    worker.on('error', (err) => this.#fail(err));
+    worker.on('exit', (code) => this.#fail(new Error(`the intake writer thread exited (code ${code})`)));
+  }
+
+  /** Start the writer thread on the store in `dataDir` (already opened and migrated by the caller). */
+  static async start(dataDir: string): Promise<ThreadedGroupCommit> {
+    // Compiled, the thread is a .js file beside this one. Under tsx (tests, `npm run bench`) it is .ts, and
+    // a worker does not inherit tsx's loader: a small bootstrap registers it first.
+    const worker = import.meta.url.endsWith('.ts')
+      ? new Worker(
+          `import(${JSON.stringify('tsx/esm/api')}).then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./intake-writer-thread.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`,
+          { eval: true, workerData: { dataDir } },
+        )
+      : new Worker(new URL('./intake-writer-thread.js', import.meta.url), { workerData: { dataDir } });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: unknown): void => {
+        if (typeof msg === 'object' && msg !== null && 'ready' in msg) {
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the intake writer thread exited during start-up (code ${code})`)));
+    });
+    const committer = new ThreadedGroupCommit(worker, ready);
+    await ready;
+    return committer;
+  }
+
+  /** False once the writer thread died: readiness reports it and intake answers 503. */
+  isAlive(): boolean {
+    return this.#failure === null;
+  }
+
+  accept(event: HookEvent, dedupeKey: string, now: number): Promise<AcceptResult> {
+    if (this.#failure !== null) return Promise.reject(storeError('SQLITE_CANTOPEN', this.#failure.message));
+    return new Promise<AcceptResult>((resolve, reject) => {
+      this.#queue.push({ item: { event, dedupeKey, now }, resolve, reject });
+      if (this.#inFlight === null) this.#send();
+    });
+  }
+
+  #send(): void {
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    const id = this.#nextId++;
+    this.#inFlight = { id, batch };
+    const request: WriterRequest = { type: 'accept', id, items: batch.map((w) => w.item) };
+    this.#worker.postMessage(request);
+  }
+
+  #onReply(reply: WriterReply): void {
+    const current = this.#inFlight;
+    if (current?.id !== reply.id) return;
+    this.#inFlight = null;
+    if ('error' in reply) {
+      const err = storeError(reply.error.code, reply.error.message);
+      for (const w of current.batch) w.reject(err);
+    } else {
+      settle(current.batch, reply.results);
+    }
+    this.#send();
+  }
+
+  #fail(err: Error): void {
+    if (this.#failure !== null) return;
+    this.#failure = err;
+    const pending = [...(this.#inFlight?.batch ?? []), ...this.#queue];
+    this.#inFlight = null;
+    this.#queue = [];
+    const failure = storeError('SQLITE_CANTOPEN', `intake writer thread failed: ${err.message}`);
+    for (const w of pending) w.reject(failure);
+  }
+
+  /** Wait for the batch in flight, then close the thread's connection and let it exit. */
+  async close(): Promise<void> {
+    await this.#ready;
+    while ((this.#inFlight !== null || this.#queue.length > 0) && this.#failure === null) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (this.#failure !== null) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#failure = new Error('the intake writer is closed');
+    const request: WriterRequest = { type: 'close' };
+    this.#worker.postMessage(request);
+    await exited;
+  }
+}

@@ -1,0 +1,138 @@
+import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+
+/** One mail as the server received it: the SMTP envelope, the raw message and its parse by mailparser. */
+export interface ReceivedMail {
+  from: string | null;
+  to: string[];
+  user: string | null;
+  secure: boolean;
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+type SmtpCallback = (err?: Error | null) => void;
+
+/** A reply to inject at a stage of the next transaction. */
+export interface SmtpFault {
+  stage: 'mail' | 'rcpt' | 'data';
+  code: number;
+  message: string;
+}
+
+function smtpError(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/**
+ * A real SMTP server in-process (smtp-server): AUTH PLAIN/LOGIN with fixed credentials, STARTTLS with
+ * smtp-server's built-in test certificate when asked, recipients it rejects with 550, injected 4xx/5xx
+ * replies, and stop/start on the same port (the server down, then up).
+ */
+export class SmtpTestServer {
+  readonly mails: ReceivedMail[] = [];
+  readonly user: string;
+  readonly pass: string;
+  /** Recipients answered 550 at RCPT TO. */
+  readonly unknownRecipients = new Set<string>();
+  #server: SMTPServer | null = null;
+  #port = 0;
+  #starttls: boolean;
+  #faults: SmtpFault[] = [];
+
+  constructor(opts: { user?: string; pass?: string; starttls?: boolean } = {}) {
+    this.user = opts.user ?? 'alerts';
+    this.pass = opts.pass ?? 's3cret-pass';
+    this.#starttls = opts.starttls ?? false;
+  }
+
+  /** smtp://user:pass@127.0.0.1:port */
+  get url(): string {
+    return `smtp://${encodeURIComponent(this.user)}:${encodeURIComponent(this.pass)}@127.0.0.1:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Listen (again, on the same port after a stop). */
+  async start(): Promise<void> {
+    const server = new SMTPServer({
+      secure: false,
+      authMethods: ['PLAIN', 'LOGIN'],
+      // Plain AUTH over a local test connection; STARTTLS tests upgrade first.
+      allowInsecureAuth: !this.#starttls,
+      ...(this.#starttls ? {} : { disabledCommands: ['STARTTLS'] }),
+      closeTimeout: 50,
+      logger: false,
+      onAuth: (auth: SMTPServerAuthentication, _session: SMTPServerSession, cb: (err: Error | null | undefined, response?: { user?: unknown }) => void) => {
+        if (auth.username === this.user && auth.password === this.pass) cb(null, { user: auth.username });
+        else cb(smtpError(535, '5.7.8 Authentication credentials invalid'));
+      },
+      onMailFrom: (_address: SMTPServerAddress, _session: SMTPServerSession, cb: SmtpCallback) => {
+        const fault = this.#take('mail');
+        cb(fault === null ? null : smtpError(fault.code, fault.message));
+      },
+      onRcptTo: (address: SMTPServerAddress, _session: SMTPServerSession, cb: SmtpCallback) => {
+        const fault = this.#take('rcpt');
+        if (fault !== null) return cb(smtpError(fault.code, fault.message));
+        if (this.unknownRecipients.has(address.address)) return cb(smtpError(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown`));
+        cb(null);
+      },
+      onData: (stream, session, cb: SmtpCallback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const fault = this.#take('data');
+          if (fault !== null) return cb(smtpError(fault.code, fault.message));
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw).then(
+            (parsed) => {
+              const from = session.envelope.mailFrom;
+              this.mails.push({
+                from: from === false ? null : from.address,
+                to: session.envelope.rcptTo.map((r) => r.address),
+                user: typeof session.user === 'string' ? session.user : null,
+                secure: session.secure,
+                raw,
+                parsed,
+              });
+              cb(null);
+            },
+            (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
+          );
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (server.server.address() as AddressInfo).port;
+    this.#server = server;
+  }
+
+  /** Stop listening and drop connections (the server is down). */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    if (server === null) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Inject a reply for the next transaction at a stage. */
+  failNext(fault: SmtpFault): void {
+    this.#faults.push(fault);
+  }
+
+  #take(stage: SmtpFault['stage']): SmtpFault | null {
+    const i = this.#faults.findIndex((f) => f.stage === stage);
+    if (i < 0) return null;
+    const [fault] = this.#faults.splice(i, 1);
+    return fault ?? null;
+  }
+}
