@@ -1,6 +1,8 @@
 import t from 'tap';
 import { buildTestApp, AUTH } from '../../support/intake-app.js';
-import { contractBody, loadApplication, loadExpectations, sharedFixtureNames } from '../../support/contract-bodies.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, contractBody, loadApplication, loadExpectations, sharedFixtureNames } from '../../support/contract-bodies.js';
 
 const failed = (): Record<string, unknown> => contractBody(loadApplication('presync-job-failed'), 'hook-failed');
 
@@ -222,9 +224,6 @@ t.test('readiness fails when the store cannot be written', async (t) => {
 });
 
 t.test("the README's example event is the presync-job-failed fixture as Argo CD renders it, and is accepted", async (t) => {
-  const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { REPO_ROOT } = await import('../../support/contract-bodies.js');
   const example = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/events/presync-job-failed.json'), 'utf8')) as unknown;
   t.same(example, contractBody(loadApplication('presync-job-failed'), 'hook-failed'));
   const { app } = buildTestApp();
