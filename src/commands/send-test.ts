@@ -12,7 +12,9 @@ import { diagnoseReport } from '../diagnose/diagnose-report.js';
 import { parseTarget, type SinkName } from '../deliver/sink.js';
 import type { Config } from '../config/schema.js';
 import { errors, HookAlertsError, describeError } from '../errors.js';
-import { SAMPLE_APPLICATIONS } from './send-test-fixtures.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot, readPackageFile } from '../package-files.js';
 import { contractBodyFromApplication, sampleAlertReport } from './send-test-samples.js';
 
 interface SendTestOptions {
@@ -23,15 +25,22 @@ interface SendTestOptions {
 
 const ALL_HOOK_TYPES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
 
-function isSampleName(name: string): name is keyof typeof SAMPLE_APPLICATIONS {
-  return Object.hasOwn(SAMPLE_APPLICATIONS, name);
+// Trimmed Argo CD Applications in the states an alert is about, shipped in samples/applications/.
+const SAMPLES_DIR = ['samples', 'applications'];
+
+/** Names of the built-in sample Applications. */
+export function sampleNames(): string[] {
+  return readdirSync(join(packageRoot(), ...SAMPLES_DIR))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
 }
 
 /** The Application to alert about: a built-in sample by name, or an Application JSON file. */
-function loadApplication(fixture: string): unknown {
-  if (isSampleName(fixture)) return SAMPLE_APPLICATIONS[fixture];
+export function loadSampleApplication(fixture: string): unknown {
+  if (sampleNames().includes(fixture)) return JSON.parse(readPackageFile(...SAMPLES_DIR, `${fixture}.json`)) as unknown;
   if (!fixture.endsWith('.json') && !fixture.includes('/')) {
-    throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: use one of ${Object.keys(SAMPLE_APPLICATIONS).join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json)`);
+    throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: use one of ${sampleNames().join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json)`);
   }
   try {
     return JSON.parse(readFileSync(fixture, 'utf8')) as unknown;
@@ -42,7 +51,7 @@ function loadApplication(fixture: string): unknown {
 
 /** A realistic alert built from a fixture: the event Argo CD would send, a sample enrichment, its diagnosis. */
 export function sampleAlert(fixture: string, now: Date): Alert {
-  const body = contractV1Schema.safeParse(contractBodyFromApplication(loadApplication(fixture)));
+  const body = contractV1Schema.safeParse(contractBodyFromApplication(loadSampleApplication(fixture)));
   if (!body.success) throw errors.usage(`${fixture} is not an Argo CD Application this service can read: ${body.error.message}`);
   const result = toHookEvent(body.data, ALL_HOOK_TYPES, now);
   if (!('event' in result)) throw errors.usage(`${fixture} produces no alert: ${result.ignored}`);
@@ -75,7 +84,7 @@ export function registerSendTest(program: Command): void {
     .command('send-test')
     .description('send a realistic sample alert through the real sinks, to check the wiring and the look')
     .addOption(new Option('--to <sink>', 'where to send it').choices(['slack', 'email', 'file']).makeOptionMandatory())
-    .option('--fixture <name|file>', `sample Application: ${Object.keys(SAMPLE_APPLICATIONS).join(', ')}, or an Application JSON file`, 'presync-job-failed')
+    .option('--fixture <name|file>', `sample Application: ${sampleNames().join(', ')}, or an Application JSON file`, 'presync-job-failed')
     .option('-c, --config <file>', 'YAML config file (default: $HOOK_ALERTS_CONFIG)')
     .action(async (opts: SendTestOptions) => {
       const config = loadConfig({ file: opts.config });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { startService, type RunningService } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import { SAMPLE_APPLICATIONS } from '../../../src/commands/send-test-fixtures.js';
+import { loadSampleApplication } from '../../../src/commands/send-test.js';
 import { contractBodyFromApplication } from '../../../src/commands/send-test-samples.js';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
@@ -59,15 +59,15 @@ t.test('retrying, failed ×5, succeeded: one Slack thread and one mail thread pe
   const svc = await startService(config, createLogger('silent'));
   t.teardown(() => svc.close());
 
-  const retrying = await post(svc, contractBodyFromApplication(SAMPLE_APPLICATIONS['presync-job-retrying']));
+  const retrying = await post(svc, contractBodyFromApplication(loadSampleApplication('presync-job-retrying')));
   await drained(svc, 2);
   for (let i = 0; i < 5; i++) {
-    const res = await post(svc, contractBodyFromApplication(SAMPLE_APPLICATIONS['presync-job-failed']));
+    const res = await post(svc, contractBodyFromApplication(loadSampleApplication('presync-job-failed')));
     t.equal(res.incident, retrying.incident, 'same operation, same incident');
     t.equal(res.duplicate, i > 0);
   }
   await drained(svc, 4);
-  await post(svc, contractBodyFromApplication(SAMPLE_APPLICATIONS['sync-succeeded']));
+  await post(svc, contractBodyFromApplication(loadSampleApplication('sync-succeeded')));
   await drained(svc, 6);
 
   t.same(

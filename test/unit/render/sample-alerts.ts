@@ -1,4 +1,4 @@
-import { SAMPLE_APPLICATIONS } from '../../../src/commands/send-test-fixtures.js';
+import { loadSampleApplication } from '../../../src/commands/send-test.js';
 import { contractBodyFromApplication, sampleAlertReport } from '../../../src/commands/send-test-samples.js';
 import { contractV1Schema, type EventKind } from '../../../src/intake/contract-v1.js';
 import { incidentId, incidentKey, toHookEvent, type HookEvent } from '../../../src/intake/hook-event.js';
@@ -6,14 +6,22 @@ import { deliveryKindOf, type Alert } from '../../../src/render/alert.js';
 import type { AlertReport } from '../../../src/enrich/job-report.js';
 import type { Finding } from '../../../src/diagnose/finding.js';
 
-export type SampleName = keyof typeof SAMPLE_APPLICATIONS;
+/** A built-in sample Application (samples/applications/<name>.json). */
+export type SampleName =
+  | 'presync-job-failed'
+  | 'presync-job-retrying'
+  | 'presync-job-running'
+  | 'multi-source-two-failed-hooks'
+  | 'postsync-pod-failed'
+  | 'tricky-strings'
+  | 'sync-succeeded';
 
 export const RECEIVED_AT = new Date('2026-11-20T14:07:15.000Z');
 
 /** A HookEvent from one of the embedded fixture Applications, as intake would normalize it. */
 export function sampleEvent(name: SampleName, opts: { event?: EventKind; recipient?: string | null; receivedAt?: Date } = {}): HookEvent {
   const body = contractV1Schema.parse(
-    contractBodyFromApplication(SAMPLE_APPLICATIONS[name], { ...(opts.event === undefined ? {} : { event: opts.event }), recipient: opts.recipient ?? 'team-payments' }),
+    contractBodyFromApplication(loadSampleApplication(name), { ...(opts.event === undefined ? {} : { event: opts.event }), recipient: opts.recipient ?? 'team-payments' }),
   );
   const result = toHookEvent(body, ['PreSync', 'Sync', 'PostSync'], opts.receivedAt ?? RECEIVED_AT);
   if (!('event' in result)) throw new Error(`fixture ${name} is ignored: ${result.ignored}`);
