@@ -7,12 +7,14 @@ import { intakeBench } from './intake-bench.js';
 import { startupBench } from './startup-bench.js';
 import { diagnoseBench } from './diagnose-bench.js';
 import { soakBench } from './soak-bench.js';
+import { enrichBench, scrubBench } from './enrich-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'intake', run: intakeBench },
   { name: 'startup', run: startupBench },
   { name: 'diagnose', run: () => diagnoseBench() },
+  { name: 'enrich', run: async () => [...scrubBench(), ...(await enrichBench())] },
   { name: 'soak', run: soakBench },
 ];
 

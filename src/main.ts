@@ -7,6 +7,7 @@ import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
 import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
 import { Worker } from './worker/worker.js';
+import { createEnrichment, type Enrichment } from './enrich/enrichment.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
 import { createRouter, routesUseSink } from './route/route-alert.js';
 import { FileSink } from './deliver/file-sink.js';
@@ -85,12 +86,22 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = new Metrics();
   const sinkNames = enabledSinkNames(config);
   const sinks = buildSinks(config, sinkNames, { logger, metrics });
+  let enrichment: Enrichment | null;
+  try {
+    // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
+    enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify() });
+  } catch (err) {
+    await committer.close();
+    store.close();
+    throw err;
+  }
   const worker = new Worker({
     config,
     store,
     sinks,
     router: createRouter(config.routing, sinkNames),
     diagnose: diagnoseReport,
+    enricher: enrichment?.enricher ?? null,
     logger: logger.child({ component: 'worker' }),
     metrics,
   });
@@ -116,6 +127,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     store.close();
     throw err;
   }
+  enrichment?.start();
   if (config.worker.enabled) worker.start();
   else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');
   const sweep = every(() => {
@@ -135,6 +147,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await app.close();
     await committer.close();
     await worker.stop();
+    await enrichment?.stop();
     await Promise.allSettled([...sinks.values()].map((s) => s.close()));
     store.close();
   };

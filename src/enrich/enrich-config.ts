@@ -1,16 +1,21 @@
 import { z } from 'zod';
+import { checkScrubPattern } from './scrub.js';
 
 /** Which kubeconfig (file and context) reaches an Argo CD destination cluster. */
-export const clusterConfigSchema = z.strictObject({
-  /** Matches the Application's `spec.destination.server`. */
-  server: z.string().min(1).optional(),
-  /** Matches the Application's `spec.destination.name`. */
-  name: z.string().min(1).optional(),
-  /** Path of a kubeconfig file; default: KUBECONFIG or ~/.kube/config. */
-  kubeconfig: z.string().min(1).optional(),
-  /** Context inside that kubeconfig; default: its current context. */
-  context: z.string().min(1).optional(),
-});
+export const clusterConfigSchema = z
+  .strictObject({
+    /** Matches the Application's `spec.destination.server`. */
+    server: z.string().min(1).optional(),
+    /** Matches the Application's `spec.destination.name`. */
+    name: z.string().min(1).optional(),
+    /** Path of a kubeconfig file; default: KUBECONFIG or ~/.kube/config. */
+    kubeconfig: z.string().min(1).optional(),
+    /** Context inside that kubeconfig; default: its current context. */
+    context: z.string().min(1).optional(),
+  })
+  .refine((c) => c.server !== undefined || c.name !== undefined, {
+    message: 'a cluster needs `server` (the destination server URL) or `name` (the destination name) to be matched',
+  });
 
 /** Limits of what enrichment reads from the Kubernetes API (DESIGN.md, "Enrichment bounds"). */
 export const enrichBoundsSchema = z.strictObject({
@@ -20,6 +25,35 @@ export const enrichBoundsSchema = z.strictObject({
   callTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
   deadlineMs: z.number().int().min(500).max(300_000).default(15_000),
   concurrency: z.number().int().min(1).max(32).default(4),
+  /** Events kept per hook (Job and pods together), warnings first. */
+  maxEventsPerHook: z.number().int().min(1).max(500).default(20),
+});
+
+/** Snapshots of hook pods taken before Argo CD deletes them (DESIGN.md, "Terminated hooks lose their logs too"). */
+export const captureConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Namespaces to watch; empty: every namespace (needs the ClusterRole; the Role variant lists them here). */
+  namespaces: z.array(z.string().min(1)).default([]),
+  /**
+   * Pods to watch: the Job controller's label. Kubernetes 1.27+ sets it; older clusters only set `job-name`,
+   * so set this to `job-name` there.
+   */
+  podLabelSelector: z.string().min(1).default('batch.kubernetes.io/job-name'),
+  ttlHours: z.number().min(1).max(24 * 30).default(24),
+  /** All snapshots together; the oldest are dropped beyond it. */
+  maxTotalBytes: z.number().int().min(1024 * 1024).max(10 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Snapshots taken at once per cluster. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+});
+
+/** A hook Job that runs too long raises a `hook-stuck` event (argo-cd#4979, #15593). */
+export const stuckConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A hook Job running longer than this (or its activeDeadlineSeconds, if smaller) is stuck. */
+  thresholdMinutes: z.number().min(1).max(24 * 60).default(15),
+  /** Where the Applications live when the Job's tracking id does not say (apps in any namespace say it). */
+  appNamespace: z.string().min(1).default('argocd'),
+  checkIntervalMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
 });
 
 export const kubernetesConfigSchema = z.strictObject({
@@ -27,12 +61,29 @@ export const kubernetesConfigSchema = z.strictObject({
   enabled: z.enum(['auto', 'true', 'false']).default('auto'),
   clusters: z.array(clusterConfigSchema).default([]),
   bounds: enrichBoundsSchema.prefault({}),
+  capture: captureConfigSchema.prefault({}),
+  stuck: stuckConfigSchema.prefault({}),
 });
 
 export const scrubConfigSchema = z.strictObject({
-  /** Extra regular expressions (JavaScript syntax) whose matches are replaced by [REDACTED]. */
-  patterns: z.array(z.string().min(1)).default([]),
+  /**
+   * Extra regular expressions (JavaScript syntax, compiled with the `g` flag) whose matches are replaced by
+   * [REDACTED]. Checked at start-up: invalid syntax, a pattern that matches the empty string or one with a
+   * nested quantifier (exponential backtracking) is a config error.
+   */
+  patterns: z
+    .array(
+      z.string().min(1).superRefine((pattern, ctx) => {
+        const problem = checkScrubPattern(pattern);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: pattern });
+      }),
+    )
+    .default([]),
 });
 
+export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
+export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
+export type CaptureConfig = z.infer<typeof captureConfigSchema>;
+export type StuckConfig = z.infer<typeof stuckConfigSchema>;
 export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
 export type ScrubConfig = z.infer<typeof scrubConfigSchema>;

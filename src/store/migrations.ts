@@ -52,11 +52,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
   CREATE INDEX deliveries_thread ON deliveries (incident_id, target, id);
 
+  -- One snapshot per hook pod (= per attempt): a later capture of the same pod replaces it.
   CREATE TABLE captures (
     id INTEGER PRIMARY KEY,
     cluster TEXT NOT NULL,
     namespace TEXT NOT NULL,
     job_name TEXT NOT NULL,
+    job_uid TEXT,
     pod_name TEXT NOT NULL,
     pod_uid TEXT NOT NULL,
     reason TEXT NOT NULL,
@@ -64,8 +66,9 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,
     size_bytes INTEGER NOT NULL,
     snapshot_json TEXT NOT NULL,
-    UNIQUE (cluster, pod_uid, reason)
+    UNIQUE (cluster, pod_uid)
   );
   CREATE INDEX captures_job ON captures (cluster, namespace, job_name, captured_at);
+  CREATE INDEX captures_age ON captures (captured_at);
   `,
 ];

@@ -1,0 +1,259 @@
+import type { Logger } from 'pino';
+import type { CaptureConfig, EnrichBounds } from './enrich-config.js';
+import type { CaptureReason, CaptureStore } from './capture-store.js';
+import type { KubeClient } from './kube-client.js';
+import { KubeCallError } from './kube-failure.js';
+import { HOOK_ANNOTATION, type KubeJob, type KubePod } from './kube-objects.js';
+import { createLimiter, type Limiter } from './limiter.js';
+import { readPodReport } from './pod-reader.js';
+import { PodWatch, type PodChange } from './pod-watch.js';
+import { toEventReport, toJobInfo } from './report-mapping.js';
+import { scrubDeep, type Scrubber } from './scrub.js';
+
+/** The Job that owns a pod, from its controller ownerReference. */
+export function owningJob(pod: KubePod): { name: string; uid: string } | null {
+  const ref = pod.metadata.ownerReferences.find((r) => r.kind === 'Job' && r.controller !== false);
+  return ref === undefined ? null : { name: ref.name, uid: ref.uid };
+}
+
+/**
+ * Whether a pod's state calls for a snapshot, and a signature of that state: the same signature is
+ * captured once. A failed run is keyed by container, restart count and exit code, so a restarted
+ * container that fails again is captured again; a pod being deleted while it runs (Argo CD terminating
+ * the sync, or deleting the Job) is captured once.
+ */
+export function captureTrigger(pod: KubePod): { reason: CaptureReason; signature: string } | null {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const failed = statuses.flatMap((s) => {
+    const parts: string[] = [];
+    const now = s.state?.terminated;
+    if (now != null && now.exitCode !== 0) parts.push(`${s.name}:${s.restartCount}:${now.exitCode}`);
+    const last = s.lastState?.terminated;
+    if (last != null && last.exitCode !== 0) parts.push(`${s.name}:${s.restartCount - 1}:${last.exitCode}`);
+    return parts;
+  });
+  const phase = pod.status?.phase ?? null;
+  if (phase === 'Failed') return { reason: 'pod-failed', signature: failed.length > 0 ? failed.join(',') : 'phase-failed' };
+  if (failed.length > 0) return { reason: 'container-failed', signature: failed.join(',') };
+  if (pod.metadata.deletionTimestamp !== null && (phase === 'Running' || phase === 'Pending')) return { reason: 'deleting', signature: 'deleting' };
+  return null;
+}
+
+/** A hook Job seen through one of its pods (for the stuck-hook watcher). */
+export interface HookJobSighting {
+  client: KubeClient;
+  job: KubeJob;
+  pod: KubePod;
+}
+
+export interface CaptureWatcherDeps {
+  client: KubeClient;
+  config: CaptureConfig;
+  bounds: EnrichBounds;
+  store: CaptureStore;
+  scrub: Scrubber;
+  logger: Logger;
+  /** Called for pods of hook Jobs that still run (the stuck-hook watcher listens). */
+  onHookJob?: (sighting: HookJobSighting) => void;
+  clock?: () => number;
+  /** Tests shorten the server-side watch timeout. */
+  watchTimeoutSeconds?: number;
+}
+
+interface JobVerdict {
+  job: KubeJob | null;
+  isHook: boolean;
+}
+
+const JOB_CACHE_MAX = 2_000;
+
+/**
+ * Capture (DESIGN.md, "Terminated hooks lose their logs too"): watches the pods of Jobs in the configured
+ * namespaces of one cluster and, when a container of a hook Job's pod fails, the pod fails, or a running
+ * hook pod is being deleted, reads its logs and state at once and stores a scrubbed snapshot, before
+ * Argo CD's delete policy or its recreation of the Job on retry removes them.
+ */
+export class CaptureWatcher {
+  readonly #d: CaptureWatcherDeps;
+  readonly #clock: () => number;
+  readonly #watches: PodWatch[];
+  readonly #limit: Limiter;
+  readonly #stop = new AbortController();
+  /** Pod uid → signature of the state last captured. */
+  readonly #captured = new Map<string, string>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Job uid → whether it is a hook (a Job's annotations do not change, so this never goes stale). */
+  readonly #jobs = new Map<string, Promise<JobVerdict>>();
+  /** Snapshots stored since start: tests and logs. */
+  captures = 0;
+
+  constructor(deps: CaptureWatcherDeps) {
+    this.#d = deps;
+    this.#clock = deps.clock ?? Date.now;
+    this.#limit = createLimiter(deps.config.concurrency);
+    const namespaces = deps.config.namespaces.length === 0 ? [null] : deps.config.namespaces;
+    this.#watches = namespaces.map(
+      (namespace) =>
+        new PodWatch({
+          client: deps.client,
+          namespace,
+          labelSelector: deps.config.podLabelSelector,
+          onPod: (change, pod) => this.#onPod(change, pod),
+          onSynced: (uids) => {
+            for (const uid of this.#captured.keys()) if (!uids.has(uid)) this.#captured.delete(uid);
+          },
+          logger: deps.logger,
+          ...(deps.watchTimeoutSeconds === undefined ? {} : { timeoutSeconds: deps.watchTimeoutSeconds }),
+        }),
+    );
+  }
+
+  /** The cluster this watcher watches. */
+  get client(): KubeClient {
+    return this.#d.client;
+  }
+
+  /** The pod watches (one per namespace, or one for all). */
+  get watches(): readonly PodWatch[] {
+    return this.#watches;
+  }
+
+  /** Start watching. */
+  start(): void {
+    for (const w of this.#watches) w.start();
+  }
+
+  /** Stop watching and wait for captures in flight (each bounded by the enrichment deadline). */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.all(this.#watches.map((w) => w.stop()));
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  /** Wait until no capture is in flight (tests). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  #onPod(change: PodChange, pod: KubePod): void {
+    const uid = pod.metadata.uid;
+    const owner = owningJob(pod);
+    if (uid === null || owner === null) return;
+    if (change === 'DELETED') {
+      // Too late to read its logs; a capture, if any, was taken on an earlier state.
+      this.#captured.delete(uid);
+      return;
+    }
+    const trigger = captureTrigger(pod);
+    if (trigger === null) {
+      const phase = pod.status?.phase;
+      if (this.#d.onHookJob !== undefined && (phase === 'Running' || phase === 'Pending')) this.#sight(pod, owner);
+      return;
+    }
+    // The watch also runs for the stuck-hook watcher alone (capture.enabled: false).
+    if (!this.#d.config.enabled || this.#captured.get(uid) === trigger.signature) return;
+    // A pod being deleted is captured only if nothing better (a failure) was captured before.
+    if (trigger.reason === 'deleting' && (this.#captured.has(uid) || this.#d.store.has(this.#d.client.clusterId, uid, this.#clock()))) return;
+    if (change === 'SYNC' && this.#d.store.has(this.#d.client.clusterId, uid, this.#clock())) {
+      this.#captured.set(uid, trigger.signature);
+      return;
+    }
+    this.capture(pod, trigger.reason, trigger.signature);
+  }
+
+  #sight(pod: KubePod, owner: { name: string; uid: string }): void {
+    void this.#verdict(pod.metadata.namespace ?? '', owner).then(
+      (v) => {
+        if (v.isHook && v.job !== null) this.#d.onHookJob?.({ client: this.#d.client, job: v.job, pod });
+      },
+      (err: unknown) => this.#d.logger.debug({ err }, 'hook Job lookup failed'),
+    );
+  }
+
+  #verdict(namespace: string, owner: { name: string; uid: string }): Promise<JobVerdict> {
+    const cached = this.#jobs.get(owner.uid);
+    if (cached !== undefined) return cached;
+    const lookup = this.#limit(async (): Promise<JobVerdict> => {
+      const job = await this.#d.client.readJob(namespace, owner.name, AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#d.bounds.callTimeoutMs)]));
+      // Gone, or recreated under the same name (a retry): a pod whose Job vanished that fast was most
+      // likely a hook deleted by Argo CD, so it counts as one.
+      if (job === null || job.metadata.uid !== owner.uid) return { job: null, isHook: true };
+      return { job, isHook: job.metadata.annotations[HOOK_ANNOTATION] !== undefined };
+    });
+    this.#jobs.set(owner.uid, lookup);
+    if (this.#jobs.size > JOB_CACHE_MAX) {
+      const oldest = this.#jobs.keys().next().value;
+      if (oldest !== undefined) this.#jobs.delete(oldest);
+    }
+    // A failed lookup is not cached: the next event asks again.
+    void lookup.catch(() => this.#jobs.delete(owner.uid));
+    return lookup;
+  }
+
+  /** Take a snapshot of a Job's pod now (also used by the stuck-hook watcher). */
+  capture(pod: KubePod, reason: CaptureReason, signature: string = reason): void {
+    const uid = pod.metadata.uid;
+    const owner = owningJob(pod);
+    if (uid === null || owner === null || this.#inFlight.has(uid) || this.#stop.signal.aborted) return;
+    const run = this.#snapshot(pod, owner, reason, signature)
+      .catch((err: unknown) => {
+        this.#d.logger.warn(
+          { cluster: this.#d.client.clusterId, pod: `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`, error: err instanceof Error ? err.message : String(err) },
+          'capture of a hook pod failed; its logs may be missing from the alert if Argo CD deletes it',
+        );
+      })
+      .finally(() => this.#inFlight.delete(uid));
+    this.#inFlight.set(uid, run);
+  }
+
+  async #snapshot(pod: KubePod, owner: { name: string; uid: string }, reason: CaptureReason, signature: string): Promise<void> {
+    const namespace = pod.metadata.namespace ?? '';
+    const verdict = await this.#verdict(namespace, owner);
+    if (!verdict.isHook) {
+      this.#captured.set(pod.metadata.uid ?? '', signature);
+      return;
+    }
+    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#d.bounds.deadlineMs)]);
+    const { pod: report, failures } = await readPodReport(this.#d.client, pod, {
+      bounds: this.#d.bounds,
+      scrub: this.#d.scrub,
+      limit: this.#limit,
+      signal,
+    });
+    let events: ReturnType<typeof toEventReport>[] = [];
+    try {
+      const list = await this.#limit(() =>
+        this.#d.client.listEvents(namespace, 'Pod', pod.metadata.name, this.#d.bounds.maxEventsPerHook, signal),
+      );
+      events = list.map(toEventReport);
+    } catch (err) {
+      // Events survive the pod for an hour: enrichment reads them live; the snapshot goes without.
+      this.#d.logger.debug({ err: err instanceof KubeCallError ? err.message : err }, 'events of a captured pod not read');
+    }
+    const now = this.#clock();
+    const snapshot = scrubDeep(
+      {
+        reason,
+        job: verdict.job === null ? null : toJobInfo(verdict.job, new Date(now)),
+        jobUid: owner.uid,
+        pod: report,
+        events,
+      },
+      this.#d.scrub,
+    );
+    const bytes = this.#d.store.save(this.#d.client.clusterId, owner.name, snapshot, now);
+    this.#captured.set(pod.metadata.uid ?? '', signature);
+    this.captures += 1;
+    this.#d.logger.info(
+      {
+        cluster: this.#d.client.clusterId,
+        job: `${namespace}/${owner.name}`,
+        pod: pod.metadata.name,
+        reason,
+        bytes,
+        logFailures: failures.map((f) => `${f.container}: ${f.error.message}`),
+      },
+      'captured hook pod state and logs',
+    );
+  }
+}

@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CODE_CONFIG_INVALID, describeError, HookAlertsError } from '../errors.js';
+import type { KubernetesConfig } from './enrich-config.js';
+import { KubeClient } from './kube-client.js';
+
+/** Argo CD's names for the cluster it runs in (Application spec.destination). */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+export const IN_CLUSTER_NAME = 'in-cluster';
+
+/** A destination as the event carries it. */
+export interface Destination {
+  server: string | null;
+  name: string | null;
+}
+
+export type ClusterResolution = { ok: true; client: KubeClient } | { ok: false; missing: string };
+
+function normalizeServer(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+function describeDestination(d: Destination): string {
+  if (d.server !== null && d.name !== null) return `${d.server} (name ${d.name})`;
+  return d.server ?? d.name ?? 'with no server and no name';
+}
+
+/** Where the default (in-cluster or local) kubeconfig comes from, or null when there is none. */
+function defaultSource(env: NodeJS.ProcessEnv): 'in-cluster' | 'kubeconfig' | null {
+  if (env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBERNETES_SERVICE_HOST !== '') return 'in-cluster';
+  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  if (files.length > 0) return 'kubeconfig';
+  const home = env.HOME ?? homedir();
+  return existsSync(join(home, '.kube', 'config')) ? 'kubeconfig' : null;
+}
+
+function loadDefault(source: 'in-cluster' | 'kubeconfig', env: NodeJS.ProcessEnv): KubeConfig {
+  const kc = new KubeConfig();
+  if (source === 'in-cluster') {
+    kc.loadFromCluster();
+    return kc;
+  }
+  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  const first = files[0];
+  if (first === undefined) {
+    kc.loadFromFile(join(env.HOME ?? homedir(), '.kube', 'config'));
+    return kc;
+  }
+  // KubeConfig.loadFromDefault reads process.env; this reads the env we were given (tests, embedding).
+  kc.loadFromFile(first);
+  for (const file of files.slice(1)) {
+    const more = new KubeConfig();
+    more.loadFromFile(file);
+    kc.mergeConfig(more);
+  }
+  return kc;
+}
+
+function useContext(kc: KubeConfig, context: string | undefined, where: string): void {
+  if (context !== undefined) {
+    if (kc.getContextObject(context) == null) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(`context ${JSON.stringify(context)} is not in ${where} (it has: ${known.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(context);
+  }
+  if (kc.getCurrentCluster() === null) throw new Error(`${where} has no current context with a cluster: set \`context\``);
+}
+
+function configError(path: string, message: string): HookAlertsError {
+  return new HookAlertsError(CODE_CONFIG_INVALID, `invalid configuration: ${path}: ${message}`, {
+    issues: [{ path, message }],
+  });
+}
+
+/**
+ * Maps Application destinations to API clients (DESIGN.md, "Public interface"): `in-cluster` goes to the
+ * in-cluster config when running in a pod, else to KUBECONFIG's current context; other destinations to
+ * the kubeconfig file and context configured under `kubernetes.clusters`.
+ */
+export class ClusterRegistry {
+  readonly #defaultClient: KubeClient | null;
+  readonly #defaultMissing: string;
+  readonly #configured: { server: string | null; name: string | null; client: KubeClient }[];
+
+  private constructor(
+    defaultClient: KubeClient | null,
+    defaultMissing: string,
+    configured: { server: string | null; name: string | null; client: KubeClient }[],
+  ) {
+    this.#defaultClient = defaultClient;
+    this.#defaultMissing = defaultMissing;
+    this.#configured = configured;
+  }
+
+  /**
+   * Build from config. Returns null with a warning when enrichment is off (`enabled: false`, or `auto`
+   * with no kubeconfig anywhere); throws a config error for a configured cluster that cannot be loaded
+   * and for `enabled: true` without any cluster.
+   */
+  static fromConfig(config: KubernetesConfig, env: NodeJS.ProcessEnv = process.env): { registry: ClusterRegistry | null; warning: string | null } {
+    if (config.enabled === 'false') return { registry: null, warning: null };
+    const callTimeoutMs = config.bounds.callTimeoutMs;
+    const configured = config.clusters.map((c, i) => {
+      const path = `kubernetes.clusters.${i}`;
+      let kc: KubeConfig;
+      try {
+        if (c.kubeconfig !== undefined) {
+          kc = new KubeConfig();
+          kc.loadFromFile(c.kubeconfig);
+        } else {
+          const source = defaultSource(env);
+          if (source === null) throw new Error('no kubeconfig file given and none found (KUBECONFIG, ~/.kube/config): set `kubeconfig`');
+          kc = loadDefault(source, env);
+        }
+        useContext(kc, c.context, c.kubeconfig ?? 'the default kubeconfig');
+      } catch (err) {
+        throw configError(path, `cannot load the kubeconfig for ${c.server ?? c.name ?? 'this cluster'}: ${describeError(err)}`);
+      }
+      const id = c.server !== undefined ? normalizeServer(c.server) : (c.name ?? `cluster-${i}`);
+      return { server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: new KubeClient(id, kc, { callTimeoutMs }) };
+    });
+
+    const source = defaultSource(env);
+    let defaultClient: KubeClient | null = null;
+    let defaultMissing = `cluster ${IN_CLUSTER_SERVER} (in-cluster) is not reachable: the service runs outside a pod and found no kubeconfig (KUBECONFIG, ~/.kube/config); set KUBECONFIG or add it under kubernetes.clusters`;
+    let warning: string | null = null;
+    if (source !== null) {
+      try {
+        const kc = loadDefault(source, env);
+        useContext(kc, undefined, source === 'in-cluster' ? 'the in-cluster config' : 'KUBECONFIG');
+        defaultClient = new KubeClient(IN_CLUSTER_NAME, kc, { callTimeoutMs });
+      } catch (err) {
+        if (config.enabled === 'true' && configured.length === 0) {
+          throw configError('kubernetes.enabled', `true, but the ${source} config cannot be loaded: ${describeError(err)}`);
+        }
+        defaultMissing = `cluster ${IN_CLUSTER_SERVER} (in-cluster): the ${source} config cannot be loaded: ${describeError(err)}`;
+        warning = `Kubernetes: ${defaultMissing}`;
+      }
+    }
+    if (defaultClient === null && configured.length === 0) {
+      if (config.enabled === 'true') {
+        throw configError('kubernetes.enabled', 'true, but there is no in-cluster config, no kubeconfig (KUBECONFIG, ~/.kube/config) and no kubernetes.clusters');
+      }
+      return {
+        registry: null,
+        warning:
+          warning ??
+          'Kubernetes enrichment is off: no in-cluster config and no kubeconfig (KUBECONFIG, ~/.kube/config); alerts go out without Job, pod and log details. Set kubernetes.enabled: false to silence this warning.',
+      };
+    }
+    return { registry: new ClusterRegistry(defaultClient, defaultMissing, configured), warning };
+  }
+
+  /** Build from ready clients (tests, embedding). */
+  static of(defaultClient: KubeClient | null, configured: { server?: string; name?: string; client: KubeClient }[] = []): ClusterRegistry {
+    return new ClusterRegistry(
+      defaultClient,
+      `cluster ${IN_CLUSTER_SERVER} (in-cluster) is not configured`,
+      configured.map((c) => ({ server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: c.client })),
+    );
+  }
+
+  /** The client for an Application destination, or the sentence that says why there is none. */
+  resolve(destination: Destination): ClusterResolution {
+    const server = destination.server === null ? null : normalizeServer(destination.server);
+    const match =
+      this.#configured.find((c) => server !== null && c.server === server) ??
+      this.#configured.find((c) => destination.name !== null && c.name === destination.name);
+    if (match !== undefined) return { ok: true, client: match.client };
+    if (server === IN_CLUSTER_SERVER || destination.name === IN_CLUSTER_NAME) {
+      return this.#defaultClient === null ? { ok: false, missing: this.#defaultMissing } : { ok: true, client: this.#defaultClient };
+    }
+    const key = server !== null ? `server: ${server}` : `name: ${destination.name ?? '?'}`;
+    return {
+      ok: false,
+      missing: `cluster ${describeDestination(destination)} is not configured: add it under kubernetes.clusters (${key}, kubeconfig: <file>, context: <name>) so that alerts of apps deployed there show Job, pod and log details`,
+    };
+  }
+
+  /** Every reachable cluster once (the capture and stuck-hook watchers run per cluster). */
+  clients(): KubeClient[] {
+    const all = [...(this.#defaultClient === null ? [] : [this.#defaultClient]), ...this.#configured.map((c) => c.client)];
+    return [...new Set(all)];
+  }
+}

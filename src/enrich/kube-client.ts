@@ -1,0 +1,392 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  IsomorphicFetchHttpLibrary,
+  type ConfigurationOptions,
+  type HttpLibrary,
+  type KubeConfig,
+  type Observable,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { z } from 'zod';
+import { classifyKubeError, fromHttpStatus, KubeCallError, type AbortCause } from './kube-failure.js';
+import {
+  eventSchema,
+  jobSchema,
+  JOB_NAME_LABEL,
+  LEGACY_JOB_NAME_LABEL,
+  podSchema,
+  type KubeEvent,
+  type KubeJob,
+  type KubePod,
+} from './kube-objects.js';
+import type { RawLog } from './report-mapping.js';
+
+/**
+ * Every API access this service makes (deploy/base/rbac-*.yaml grant exactly these; a test keeps them equal).
+ */
+export const REQUIRED_ACCESS = [
+  { apiGroup: 'batch', resource: 'jobs', verbs: ['get'] },
+  { apiGroup: '', resource: 'pods', verbs: ['get', 'list', 'watch'] },
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'] },
+  { apiGroup: '', resource: 'events', verbs: ['list'] },
+] as const;
+
+/** Largest error body read from the API server (a Status object is a few hundred bytes). */
+const ERROR_BODY_CAP = 64 * 1024;
+/** Items per page when listing, so that one answer never holds a whole cluster's pods. */
+const LIST_PAGE = 250;
+
+/**
+ * The generated client reads its AbortSignal from the RequestContext (isomorphic-fetch passes
+ * `request.getSignal()` to node-fetch) but has no option to set one; a per-call `httpApi` that sets it is
+ * the typed way in 1.x (the per-call `middleware` option is typed as Observable middleware but wrapped
+ * as Promise middleware at run time).
+ */
+class SignalHttpLibrary implements HttpLibrary {
+  static readonly #inner = new IsomorphicFetchHttpLibrary();
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  send(request: RequestContext): Observable<ResponseContext> {
+    request.setSignal(this.#signal);
+    return SignalHttpLibrary.#inner.send(request);
+  }
+}
+
+/** One event of a watch stream. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: unknown;
+}
+
+const watchLineSchema = z.object({
+  type: z.enum(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']),
+  object: z.unknown(),
+});
+
+/** A page of pods and the resourceVersion to watch from. */
+export interface PodPage {
+  items: KubePod[];
+  resourceVersion: string | null;
+  continueToken: string | null;
+}
+
+/** Read a response body into memory up to `cap` bytes; stops reading (destroys the stream) at the cap. */
+function readCapped(res: IncomingMessage, cap: number): Promise<{ buffer: Buffer; capped: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (capped: boolean): void => {
+      if (settled) return;
+      settled = true;
+      const buffer = Buffer.concat(chunks, Math.min(size, cap));
+      resolve({ buffer: buffer.length > cap ? buffer.subarray(0, cap) : buffer, capped });
+    };
+    res.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      const room = cap - size;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      size += Math.min(chunk.length, room);
+      if (size >= cap) {
+        finish(true);
+        // Stop reading: a server (or proxy) that ignores limitBytes must not make us hold 10 MB.
+        res.destroy();
+      }
+    });
+    res.on('end', () => finish(false));
+    res.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+    res.on('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error('the connection closed before the answer was complete'));
+    });
+  });
+}
+
+/**
+ * One destination cluster's API, as enrichment and capture use it: typed calls through
+ * @kubernetes/client-node, each bounded by a per-call timeout and the caller's signal (the enrichment
+ * deadline). Failures are thrown as KubeCallError, never as raw client errors.
+ */
+export class KubeClient {
+  /** The cluster as configured (destination server URL or name, "in-cluster"). */
+  readonly clusterId: string;
+  readonly #kc: KubeConfig;
+  readonly #batch: BatchV1Api;
+  readonly #core: CoreV1Api;
+  readonly #timeoutMs: number;
+
+  constructor(clusterId: string, kc: KubeConfig, opts: { callTimeoutMs: number }) {
+    this.clusterId = clusterId;
+    this.#kc = kc;
+    this.#batch = kc.makeApiClient(BatchV1Api);
+    this.#core = kc.makeApiClient(CoreV1Api);
+    this.#timeoutMs = opts.callTimeoutMs;
+  }
+
+  /** The API server URL, for messages. */
+  get server(): string {
+    return this.#kc.getCurrentCluster()?.server ?? this.clusterId;
+  }
+
+  /**
+   * Run one call under its own timeout and the caller's signal. The race against the abort makes the call
+   * settle on time even if a library layer ignored the signal; the signal still cancels the socket.
+   */
+  async #call<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
+    if (signal.aborted) throw classifyKubeError(null, { kind: 'deadline' });
+    const controller = new AbortController();
+    let abortedBy: AbortCause | null = null;
+    const onOuterAbort = (): void => {
+      abortedBy ??= { kind: 'deadline' };
+      controller.abort();
+    };
+    signal.addEventListener('abort', onOuterAbort, { once: true });
+    const timer = setTimeout(() => {
+      abortedBy ??= { kind: 'timeout', ms: timeoutMs };
+      controller.abort();
+    }, timeoutMs);
+    const aborted = new Promise<never>((_resolve, reject) => {
+      controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+    try {
+      return await Promise.race([fn(controller.signal), aborted]);
+    } catch (err) {
+      throw classifyKubeError(err, abortedBy);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  #options(signal: AbortSignal): ConfigurationOptions {
+    return { httpApi: new SignalHttpLibrary(signal) };
+  }
+
+  #parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new KubeCallError('invalid-response', z.prettifyError(result.error).slice(0, 300));
+    return result.data;
+  }
+
+  /** The Job, or null when it does not exist (404). */
+  async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
+    try {
+      const job = await this.#call(signal, (s) => this.#batch.readNamespacedJob({ name, namespace }, this.#options(s)));
+      return this.#parse(jobSchema, job);
+    } catch (err) {
+      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  }
+
+  /** The pod, or null when it does not exist (404). */
+  async readPod(namespace: string, name: string, signal: AbortSignal): Promise<KubePod | null> {
+    try {
+      const pod = await this.#call(signal, (s) => this.#core.readNamespacedPod({ name, namespace }, this.#options(s)));
+      return this.#parse(podSchema, pod);
+    } catch (err) {
+      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  }
+
+  /** Pods of a Job by the Job controller's label, falling back to the legacy `job-name` label. */
+  async listJobPods(namespace: string, jobName: string, signal: AbortSignal): Promise<KubePod[]> {
+    for (const label of [JOB_NAME_LABEL, LEGACY_JOB_NAME_LABEL]) {
+      const list = await this.#call(signal, (s) =>
+        this.#core.listNamespacedPod({ namespace, labelSelector: `${label}=${jobName}`, limit: LIST_PAGE }, this.#options(s)),
+      );
+      const pods = list.items.map((p) => this.#parse(podSchema, p));
+      if (pods.length > 0) return pods;
+    }
+    return [];
+  }
+
+  /** Events about one object (fieldSelector on involvedObject), at most `limit`. */
+  async listEvents(namespace: string, kind: string, name: string, limit: number, signal: AbortSignal): Promise<KubeEvent[]> {
+    const list = await this.#call(signal, (s) =>
+      this.#core.listNamespacedEvent(
+        { namespace, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`, limit },
+        this.#options(s),
+      ),
+    );
+    return list.items.map((e) => this.#parse(eventSchema, e));
+  }
+
+  /** One page of pods matching a label selector, in a namespace or cluster-wide. */
+  async listPods(
+    params: { namespace: string | null; labelSelector: string; continueToken: string | null },
+    signal: AbortSignal,
+  ): Promise<PodPage> {
+    const common = { labelSelector: params.labelSelector, limit: LIST_PAGE, _continue: params.continueToken ?? undefined };
+    const list = await this.#call(signal, (s) =>
+      params.namespace === null
+        ? this.#core.listPodForAllNamespaces(common, this.#options(s))
+        : this.#core.listNamespacedPod({ ...common, namespace: params.namespace }, this.#options(s)),
+    );
+    return {
+      items: list.items.map((p) => this.#parse(podSchema, p)),
+      resourceVersion: list.metadata?.resourceVersion ?? null,
+      continueToken: list.metadata?._continue ?? null,
+    };
+  }
+
+  async #openStream(path: string, query: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+    const cluster = this.#kc.getCurrentCluster();
+    if (cluster === null) throw new KubeCallError('unreachable', 'the kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const opts: https.RequestOptions = {};
+    await this.#kc.applyToHTTPSOptions(opts);
+    const request = url.protocol === 'http:' ? http.request : https.request;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { ...opts, method: 'GET', signal, headers: { ...opts.headers, Accept: 'application/json' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async #readLogOnce(
+    namespace: string,
+    pod: string,
+    container: string,
+    o: { tailLines: number; limitBytes: number; previous: boolean },
+    signal: AbortSignal,
+  ): Promise<RawLog & { completeLines: number }> {
+    return this.#call(signal, async (s) => {
+      const res = await this.#openStream(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+        { container, tailLines: String(o.tailLines), limitBytes: String(o.limitBytes), previous: String(o.previous) },
+        s,
+      );
+      if (res.statusCode !== 200) {
+        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
+        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
+      }
+      const { buffer, capped } = await readCapped(res, o.limitBytes);
+      // StringDecoder holds back a multi-byte character cut by the cap instead of emitting U+FFFD.
+      const text = new StringDecoder('utf8').write(buffer);
+      const newlines = text.split('\n').length - 1;
+      return { text, bytes: buffer.length, cutByCap: capped || buffer.length >= o.limitBytes, completeLines: newlines };
+    });
+  }
+
+  /**
+   * The tail of a container's log, holding at most `limitBytes`. The API's limitBytes keeps the *start* of
+   * the tailLines window; when the window is larger than the cap, a second read asks for as many lines as
+   * fitted, so that the alert shows the end of the log, where the error is. At most 2 × limitBytes are read.
+   */
+  async readLogTail(
+    namespace: string,
+    pod: string,
+    container: string,
+    o: { tailLines: number; limitBytes: number; previous: boolean },
+    signal: AbortSignal,
+  ): Promise<RawLog> {
+    const first = await this.#readLogOnce(namespace, pod, container, o, signal);
+    if (!first.cutByCap || o.tailLines <= 1) return first;
+    const lines = Math.max(1, Math.floor(first.completeLines * 0.8));
+    try {
+      const second = await this.#readLogOnce(namespace, pod, container, { ...o, tailLines: lines }, signal);
+      return { text: second.text, bytes: second.bytes, cutByCap: true };
+    } catch {
+      // The first read is still a bounded part of the tail: better than nothing when the second fails.
+      return first;
+    }
+  }
+
+  /**
+   * Watch pods from a resourceVersion until the server ends the stream (timeoutSeconds), the signal aborts
+   * or nothing (not even a bookmark) arrives for `idleMs`. Resolves when the stream ends normally.
+   */
+  async watchPods(
+    params: { namespace: string | null; labelSelector: string; resourceVersion: string; timeoutSeconds: number; idleMs: number },
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const path = params.namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(params.namespace)}/pods`;
+    const query = {
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      labelSelector: params.labelSelector,
+      resourceVersion: params.resourceVersion,
+      timeoutSeconds: String(params.timeoutSeconds),
+    };
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let idle: NodeJS.Timeout | undefined;
+    let idleFired = false;
+    const armIdle = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        idleFired = true;
+        controller.abort();
+      }, params.idleMs);
+    };
+    armIdle();
+    try {
+      const res = await this.#openStream(path, query, controller.signal);
+      if (res.statusCode !== 200) {
+        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
+        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
+      }
+      await new Promise<void>((resolve, reject) => {
+        const lines = createInterface({ input: res, crlfDelay: Infinity });
+        let failed: Error | null = null;
+        lines.on('line', (line) => {
+          armIdle();
+          if (line.trim() === '' || failed !== null) return;
+          try {
+            const parsed = watchLineSchema.parse(JSON.parse(line));
+            onEvent({ type: parsed.type, object: parsed.object });
+          } catch (err) {
+            failed = err instanceof Error ? err : new Error('a watch line is not a {type, object} event');
+            res.destroy();
+          }
+        });
+        // readline re-emits its input's errors on the interface: both need a listener, or a dropped
+        // connection becomes an uncaught exception.
+        const onError = (err: Error): void => {
+          failed ??= err;
+        };
+        res.on('error', onError);
+        lines.on('error', onError);
+        // readline closes on the input's 'end' only; an aborted or reset response ends with 'close' alone.
+        let settled = false;
+        const settle = (): void => {
+          if (settled) return;
+          settled = true;
+          lines.close();
+          if (failed !== null) reject(failed);
+          else if (!res.complete) reject(new Error('the watch connection closed before the server ended it'));
+          else resolve();
+        };
+        lines.on('close', settle);
+        res.on('close', settle);
+      });
+    } catch (err) {
+      if (idleFired) throw new KubeCallError('timeout', `no watch event or bookmark for ${params.idleMs} ms`);
+      if (signal.aborted) return;
+      throw classifyKubeError(err, null);
+    } finally {
+      clearTimeout(idle);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

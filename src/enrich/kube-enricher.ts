@@ -1,0 +1,316 @@
+import type { Enricher } from '../worker/pipeline.js';
+import type { HookEvent, HookRef } from '../intake/hook-event.js';
+import type { Metrics } from '../metrics.js';
+import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from './job-report.js';
+import type { EnrichBounds } from './enrich-config.js';
+import type { CaptureRecord, CaptureStore } from './capture-store.js';
+import type { ClusterRegistry } from './cluster-registry.js';
+import type { KubeClient } from './kube-client.js';
+import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from './kube-failure.js';
+import type { KubePod } from './kube-objects.js';
+import { createLimiter, type Limiter } from './limiter.js';
+import { readPodReport, type LogFallback } from './pod-reader.js';
+import { comparePods, sortEvents, toEventReport, toJobInfo, toPodReport } from './report-mapping.js';
+import { scrubDeep, type Scrubber } from './scrub.js';
+
+/** Label values of hook_alerts_enrich_partial_total{what}. */
+export type MissingWhat = 'cluster' | 'job' | 'pods' | 'logs' | 'events';
+
+export interface KubeEnricherDeps {
+  registry: ClusterRegistry;
+  bounds: EnrichBounds;
+  scrub: Scrubber;
+  captures: CaptureStore | null;
+  /** false: the alert says that capture is off when logs are gone. */
+  captureEnabled: boolean;
+  metrics: Metrics | null;
+  clock?: () => number;
+}
+
+/** Collects the sentences of a JobReport's `missing` and the metric label of each real gap. */
+class Gaps {
+  readonly sentences: string[] = [];
+  readonly whats: MissingWhat[] = [];
+
+  /** Something could not be read (counted in enrich_partial_total). */
+  fail(what: MissingWhat, sentence: string): void {
+    this.sentences.push(sentence);
+    this.whats.push(what);
+  }
+
+  /** Failures told elsewhere (a container's `logUnavailable`): counted, no sentence. */
+  count(what: MissingWhat, n: number): void {
+    for (let i = 0; i < n; i += 1) this.whats.push(what);
+  }
+
+  /** Context for the reader (where data came from, what was left out by the bounds); not a failure. */
+  note(sentence: string): void {
+    this.sentences.push(sentence);
+  }
+}
+
+function asKubeError(err: unknown): KubeCallError {
+  return err instanceof KubeCallError ? err : new KubeCallError('unreachable', err instanceof Error ? err.message : String(err));
+}
+
+/** Who deleted a Job that is gone, as precisely as the evidence allows (DESIGN.md, "Say why logs are missing"). */
+export function deletionCause(job: JobInfo | null, hook: HookRef, event: HookEvent): string {
+  const terminated = hook.message === 'Terminated' || /operation terminated/i.test(event.operation?.message ?? '');
+  if (terminated) return 'Argo CD when the sync was terminated';
+  const policy = job?.deletePolicy ?? '';
+  if (policy.includes('HookFailed')) return 'Argo CD (hook-delete-policy HookFailed)';
+  if (job?.ttlSecondsAfterFinished != null) return `the TTL controller (ttlSecondsAfterFinished: ${job.ttlSecondsAfterFinished})`;
+  if (event.kind === 'hook-retrying' || policy.includes('BeforeHookCreation')) {
+    return 'Argo CD, recreating it for the next attempt (hook-delete-policy BeforeHookCreation)';
+  }
+  if (policy.includes('HookSucceeded')) return 'something other than Argo CD (its hook-delete-policy HookSucceeded keeps failed Jobs)';
+  return 'Argo CD (most likely hook-delete-policy HookFailed)';
+}
+
+function eventKey(e: EventReport): string {
+  return JSON.stringify([e.object, e.reason, e.message, e.firstTimestamp]);
+}
+
+type PodCandidate = { kind: 'live'; pod: KubePod; report: PodReport } | { kind: 'capture'; record: CaptureRecord; report: PodReport };
+
+/**
+ * The enrich stage: reads the destination cluster for each hook of an event (Job, pods, container states,
+ * log tails, events), falls back to captured snapshots when Argo CD deleted them, scrubs everything and
+ * never throws for a cluster problem: each one becomes a sentence in the hook's `missing`.
+ */
+export class KubeEnricher implements Enricher {
+  readonly #deps: KubeEnricherDeps;
+  readonly #clock: () => number;
+
+  constructor(deps: KubeEnricherDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? Date.now;
+  }
+
+  /** Enrich every hook of the event within the signal's deadline. */
+  async enrich(event: HookEvent, opts: { signal: AbortSignal }): Promise<AlertReport> {
+    const started = this.#clock();
+    const limit = createLimiter(this.#deps.bounds.concurrency);
+    const resolution = this.#deps.registry.resolve(event.destination);
+    const hooks = await Promise.all(
+      event.hooks.map(async (hook) => {
+        const gaps = new Gaps();
+        let report: JobReport;
+        if (!resolution.ok) {
+          gaps.fail('cluster', resolution.missing);
+          report = this.#empty(hook, event.destination.server ?? event.destination.name, gaps);
+        } else {
+          report = await this.#hook(resolution.client, event, hook, gaps, limit, opts.signal);
+        }
+        for (const what of gaps.whats) this.#deps.metrics?.enrichPartial.inc({ what });
+        return scrubDeep(report, this.#deps.scrub);
+      }),
+    );
+    const notes: string[] = [];
+    if (opts.signal.aborted) {
+      notes.push(`enrichment stopped at its ${this.#deps.bounds.deadlineMs} ms deadline; what was not read is listed per hook`);
+    }
+    return { hooks, notes, enrichedAt: new Date(this.#clock()).toISOString(), durationMs: this.#clock() - started };
+  }
+
+  #empty(hook: HookRef, cluster: string | null, gaps: Gaps): JobReport {
+    return { hook, cluster, job: null, pods: [], events: [], source: 'none', capturedAt: null, missing: gaps.sentences };
+  }
+
+  async #hook(client: KubeClient, event: HookEvent, hook: HookRef, gaps: Gaps, limit: Limiter, signal: AbortSignal): Promise<JobReport> {
+    const namespace = hook.namespace ?? event.destination.namespace;
+    if (namespace === null) {
+      gaps.fail('job', `${hook.kind} ${hook.name}: neither the hook nor the app destination names a namespace, so it cannot be looked up`);
+      return this.#empty(hook, client.clusterId, gaps);
+    }
+    const isJob = hook.kind === 'Job' && (hook.group === null || hook.group === 'batch');
+    const isPod = hook.kind === 'Pod' && (hook.group === null || hook.group === '');
+    if (isJob) return this.#jobHook(client, event, hook, namespace, gaps, limit, signal);
+    if (isPod) return this.#podHook(client, hook, namespace, gaps, limit, signal);
+    gaps.note(`${hook.kind} ${namespace}/${hook.name}: only Job and Pod hooks have pods and logs to show`);
+    return this.#empty(hook, client.clusterId, gaps);
+  }
+
+  #ctx(client: KubeClient, verb: KubeAccess['verb'], resource: string, namespace: string): { cluster: string; access: KubeAccess } {
+    return { cluster: client.clusterId, access: { verb, resource, namespace } };
+  }
+
+  async #jobHook(
+    client: KubeClient,
+    event: HookEvent,
+    hook: HookRef,
+    namespace: string,
+    gaps: Gaps,
+    limit: Limiter,
+    signal: AbortSignal,
+  ): Promise<JobReport> {
+    const { bounds } = this.#deps;
+    const now = this.#clock();
+    const name = hook.name;
+    const jobRef = `Job ${namespace}/${name}`;
+
+    let job = null;
+    let clusterDown = false;
+    let jobFailed = false;
+    try {
+      job = await limit(() => client.readJob(namespace, name, signal));
+    } catch (err) {
+      const e = asKubeError(err);
+      gaps.fail('job', describeKubeFailure(jobRef, e, this.#ctx(client, 'get', 'jobs.batch', namespace)));
+      clusterDown = isClusterWide(e);
+      jobFailed = true;
+    }
+    // Captures are local: they still help when the cluster cannot be asked.
+    const captures = this.#deps.captures?.forJob(client.clusterId, namespace, name, now) ?? [];
+
+    let livePods: KubePod[] = [];
+    let podsFailed = false;
+    if (!clusterDown) {
+      try {
+        livePods = await limit(() => client.listJobPods(namespace, name, signal));
+      } catch (err) {
+        const e = asKubeError(err);
+        gaps.fail('pods', describeKubeFailure(`pods of ${jobRef}`, e, this.#ctx(client, 'list', 'pods', namespace)));
+        clusterDown = isClusterWide(e);
+        podsFailed = true;
+      }
+    }
+
+    const liveUids = new Set(livePods.map((p) => p.metadata.uid));
+    const candidates: PodCandidate[] = [
+      ...livePods.map((pod): PodCandidate => ({ kind: 'live', pod, report: toPodReport(pod) })),
+      ...captures
+        .filter((c) => !liveUids.has(c.pod.uid))
+        .map((record): PodCandidate => ({ kind: 'capture', record, report: { ...record.pod, capturedAt: record.capturedAt } })),
+    ].sort((a, b) => comparePods(a.report, b.report));
+    const shown = candidates.slice(0, bounds.maxPodsPerHook);
+    if (candidates.length > shown.length) {
+      gaps.note(`${candidates.length - shown.length} older pod(s) not shown (kubernetes.bounds.maxPodsPerHook: ${bounds.maxPodsPerHook})`);
+    }
+
+    const fallback: LogFallback = (uid, container) => {
+      const record = captures.find((c) => c.pod.uid === uid);
+      const log = record?.pod.containers.find((c) => c.name === container)?.log ?? null;
+      return record === undefined || log === null ? null : { log, capturedAt: record.capturedAt };
+    };
+    const pods = await Promise.all(
+      shown.map(async (c) => {
+        if (c.kind === 'capture' || clusterDown) return c.report;
+        const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback });
+        gaps.count('logs', failures.length);
+        return pod;
+      }),
+    );
+
+    const events = clusterDown ? [] : await this.#events(client, namespace, [{ kind: 'Job', name }, ...pods.map((p) => ({ kind: 'Pod', name: p.name }))], gaps, limit, signal);
+    const capturedEvents = shown.flatMap((c) => (c.kind === 'capture' ? c.record.events : []));
+    const seen = new Set(events.map(eventKey));
+    const mergedEvents = [...events, ...capturedEvents.filter((e) => !seen.has(eventKey(e)))];
+
+    const usedCaptures = shown.flatMap((c) => (c.kind === 'capture' ? [c.record] : []));
+    const jobInfo = job !== null ? toJobInfo(job, new Date(now)) : (captures.find((c) => c.job !== null)?.job ?? null);
+    const capturedAt = usedCaptures[0]?.capturedAt ?? null;
+
+    if (job === null && !jobFailed) {
+      const cause = deletionCause(jobInfo, hook, event);
+      if (usedCaptures.length > 0) {
+        gaps.note(`captured at ${capturedAt ?? '?'}, the Job was deleted by ${cause}`);
+      } else if (livePods.length === 0 && !podsFailed) {
+        const hint = this.#deps.captureEnabled
+          ? ` (the capture watcher did not see its pods: the service was not running then, or it cannot watch pods in namespace ${namespace})`
+          : ': turn on kubernetes.capture.enabled to keep the logs of hook pods before Argo CD deletes them';
+        gaps.fail('logs', `logs unavailable: pods deleted by ${cause} and no capture${hint}`);
+      } else if (livePods.length > 0) {
+        gaps.note(`${jobRef} no longer exists (deleted by ${cause}); its pods are still there`);
+      }
+    } else if (job !== null) {
+      if (usedCaptures.length > 0) {
+        gaps.note(
+          `${usedCaptures.length} pod(s) of earlier attempts shown from captures (newest captured at ${capturedAt ?? '?'}): Argo CD deleted and recreated the Job for the retry`,
+        );
+      }
+      if (livePods.length === 0 && usedCaptures.length === 0 && !podsFailed) {
+        gaps.fail(
+          'pods',
+          (job.status?.failed ?? 0) > 0 || (job.status?.succeeded ?? 0) > 0
+            ? `no pods found for ${jobRef}: they were deleted (pod garbage collection or by hand) and no capture exists`
+            : `no pods found for ${jobRef}: the Job has not created any yet`,
+        );
+      }
+    }
+
+    return {
+      hook,
+      cluster: client.clusterId,
+      job: jobInfo,
+      pods,
+      events: sortEvents(mergedEvents, bounds.maxEventsPerHook),
+      source: job !== null || livePods.length > 0 ? 'live' : usedCaptures.length > 0 || jobInfo !== null ? 'capture' : 'none',
+      capturedAt,
+      missing: gaps.sentences,
+    };
+  }
+
+  async #podHook(client: KubeClient, hook: HookRef, namespace: string, gaps: Gaps, limit: Limiter, signal: AbortSignal): Promise<JobReport> {
+    const ref = `Pod ${namespace}/${hook.name}`;
+    let pod: KubePod | null = null;
+    try {
+      pod = await limit(() => client.readPod(namespace, hook.name, signal));
+    } catch (err) {
+      const e = asKubeError(err);
+      gaps.fail('pods', describeKubeFailure(ref, e, this.#ctx(client, 'get', 'pods', namespace)));
+      if (isClusterWide(e)) return this.#empty(hook, client.clusterId, gaps);
+    }
+    let pods: PodReport[] = [];
+    if (pod === null) {
+      gaps.fail('pods', `logs unavailable: ${ref} no longer exists (deleted by Argo CD's hook-delete-policy or by hand); capture keeps Job hooks only`);
+    } else {
+      const read = await readPodReport(client, pod, { bounds: this.#deps.bounds, scrub: this.#deps.scrub, limit, signal });
+      gaps.count('logs', read.failures.length);
+      pods = [read.pod];
+    }
+    const events = await this.#events(client, namespace, [{ kind: 'Pod', name: hook.name }], gaps, limit, signal);
+    return {
+      hook,
+      cluster: client.clusterId,
+      job: null,
+      pods,
+      events: sortEvents(events, this.#deps.bounds.maxEventsPerHook),
+      source: pod === null ? 'none' : 'live',
+      capturedAt: null,
+      missing: gaps.sentences,
+    };
+  }
+
+  /** Events of each object; the first failure is reported once and stops the rest (same cause). */
+  async #events(
+    client: KubeClient,
+    namespace: string,
+    objects: { kind: string; name: string }[],
+    gaps: Gaps,
+    limit: Limiter,
+    signal: AbortSignal,
+  ): Promise<EventReport[]> {
+    const max = this.#deps.bounds.maxEventsPerHook;
+    let failed = false;
+    const lists = await Promise.all(
+      objects.map(async (o) => {
+        if (failed) return [];
+        try {
+          const events = await limit(() => (failed ? Promise.resolve([]) : client.listEvents(namespace, o.kind, o.name, max, signal)));
+          return events.map(toEventReport);
+        } catch (err) {
+          if (!failed) {
+            failed = true;
+            gaps.fail(
+              'events',
+              describeKubeFailure(`events of ${o.kind} ${namespace}/${o.name}`, asKubeError(err), this.#ctx(client, 'list', 'events', namespace)),
+            );
+          }
+          return [];
+        }
+      }),
+    );
+    return lists.flat();
+  }
+}

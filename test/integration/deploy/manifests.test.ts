@@ -1,0 +1,135 @@
+import t from 'tap';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { hasKubectl, kustomize, validateAgainstOpenApi, type KubeObject } from '../../support/kustomize.js';
+import { REPO_ROOT } from '../../support/contract-bodies.js';
+import { configSchema } from '../../../src/config/schema.js';
+
+// Custom resources that kubernetes-models does not know; everything else must validate.
+const CUSTOM_KINDS = new Set(['argoproj.io/v1alpha1/Application']);
+
+function kustomizations(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (!statSync(path).isDirectory()) continue;
+    const file = join(path, 'kustomization.yaml');
+    // Components render only inside a kustomization that uses them (deploy/examples/argocd-install).
+    if (existsSync(file) && !/^kind: Component$/m.test(readFileSync(file, 'utf8'))) found.push(path);
+    found.push(...kustomizations(path));
+  }
+  return found;
+}
+
+const dirs = kustomizations(join(REPO_ROOT, 'deploy'));
+
+if (!hasKubectl()) {
+  if (process.env.CI !== undefined) t.fail('kubectl is required in CI to render deploy/ (it is on the machine image)');
+  else t.test('deploy/ manifests', { skip: 'SKIPPED: kubectl is not installed, deploy/ manifests were NOT rendered or validated' }, () => undefined);
+} else {
+  t.test('every kustomization renders and each object validates against the Kubernetes OpenAPI schemas', async (t) => {
+    t.ok(dirs.length >= 3, `found kustomizations: ${dirs.map((d) => relative(REPO_ROOT, d)).join(', ')}`);
+    for (const dir of dirs) {
+      const objects = kustomize(dir);
+      t.ok(objects.length > 0, `${relative(REPO_ROOT, dir)} renders objects`);
+      for (const obj of objects) {
+        const id = `${relative(REPO_ROOT, dir)}: ${obj.kind}/${obj.metadata.name}`;
+        if (CUSTOM_KINDS.has(`${obj.apiVersion}/${obj.kind}`)) continue;
+        const verdict = await validateAgainstOpenApi(obj).catch((err: unknown) => `invalid: ${String(err)}`);
+        t.equal(verdict, 'valid', id);
+      }
+    }
+  });
+
+  t.test('the Deployment is hardened and matches what the code needs', async (t) => {
+    const objects = kustomize(join(REPO_ROOT, 'deploy/overlays/example'));
+    const byKind = (kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
+    const deployment = byKind('Deployment')[0] as unknown as {
+      metadata: { namespace: string };
+      spec: {
+        replicas: number;
+        strategy: { type: string };
+        template: {
+          spec: {
+            terminationGracePeriodSeconds: number;
+            securityContext: { runAsNonRoot: boolean; seccompProfile: { type: string } };
+            containers: {
+              readinessProbe: { httpGet: { path: string } };
+              livenessProbe: { httpGet: { path: string } };
+              resources: { requests: object; limits: object };
+              securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[] } };
+              volumeMounts: { mountPath: string }[];
+              env: { name: string; value?: string }[];
+            }[];
+          };
+        };
+      };
+    };
+    t.equal(deployment.metadata.namespace, 'argocd-hook-alerts');
+    t.equal(deployment.spec.replicas, 1, 'one writer for the SQLite store');
+    t.equal(deployment.spec.strategy.type, 'Recreate');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    if (container === undefined) throw new Error('no container');
+    t.equal(pod.securityContext.runAsNonRoot, true);
+    t.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+    t.equal(container.securityContext.readOnlyRootFilesystem, true);
+    t.equal(container.securityContext.allowPrivilegeEscalation, false);
+    t.same(container.securityContext.capabilities.drop, ['ALL']);
+    t.equal(container.readinessProbe.httpGet.path, '/readyz');
+    t.equal(container.livenessProbe.httpGet.path, '/healthz');
+    t.ok(container.resources.requests && container.resources.limits);
+    const dataDir = container.env.find((e) => e.name === 'HOOK_ALERTS_DATA_DIR')?.value;
+    t.ok(container.volumeMounts.some((m) => m.mountPath === dataDir), 'the data dir is a writable volume');
+    const drainSeconds = configSchema.parse({}).worker.sendTimeoutMs / 1000;
+    t.ok(pod.terminationGracePeriodSeconds > drainSeconds, 'grace period is longer than the drain');
+    const sa = byKind('ServiceAccount')[0] as unknown as { automountServiceAccountToken: boolean };
+    t.equal(sa.automountServiceAccountToken, false, 'only the pod that needs it mounts a token');
+    const binding = byKind('ClusterRoleBinding')[0] as unknown as { subjects: { kind: string; namespace: string }[] };
+    t.equal(binding.subjects[0]?.namespace, 'argocd-hook-alerts', 'the binding names the overlay namespace');
+  });
+
+  t.test('the NetworkPolicy admits only Argo CD notifications and egress to DNS, API, Slack and SMTP', async (t) => {
+    const objects = kustomize(join(REPO_ROOT, 'deploy/overlays/example'));
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as unknown as {
+      spec: {
+        ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];
+        egress: { ports: { port: number }[] }[];
+      };
+    };
+    t.same(policy.spec.ingress[0]?.from[0]?.podSelector.matchLabels, {
+      'app.kubernetes.io/name': 'argocd-notifications-controller',
+    });
+    const ports = policy.spec.egress.flatMap((e) => e.ports.map((p) => p.port)).sort((a, b) => a - b);
+    t.same([...new Set(ports)], [25, 53, 443, 465, 587, 6443]);
+  });
+}
+
+t.test('the committed Argo CD component is what `generate argocd` produces today', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'hook-alerts-component-'));
+  const committed = join(REPO_ROOT, 'deploy/overlays/example/argocd-notifications');
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'generate', 'argocd', '--url', 'http://argocd-hook-alerts.argocd-hook-alerts.svc', '--subscribe', 'none', '--output', `kustomize=${out}`],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  t.equal(res.status, 0, res.stderr);
+  for (const file of readdirSync(committed)) {
+    t.equal(readFileSync(join(committed, file), 'utf8'), readFileSync(join(out, file), 'utf8'), `${file} is up to date (re-run the command in this test to refresh it)`);
+  }
+  t.same(readdirSync(out).sort(), readdirSync(committed).sort());
+});
+
+if (hasKubectl()) {
+  t.test('the Argo CD component adds its keys to argocd-notifications-cm and keeps the user\'s own', async (t) => {
+    const objects = kustomize(join(REPO_ROOT, 'deploy/examples/argocd-install'));
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-notifications-cm') as unknown as { data: Record<string, string> };
+    t.ok(cm.data['trigger.on-deployed'], "the user's trigger is kept");
+    t.ok(cm.data['trigger.on-hook-failed'], 'our trigger is added');
+    t.ok(cm.data['service.webhook.hook-alerts'], 'our webhook service is added');
+    t.notOk(objects.some((o) => o.kind === 'Secret'), 'no placeholder Secret is rendered over the real token');
+  });
+}

@@ -1,0 +1,194 @@
+import t, { type Test } from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
+import { hookFailedEvent, kubeEnrichSetup, type KubeEnrichSetup } from '../../support/kube-enrich-setup.js';
+import { CaptureWatcher } from '../../../src/enrich/capture-watcher.js';
+import { createScrubber } from '../../../src/enrich/scrub.js';
+import type { KubeObject } from '../../support/kube-api-server.js';
+
+/** Wait for a condition the watcher reaches asynchronously; fails the test instead of hanging. */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (cond()) return;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: string[] } = {}): Promise<CaptureWatcher> {
+  const client = s.registry.clients()[0];
+  if (client === undefined) throw new Error('no cluster');
+  const watcher = new CaptureWatcher({
+    client,
+    config: { ...s.config.capture, ...over },
+    bounds: s.config.bounds,
+    store: s.captures,
+    scrub: createScrubber(),
+    logger: pino({ level: 'silent' }),
+  });
+  watcher.start();
+  t.teardown(() => watcher.stop());
+  await until('the watch is open', () => s.kube.openWatches >= watcher.watches.length);
+  return watcher;
+}
+
+function runningPod(job: KubeObject, name: string, createdAt = '2026-11-20T14:02:10Z'): KubeObject {
+  return jobPod(job, { name, phase: 'Running', createdAt, statuses: [{ name: 'migrate', state: states.running() }] });
+}
+
+function fail(s: KubeEnrichSetup, name: string, exitCode = 1): void {
+  s.kube.update('pods', 'payments', name, (p) => {
+    (p.status as Record<string, unknown>).phase = 'Failed';
+    (p.status as { containerStatuses: Record<string, unknown>[] }).containerStatuses = [
+      { name: 'migrate', image: 'ghcr.io/example-org/payments-migrations:2.41.0', ready: false, started: false, restartCount: 0, state: states.terminated(exitCode, 'Error'), lastState: {} },
+    ];
+  });
+}
+
+t.test('HookFailed: the Job and pods are deleted right after the failure, the alert still has the logs', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  const watcher = await startWatcher(t, s);
+  const job = s.kube.putJob(hookJob({ deletePolicy: 'HookFailed', active: 1 }));
+  s.kube.putPod(runningPod(job, 'db-migrate-hf001'));
+  s.kube.setLog('payments', 'db-migrate-hf001', 'migrate', 'ERROR: duplicate key value violates unique constraint "users_email_key"\npassword=hunter2\n');
+  fail(s, 'db-migrate-hf001');
+  await until('the failed pod is captured', () => watcher.captures === 1);
+  s.kube.deleteJobWithPods('payments', 'db-migrate');
+  t.equal(s.kube.get('pods', 'payments', 'db-migrate-hf001'), undefined, 'the pod is gone from the cluster');
+
+  const report = await s.enricher.enrich(hookFailedEvent(), { signal: AbortSignal.timeout(5_000) });
+  const hook = report.hooks[0];
+  t.equal(hook?.source, 'capture');
+  t.match(hook?.pods[0], { name: 'db-migrate-hf001', capturedAt: /^\d{4}-/, containers: [{ current: { exitCode: 1 }, log: { text: /users_email_key/ } }] });
+  t.notMatch(JSON.stringify(hook), /hunter2/, 'the snapshot was scrubbed');
+  t.match(hook?.job, { deletePolicy: 'HookFailed' });
+  t.match(hook?.missing, [/^captured at \d{4}-\S+, the Job was deleted by Argo CD \(hook-delete-policy HookFailed\)$/]);
+  t.same(await s.partials(), {}, 'nothing is missing: the capture covers it');
+});
+
+t.test('retries: each attempt (a recreated Job of the same name) keeps its logs', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  const watcher = await startWatcher(t, s);
+  const first = s.kube.putJob(hookJob({ deletePolicy: 'BeforeHookCreation', active: 1 }));
+  s.kube.putPod(runningPod(first, 'db-migrate-try1', '2026-11-20T14:02:10Z'));
+  s.kube.setLog('payments', 'db-migrate-try1', 'migrate', 'attempt 1: could not obtain lock on relation "orders"\n');
+  fail(s, 'db-migrate-try1');
+  await until('attempt 1 captured', () => watcher.captures === 1);
+  // Argo CD's retry: BeforeHookCreation deletes the Job (and its pods), then creates it again.
+  s.kube.deleteJobWithPods('payments', 'db-migrate');
+  const second = s.kube.putJob(hookJob({ deletePolicy: 'BeforeHookCreation', failed: 1, startTime: '2026-11-20T14:03:10Z' }));
+  s.kube.putPod(runningPod(second, 'db-migrate-try2', '2026-11-20T14:03:10Z'));
+  s.kube.setLog('payments', 'db-migrate-try2', 'migrate', 'attempt 2: could not obtain lock on relation "orders"\n');
+  fail(s, 'db-migrate-try2');
+  await until('attempt 2 captured', () => watcher.captures === 2);
+
+  const report = await s.enricher.enrich(
+    hookFailedEvent({}, { kind: 'hook-retrying', operation: { phase: 'Running', message: 'Retrying attempt #1', startedAt: '2026-11-20T14:02:05Z', finishedAt: null, retryCount: 1, retryLimit: 2, initiatedBy: { username: null, automated: true } } }),
+    { signal: AbortSignal.timeout(5_000) },
+  );
+  const hook = report.hooks[0];
+  t.equal(hook?.source, 'live');
+  t.same(hook?.pods.map((p) => [p.name, (p.capturedAt ?? null) !== null]), [
+    ['db-migrate-try2', false],
+    ['db-migrate-try1', true],
+  ]);
+  t.match(hook?.pods[0]?.containers[0]?.log?.text, /attempt 2/, 'the live attempt, read live');
+  t.match(hook?.pods[1]?.containers[0]?.log?.text, /attempt 1/, 'the earlier attempt, from its capture');
+  t.match(hook?.missing, [/1 pod\(s\) of earlier attempts shown from captures .*recreated the Job for the retry/]);
+});
+
+t.test('a running hook pod being deleted (sync terminated) is captured while its container still runs', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  const watcher = await startWatcher(t, s);
+  const job = s.kube.putJob(hookJob({ active: 1 }));
+  s.kube.putPod(runningPod(job, 'db-migrate-term1'));
+  s.kube.setLog('payments', 'db-migrate-term1', 'migrate', 'migrating 0043 (long-running backfill) 61%\n');
+  s.kube.update('pods', 'payments', 'db-migrate-term1', (p) => {
+    p.metadata.deletionTimestamp = '2026-11-20T14:20:00Z';
+  });
+  await until('captured on deletion', () => watcher.captures === 1);
+  s.kube.deleteJobWithPods('payments', 'db-migrate');
+  const report = await s.enricher.enrich(hookFailedEvent({ message: 'Terminated', hookPhase: 'Failed' }), { signal: AbortSignal.timeout(5_000) });
+  t.match(report.hooks[0]?.pods[0]?.containers[0]?.log?.text, /61%/);
+  t.match(report.hooks[0]?.missing, [/the Job was deleted by Argo CD when the sync was terminated/]);
+  const record = s.captures.forJob('in-cluster', 'payments', 'db-migrate', Date.now())[0];
+  t.equal(record?.reason, 'deleting');
+});
+
+t.test('pods of Jobs that are not hooks are not captured; the watch asks only for Job pods', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  const watcher = await startWatcher(t, s);
+  const cron = s.kube.putJob(hookJob({ name: 'nightly-report', hookType: null, active: 1 }));
+  s.kube.putPod(runningPod(cron, 'nightly-report-abc12'));
+  s.kube.setLog('payments', 'nightly-report-abc12', 'migrate', 'report failed\n');
+  fail(s, 'nightly-report-abc12');
+  // A hook failing afterwards proves the watcher saw (and skipped) the earlier one.
+  const job = s.kube.putJob(hookJob({ active: 1 }));
+  s.kube.putPod(runningPod(job, 'db-migrate-after'));
+  s.kube.setLog('payments', 'db-migrate-after', 'migrate', 'x\n');
+  fail(s, 'db-migrate-after');
+  await until('the hook pod is captured', () => watcher.captures === 1);
+  await watcher.idle();
+  t.same(s.captures.forJob('in-cluster', 'payments', 'nightly-report', Date.now()), []);
+  const lists = s.kube.requests.filter((r) => r.path === '/api/v1/pods');
+  t.ok(lists.length >= 2 && lists.every((r) => r.query.labelSelector === 'batch.kubernetes.io/job-name'), 'list and watch carry the label selector');
+  t.ok(lists.some((r) => r.query.limit === '250'), 'the list is paged');
+  t.ok(lists.some((r) => r.query.watch === 'true' && r.query.allowWatchBookmarks === 'true'), 'the watch asks for bookmarks');
+});
+
+t.test('the watch survives a dropped connection, bookmarks and 410 Gone', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  const watcher = await startWatcher(t, s);
+  const watch = watcher.watches[0];
+  if (watch === undefined) throw new Error('no watch');
+
+  t.test('bookmark: the resume point advances without an object change', async (t) => {
+    s.kube.putJob(hookJob({ name: 'unrelated' }));
+    s.kube.bookmark();
+    await until('bookmark applied', () => watch.resourceVersion === s.kube.resourceVersion);
+    t.equal(watch.resourceVersion, s.kube.resourceVersion);
+  });
+
+  t.test('dropped connection: resume from the last resourceVersion, no relist, nothing lost', async (t) => {
+    const job = s.kube.putJob(hookJob({ name: 'mig-a', active: 1 }));
+    s.kube.putPod(runningPod(job, 'mig-a-1'));
+    s.kube.setLog('payments', 'mig-a-1', 'migrate', 'a failed\n');
+    await until('pod seen', () => watch.resourceVersion === s.kube.resourceVersion);
+    s.kube.closeWatches();
+    fail(s, 'mig-a-1');
+    await until('captured after reconnect', () => watcher.captures === 1);
+    t.equal(watch.lists, 1, 'no relist');
+    t.ok(watch.connects >= 2, 'reconnected');
+  });
+
+  t.test('410 Gone: relist, then carry on', async (t) => {
+    s.kube.expireWatches();
+    await until('relisted', () => watch.lists === 2 && s.kube.openWatches === 1);
+    const job = s.kube.putJob(hookJob({ name: 'mig-b', active: 1 }));
+    s.kube.putPod(runningPod(job, 'mig-b-1'));
+    s.kube.setLog('payments', 'mig-b-1', 'migrate', 'b failed\n');
+    fail(s, 'mig-b-1');
+    await until('captured after relist', () => watcher.captures === 2);
+    t.pass('captured after 410');
+  });
+
+  t.test('a failure that happened while the watch was gone is captured by the relist', async (t) => {
+    const job = s.kube.putJob(hookJob({ name: 'mig-c', active: 1 }));
+    s.kube.putPod(runningPod(job, 'mig-c-1'));
+    s.kube.setLog('payments', 'mig-c-1', 'migrate', 'c failed\n');
+    await until('pod seen', () => watch.resourceVersion === s.kube.resourceVersion);
+    s.kube.fault({ path: /\/pods$/, watch: true, respond: { status: 500, reason: 'InternalError', message: 'watch broke' }, times: 1 });
+    s.kube.expireWatches();
+    fail(s, 'mig-c-1');
+    await until('captured', () => watcher.captures === 3);
+    t.pass('captured');
+  });
+});
+
+t.test('a namespaced watcher (the Role variant) watches only its namespaces', async (t) => {
+  const s = await kubeEnrichSetup(t);
+  await startWatcher(t, s, { namespaces: ['payments', 'billing'] });
+  const paths = new Set(s.kube.requests.filter((r) => r.query.watch === 'true').map((r) => r.path));
+  t.same([...paths].sort(), ['/api/v1/namespaces/billing/pods', '/api/v1/namespaces/payments/pods']);
+});

@@ -1,0 +1,556 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by @kubernetes/client-node
+ * through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
+ * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
+ * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
+ * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Tests can make requests hang or
+ * fail on demand and delete objects mid-test; every watch sees the change.
+ */
+
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+};
+
+type Resource = 'jobs' | 'pods' | 'events';
+const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
+  jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
+  pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
+  events: { kind: 'Event', apiVersion: 'v1', group: '' },
+};
+
+interface WatchEntry {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: Resource;
+  object: KubeObject;
+  rv: number;
+}
+
+interface OpenWatch {
+  resource: Resource;
+  namespace: string | null;
+  labelSelector: string | null;
+  fieldSelector: string | null;
+  res: ServerResponse;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A request as the server saw it. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+}
+
+/** One pods/log answer: what was asked and how many bytes went out. */
+export interface LogRead {
+  pod: string;
+  container: string;
+  query: Record<string, string>;
+  bytesSent: number;
+  /** The whole answer was written (false: the client stopped reading). */
+  completed: boolean;
+}
+
+/** A fault: requests whose path matches answer with a Status error, or hang until the server closes. */
+export interface FaultRule {
+  method?: string;
+  path: RegExp;
+  /** Only watch requests (watch=true) or only non-watch requests. */
+  watch?: boolean;
+  respond: { status: number; reason: string; message: string } | 'hang';
+  /** How many requests it applies to; default: all. */
+  times?: number;
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, string>): object {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+/** Parse and match a label selector: `k`, `!k`, `k=v`, `k==v`, `k!=v`, comma-separated (no set syntax). */
+export function matchesLabels(selector: string | null, labels: Record<string, string> = {}): boolean {
+  if (selector === null || selector === '') return true;
+  return selector.split(',').every((term) => {
+    const t = term.trim();
+    if (t.startsWith('!')) return !(t.slice(1) in labels);
+    const ne = t.indexOf('!=');
+    if (ne >= 0) return labels[t.slice(0, ne)] !== t.slice(ne + 2);
+    const eq = t.indexOf('=');
+    if (eq < 0) return t in labels;
+    const key = t.slice(0, eq);
+    const value = t.slice(eq + 1).replace(/^=/, '');
+    return labels[key] === value;
+  });
+}
+
+function fieldValue(obj: unknown, path: string): string | undefined {
+  let node: unknown = obj;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  if (node === undefined || node === null) return undefined;
+  return typeof node === 'string' ? node : JSON.stringify(node);
+}
+
+function matchesFields(selector: string | null, obj: KubeObject): boolean {
+  if (selector === null || selector === '') return true;
+  return selector.split(',').every((term) => {
+    const ne = term.indexOf('!=');
+    if (ne >= 0) return fieldValue(obj, term.slice(0, ne)) !== term.slice(ne + 2);
+    const eq = term.indexOf('=');
+    return fieldValue(obj, term.slice(0, eq)) === term.slice(eq + 1).replace(/^=/, '');
+  });
+}
+
+/** The last `n` lines of a text (a trailing newline does not count as an extra line). */
+function tailLines(text: string, n: number): string {
+  let end = text.length;
+  if (text.endsWith('\n')) end -= 1;
+  let pos = end;
+  for (let i = 0; i < n; i += 1) {
+    const nl = text.lastIndexOf('\n', pos - 1);
+    if (nl < 0) return text;
+    pos = nl;
+    if (i === n - 1) return text.slice(nl + 1);
+  }
+  return text;
+}
+
+/** See the file comment. Start with `KubeApiServer.start()`, close in t.teardown. */
+export class KubeApiServer {
+  readonly token: string;
+  readonly requests: SeenRequest[] = [];
+  readonly logReads: LogRead[] = [];
+  /** Ignore limitBytes on pods/log, like a proxy that strips it: the client must stop reading itself. */
+  ignoreLimitBytes = false;
+  #server: http.Server;
+  #url = '';
+  #rv = 100;
+  #compactedRv = 0;
+  #objects = new Map<string, { resource: Resource; object: KubeObject }>();
+  #history: WatchEntry[] = [];
+  #watches = new Set<OpenWatch>();
+  #hanging = new Set<ServerResponse>();
+  #faults: FaultRule[] = [];
+  #logs = new Map<string, string>();
+
+  private constructor(token: string) {
+    this.token = token;
+    this.#server = http.createServer((req, res) => this.#handle(req, res));
+  }
+
+  /** Listen on 127.0.0.1:0. */
+  static async start(opts: { token?: string } = {}): Promise<KubeApiServer> {
+    const server = new KubeApiServer(opts.token ?? 'test-token-0123456789');
+    await new Promise<void>((resolve) => server.#server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.#server.address() as AddressInfo;
+    server.#url = `http://127.0.0.1:${port}`;
+    return server;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The latest resourceVersion handed out. */
+  get resourceVersion(): string {
+    return String(this.#rv);
+  }
+
+  /** Watches currently open. */
+  get openWatches(): number {
+    return this.#watches.size;
+  }
+
+  /** Write a kubeconfig that reaches this server (http needs insecure-skip-tls-verify in client-node). */
+  writeKubeconfig(dir: string, opts: { file?: string; context?: string; token?: string } = {}): string {
+    const context = opts.context ?? 'test';
+    const file = join(dir, opts.file ?? 'kubeconfig.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: ${context}-cluster`,
+        '  cluster:',
+        `    server: ${this.#url}`,
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        `- name: ${context}-user`,
+        '  user:',
+        `    token: ${opts.token ?? this.token}`,
+        'contexts:',
+        `- name: ${context}`,
+        '  context:',
+        `    cluster: ${context}-cluster`,
+        `    user: ${context}-user`,
+        `current-context: ${context}`,
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  // --- objects -------------------------------------------------------------------------------------
+
+  #key(resource: Resource, namespace: string, name: string): string {
+    return `${resource}/${namespace}/${name}`;
+  }
+
+  #emit(type: WatchEntry['type'], resource: Resource, object: KubeObject): void {
+    const entry: WatchEntry = { type, resource, object: structuredClone(object), rv: Number(object.metadata.resourceVersion) };
+    this.#history.push(entry);
+    for (const w of this.#watches) {
+      if (this.#watchMatches(w, entry)) this.#send(w, entry.type, entry.object);
+    }
+  }
+
+  #put(resource: Resource, object: KubeObject): KubeObject {
+    const ns = object.metadata.namespace ?? 'default';
+    const key = this.#key(resource, ns, object.metadata.name);
+    const existed = this.#objects.has(key);
+    this.#rv += 1;
+    const stored: KubeObject = structuredClone({ ...object, metadata: { ...object.metadata, namespace: ns, resourceVersion: String(this.#rv) } });
+    this.#objects.set(key, { resource, object: stored });
+    this.#emit(existed ? 'MODIFIED' : 'ADDED', resource, stored);
+    return stored;
+  }
+
+  /** Create or replace a Job. */
+  putJob(job: KubeObject): KubeObject {
+    return this.#put('jobs', job);
+  }
+
+  /** Create or replace a Pod. */
+  putPod(pod: KubeObject): KubeObject {
+    return this.#put('pods', pod);
+  }
+
+  /** Create an Event. */
+  putEvent(event: KubeObject): KubeObject {
+    return this.#put('events', event);
+  }
+
+  /** The stored object (a copy). */
+  get(resource: Resource, namespace: string, name: string): KubeObject | undefined {
+    const found = this.#objects.get(this.#key(resource, namespace, name));
+    return found === undefined ? undefined : structuredClone(found.object);
+  }
+
+  /** Change a stored object in place (a MODIFIED watch event). */
+  update(resource: Resource, namespace: string, name: string, change: (o: KubeObject) => void): KubeObject {
+    const current = this.get(resource, namespace, name);
+    if (current === undefined) throw new Error(`no ${resource} ${namespace}/${name}`);
+    change(current);
+    return this.#put(resource, current);
+  }
+
+  /** Delete an object (a DELETED watch event); pods lose their logs with it. */
+  delete(resource: Resource, namespace: string, name: string): void {
+    const key = this.#key(resource, namespace, name);
+    const found = this.#objects.get(key);
+    if (found === undefined) return;
+    this.#objects.delete(key);
+    this.#rv += 1;
+    const gone = structuredClone({ ...found.object, metadata: { ...found.object.metadata, resourceVersion: String(this.#rv) } });
+    this.#emit('DELETED', resource, gone);
+    if (resource === 'pods') {
+      for (const k of [...this.#logs.keys()]) if (k.startsWith(`${namespace}/${name}/`)) this.#logs.delete(k);
+    }
+  }
+
+  /** Delete a Job and its pods, as Argo CD's hook deletion (foreground propagation) ends up doing. */
+  deleteJobWithPods(namespace: string, name: string): void {
+    for (const { resource, object } of [...this.#objects.values()]) {
+      if (resource === 'pods' && object.metadata.namespace === namespace && object.metadata.labels?.['job-name'] === name) {
+        this.delete('pods', namespace, object.metadata.name);
+      }
+    }
+    this.delete('jobs', namespace, name);
+  }
+
+  /** Set a container's log (`previous`: the log of its last terminated run). */
+  setLog(namespace: string, pod: string, container: string, text: string, opts: { previous?: boolean } = {}): void {
+    this.#logs.set(`${namespace}/${pod}/${container}/${opts.previous === true ? 'previous' : 'current'}`, text);
+  }
+
+  // --- faults and watch control ----------------------------------------------------------------------
+
+  /** Add a fault rule (see FaultRule). */
+  fault(rule: FaultRule): void {
+    this.#faults.push({ ...rule });
+  }
+
+  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events"), in one namespace or all. */
+  forbid(verb: 'get' | 'list' | 'watch', resource: string, namespace?: string): void {
+    const [res = resource, sub] = resource.split('/');
+    const ns = namespace === undefined ? '(?:/namespaces/[^/]+)?' : `/namespaces/${namespace}`;
+    const tail = sub !== undefined ? `/[^/]+/${sub}` : verb === 'get' ? '/[^/]+' : '';
+    const where = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
+    const group = res === 'jobs' ? 'batch' : '';
+    this.fault({
+      path: new RegExp(`^/(?:api/v1|apis/batch/v1)${ns}/${res}${tail}$`),
+      ...(verb === 'get' ? {} : { watch: verb === 'watch' }),
+      respond: {
+        status: 403,
+        reason: 'Forbidden',
+        message: `${res} is forbidden: User "system:serviceaccount:argocd:argocd-hook-alerts" cannot ${verb} resource "${resource}" in API group "${group}" ${where}`,
+      },
+    });
+  }
+
+  /** Remove every fault rule. */
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
+  /** Send a BOOKMARK with the current resourceVersion to every open watch. */
+  bookmark(): void {
+    for (const w of this.#watches) {
+      this.#send(w, 'BOOKMARK', {
+        kind: KIND[w.resource].kind,
+        apiVersion: KIND[w.resource].apiVersion,
+        metadata: { name: '', resourceVersion: String(this.#rv) },
+      });
+    }
+  }
+
+  /** Compact history: watches from an older resourceVersion get 410 Gone; open watches get an ERROR 410 now. */
+  expireWatches(): void {
+    this.#compactedRv = this.#rv;
+    this.#history = [];
+    for (const w of [...this.#watches]) {
+      this.#send(w, 'ERROR', status(410, 'Expired', `too old resource version: 1 (${this.#rv})`));
+      this.#endWatch(w);
+    }
+  }
+
+  /** End every open watch stream normally (a server-side timeout or a dropped connection). */
+  closeWatches(): void {
+    for (const w of [...this.#watches]) this.#endWatch(w);
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.#watches]) this.#endWatch(w);
+    for (const res of this.#hanging) res.destroy();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  // --- HTTP --------------------------------------------------------------------------------------------
+
+  #reply(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, code: number, body: unknown): void {
+    seen.status = code;
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const query = Object.fromEntries(url.searchParams.entries());
+    const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query, status: 0 };
+    this.requests.push(seen);
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      this.#reply(req, res, seen, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    const isWatch = query.watch === 'true' || query.watch === '1';
+    const fault = this.#faults.find(
+      (f) => (f.method ?? 'GET') === seen.method && f.path.test(url.pathname) && (f.watch === undefined || f.watch === isWatch) && (f.times ?? 1) > 0,
+    );
+    if (fault !== undefined) {
+      if (fault.times !== undefined) fault.times -= 1;
+      if (fault.respond === 'hang') {
+        seen.status = -1;
+        this.#hanging.add(res);
+        res.on('close', () => this.#hanging.delete(res));
+        return;
+      }
+      this.#reply(req, res, seen, fault.respond.status, status(fault.respond.status, fault.respond.reason, fault.respond.message));
+      return;
+    }
+    const route = this.#route(url.pathname);
+    if (route === null) {
+      this.#reply(req, res, seen, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
+    }
+    const { resource, namespace, name, sub } = route;
+    if (sub === 'log' && name !== null && namespace !== null) {
+      this.#log(res, seen, namespace, name, query);
+      return;
+    }
+    if (name !== null && namespace !== null) {
+      const found = this.#objects.get(this.#key(resource, namespace, name));
+      if (found === undefined) {
+        const group = KIND[resource].group;
+        this.#reply(req, res, seen, 404, status(404, 'NotFound', `${resource}${group === '' ? '' : `.${group}`} "${name}" not found`, { name, ...(group === '' ? {} : { group }), kind: resource }));
+        return;
+      }
+      this.#reply(req, res, seen, 200, { kind: KIND[resource].kind, apiVersion: KIND[resource].apiVersion, ...found.object });
+      return;
+    }
+    if (isWatch) {
+      this.#watch(res, seen, resource, namespace, query);
+      return;
+    }
+    this.#list(req, res, seen, resource, namespace, query);
+  }
+
+  #route(path: string): { resource: Resource; namespace: string | null; name: string | null; sub: string | null } | null {
+    const m =
+      /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
+      /^\/apis\/batch\/v1(?:\/namespaces\/([^/]+))?\/(jobs)(?:\/([^/]+))?()$/.exec(path);
+    if (m === null) return null;
+    return { namespace: m[1] ?? null, resource: m[2] as Resource, name: m[3] ?? null, sub: m[4] === '' || m[4] === undefined ? null : m[4] };
+  }
+
+  #select(resource: Resource, namespace: string | null, query: Record<string, string>): KubeObject[] {
+    return [...this.#objects.values()]
+      .filter((o) => o.resource === resource)
+      .map((o) => o.object)
+      .filter((o) => namespace === null || o.metadata.namespace === namespace)
+      .filter((o) => matchesLabels(query.labelSelector ?? null, o.metadata.labels))
+      .filter((o) => matchesFields(query.fieldSelector ?? null, o))
+      .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+
+  #list(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, resource: Resource, namespace: string | null, query: Record<string, string>): void {
+    const all = this.#select(resource, namespace, query);
+    const offset = query.continue === undefined ? 0 : Number(Buffer.from(query.continue, 'base64url').toString());
+    const limit = query.limit === undefined ? all.length : Number(query.limit);
+    const items = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+    this.#reply(req, res, seen, 200, {
+      kind: `${KIND[resource].kind}List`,
+      apiVersion: KIND[resource].apiVersion,
+      metadata: { resourceVersion: String(this.#rv), ...(next === undefined ? {} : { continue: next }) },
+      items,
+    });
+  }
+
+  #watchMatches(w: OpenWatch, e: WatchEntry): boolean {
+    return (
+      w.resource === e.resource &&
+      (w.namespace === null || e.object.metadata.namespace === w.namespace) &&
+      matchesLabels(w.labelSelector, e.object.metadata.labels) &&
+      matchesFields(w.fieldSelector, e.object)
+    );
+  }
+
+  #send(w: OpenWatch, type: string, object: object): void {
+    w.res.write(`${JSON.stringify({ type, object: { kind: KIND[w.resource].kind, apiVersion: KIND[w.resource].apiVersion, ...object } })}\n`);
+  }
+
+  #endWatch(w: OpenWatch): void {
+    if (w.timer !== null) clearTimeout(w.timer);
+    this.#watches.delete(w);
+    w.res.end();
+  }
+
+  #watch(res: ServerResponse, seen: SeenRequest, resource: Resource, namespace: string | null, query: Record<string, string>): void {
+    seen.status = 200;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const w: OpenWatch = { resource, namespace, labelSelector: query.labelSelector ?? null, fieldSelector: query.fieldSelector ?? null, res, timer: null };
+    const from = query.resourceVersion === undefined || query.resourceVersion === '' ? null : Number(query.resourceVersion);
+    if (from !== null && from !== 0 && from < this.#compactedRv) {
+      this.#send(w, 'ERROR', status(410, 'Expired', `too old resource version: ${from} (${this.#rv})`));
+      res.end();
+      return;
+    }
+    this.#watches.add(w);
+    res.on('close', () => {
+      if (w.timer !== null) clearTimeout(w.timer);
+      this.#watches.delete(w);
+    });
+    if (from === null || from === 0) {
+      for (const o of this.#select(resource, namespace, query)) this.#send(w, 'ADDED', o);
+    } else {
+      for (const e of this.#history) if (e.rv > from && this.#watchMatches(w, e)) this.#send(w, e.type, e.object);
+    }
+    const timeout = Number(query.timeoutSeconds ?? '0');
+    if (timeout > 0) w.timer = setTimeout(() => this.#endWatch(w), timeout * 1000);
+  }
+
+  #log(res: ServerResponse, seen: SeenRequest, namespace: string, podName: string, query: Record<string, string>): void {
+    const pod = this.#objects.get(this.#key('pods', namespace, podName))?.object;
+    const fail = (code: number, reason: string, message: string): void => {
+      seen.status = code;
+      const text = JSON.stringify(status(code, reason, message));
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(text);
+    };
+    if (pod === undefined) {
+      fail(404, 'NotFound', `pods "${podName}" not found`);
+      return;
+    }
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+    const names = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.name);
+    const container = query.container ?? (names.length === 1 ? names[0] : undefined);
+    if (container === undefined) {
+      fail(400, 'BadRequest', `a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
+      return;
+    }
+    if (!names.includes(container)) {
+      fail(400, 'BadRequest', `container ${container} is not valid for pod ${podName}`);
+      return;
+    }
+    const previous = query.previous === 'true';
+    const text = this.#logs.get(`${namespace}/${podName}/${container}/${previous ? 'previous' : 'current'}`);
+    if (text === undefined) {
+      if (previous) {
+        fail(400, 'BadRequest', `previous terminated container "${container}" in pod "${podName}" not found`);
+        return;
+      }
+      const st = pod.status as { containerStatuses?: { name: string; state?: { waiting?: { reason?: string } } }[]; initContainerStatuses?: { name: string; state?: { waiting?: { reason?: string } } }[] } | undefined;
+      const cs = [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? [])].find((c) => c.name === container);
+      if (cs?.state?.waiting !== undefined) {
+        fail(400, 'BadRequest', `container "${container}" in pod "${podName}" is waiting to start: ${cs.state.waiting.reason === 'ImagePullBackOff' || cs.state.waiting.reason === 'ErrImagePull' ? 'trying and failing to pull image' : 'ContainerCreating'}`);
+        return;
+      }
+    }
+    let body = Buffer.from(query.tailLines === undefined ? (text ?? '') : tailLines(text ?? '', Number(query.tailLines)));
+    const limit = query.limitBytes === undefined ? Infinity : Number(query.limitBytes);
+    if (!this.ignoreLimitBytes && body.length > limit) body = body.subarray(0, limit);
+    seen.status = 200;
+    const read: LogRead = { pod: podName, container, query, bytesSent: 0, completed: false };
+    this.logReads.push(read);
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    // Write in 16 KiB chunks with backpressure, so that a client that stops reading stops the writing.
+    let offset = 0;
+    const pump = (): void => {
+      while (offset < body.length) {
+        const chunk = body.subarray(offset, offset + 16 * 1024);
+        offset += chunk.length;
+        read.bytesSent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      read.completed = true;
+      res.end();
+    };
+    res.on('close', () => res.removeListener('drain', pump));
+    pump();
+  }
+}
