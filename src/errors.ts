@@ -121,6 +121,12 @@ export const errors = {
     (file: string, detail: string) =>
       `database ${file} cannot be opened (${detail}): restore it from a backup or move it away to start with an empty store`,
   ),
+  storeNotWritable: define(
+    'HA_ERR_STORE_NOT_WRITABLE',
+    500,
+    (dir: string, detail: string) =>
+      `the data directory ${dir} cannot be written (${detail}): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory`,
+  ),
   configFile: define(
     'HA_ERR_CONFIG_FILE',
     500,

@@ -36,6 +36,11 @@ export interface IntakeDeps {
 
 // SQLite result codes that mean "the disk, not the request": answer 503 so that Argo CD retries.
 const STORE_UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB)/;
+// A full disk does not fail store.checkWritable() (BEGIN IMMEDIATE writes nothing in WAL mode), so
+// readiness also reports the last refusal intake met. It holds this long, then readiness turns true
+// again so that traffic comes back and the next event tests the store (half-open); a refusal that
+// held until an event succeeded would keep an unready pod without traffic forever.
+const STORE_REFUSAL_HOLD_MS = 30_000;
 
 function zodProblems(issues: readonly { path: PropertyKey[]; message: string; code: string; expected?: unknown }[]): ProblemDetail[] {
   return issues.map((issue) => {
@@ -88,6 +93,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   const commits = deps.committer ?? new InlineGroupCommit(store);
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
+  let storeRefusal: { detail: string; at: number } | null = null;
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpRequests.inc({
@@ -163,10 +169,12 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
         const code = (err as { code?: unknown }).code;
         if (typeof code === 'string' && STORE_UNAVAILABLE.test(code)) {
           req.log.error({ err }, 'store refused the event');
+          storeRefusal = { detail: `${code}: ${describeError(err)}`, at: clock().getTime() };
           throw errors.storeUnavailable(code);
         }
         throw err;
       }
+      storeRefusal = null;
       if ('ignored' in result) {
         metrics.events.inc({ outcome: 'ignored' });
         return reply.code(202).send({ incident: null, ignored: result.ignored });
@@ -189,6 +197,9 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       store.checkWritable();
     } catch (err) {
       failures.push(`store not writable: ${describeError(err)}`);
+    }
+    if (storeRefusal !== null && clock().getTime() - storeRefusal.at < STORE_REFUSAL_HOLD_MS) {
+      failures.push(`the store refused the last event (${storeRefusal.detail}): check the data volume (space, permissions)`);
     }
     for (const check of deps.readiness ?? []) {
       const verdict = check();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
@@ -61,6 +61,23 @@ interface DeliveryRow {
 
 const findingsSchema = z.array(findingSchema);
 
+/**
+ * Why the data directory or database file cannot be written (read-only volume, permissions), or null.
+ * SQLite reports both only as "unable to open database file" or "attempt to write a readonly database",
+ * which must not read as corruption: the fix is the volume, not moving the database away.
+ */
+function notWritable(dataDir: string, file: string): string | null {
+  for (const path of [dataDir, file]) {
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (err) {
+      return describeError(err);
+    }
+  }
+  return null;
+}
+
 function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
   const result = schema.safeParse(JSON.parse(text));
   if (!result.success) throw new Error(`stored ${what} does not match this build's schema: ${result.error.message}`);
@@ -92,7 +109,7 @@ export class SqliteStore {
       try {
         mkdirSync(dataDir, { recursive: true });
       } catch (err) {
-        throw errors.storeCorrupt(dataDir, `cannot create the data directory: ${describeError(err)}`);
+        throw errors.storeNotWritable(dataDir, `cannot create it: ${describeError(err)}`);
       }
       file = join(dataDir, DATABASE_FILE);
     }
@@ -107,7 +124,8 @@ export class SqliteStore {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
     } catch (err) {
-      throw errors.storeCorrupt(file, describeError(err));
+      const denied = dataDir === ':memory:' ? null : notWritable(dataDir, file);
+      throw denied === null ? errors.storeCorrupt(file, describeError(err)) : errors.storeNotWritable(dataDir, denied);
     }
     const store = new SqliteStore(file, db);
     store.#migrate();

@@ -106,7 +106,17 @@ export class Worker {
     for (const pending of events) await this.#routeEvent(pending);
     const claimed = this.#deps.store.claimDueDeliveries(this.#clock(), DELIVERIES_PER_PASS, this.#deps.config.worker.leaseMs);
     // One target's trouble must not hold up another's (fan-out isolation).
-    await Promise.allSettled(claimed.map((d) => this.#deliver(d)));
+    const results = await Promise.allSettled(claimed.map((d) => this.#deliver(d)));
+    results.forEach((result, i) => {
+      // The send happened but its outcome could not be stored (disk full, read-only): the lease still
+      // holds, so the delivery comes back when it runs out, and a Slack send finds its earlier post.
+      if (result.status === 'rejected') {
+        this.#deps.logger.error(
+          { err: result.reason, delivery: claimed[i]?.id },
+          'cannot record a delivery outcome in the store; it is retried when its lease (worker.leaseMs) runs out: check the data volume',
+        );
+      }
+    });
     this.#lastTickAt = this.#clock();
     return events.length + claimed.length;
   }

@@ -40,7 +40,9 @@ export type Fault =
   | { kind: 'http'; status: number; retryAfter?: number }
   | { kind: 'error'; error: string }
   /** Do the work (e.g. store the post), then never answer: a crash or timeout after Slack accepted. */
-  | { kind: 'hang-after' };
+  | { kind: 'hang-after' }
+  /** Do nothing and never answer: Slack stalled before accepting anything. */
+  | { kind: 'hang' };
 
 interface UploadSlot {
   id: string;
@@ -459,6 +461,12 @@ export class SlackApiServer {
     }
     if (fault?.kind === 'error') {
       record(send(200, { ok: false, error: fault.error }));
+      return;
+    }
+    if (fault?.kind === 'hang') {
+      // Held open until the client gives up or close() destroys it.
+      this.#hanging.add(res);
+      record({ status: 0, ok: null, error: 'no answer' });
       return;
     }
     const auth = req.headers.authorization;

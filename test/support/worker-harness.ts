@@ -1,0 +1,122 @@
+import type { Test } from 'tap';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { Worker } from '../../src/worker/worker.js';
+import { Metrics } from '../../src/metrics.js';
+import { buildSinks, enabledSinkNames } from '../../src/main.js';
+import { createRouter } from '../../src/route/route-alert.js';
+import { loadConfig, type JsonObject } from '../../src/config/load-config.js';
+import { capturingLogger } from './log-capture.js';
+import { eventDedupeKey, toHookEvent, type HookEvent } from '../../src/intake/hook-event.js';
+import { contractV1Schema } from '../../src/intake/contract-v1.js';
+import { failedBodyForOperation } from './contract-bodies.js';
+import type { Config } from '../../src/config/schema.js';
+import type { SlackApiServer } from './slack-api-server.js';
+import type { SmtpTestServer } from './smtp-test-server.js';
+
+/** The part of tap's Test the support helpers use. */
+export interface TestLike {
+  teardown(fn: () => unknown): void;
+}
+
+/** The instant every harness clock starts at (the sample events' receivedAt). */
+export const T0 = Date.parse('2026-11-20T14:07:15.000Z');
+
+/**
+ * The real worker, store and sinks without intake, with an injected clock: retries and backoff are the
+ * worker's persisted schedule, stepped by moving `clock.now` instead of waiting.
+ */
+export interface WorkerHarness {
+  store: SqliteStore;
+  worker: Worker;
+  config: Config;
+  clock: { now: number };
+  metrics: Metrics;
+  /** The worker's log lines of level warn and above, parsed: what an operator would read. */
+  logs: Record<string, unknown>[];
+  /** Store an event as intake would; returns its incident id. */
+  accept(event: HookEvent): string;
+}
+
+/** The HookEvent of `failedBodyForOperation(i)`, as intake normalizes it at T0: one distinct incident per `i`. */
+export function failedEvent(i: number): HookEvent {
+  const result = toHookEvent(contractV1Schema.parse(failedBodyForOperation(i)), ['PreSync'], new Date(T0));
+  if (!('event' in result)) throw new Error(`the test event was ignored: ${result.ignored}`);
+  return result.event;
+}
+
+/** Settings that point the Slack sink at a test server, routing the default route to `channel`. */
+export function slackEnv(server: SlackApiServer, channel = '#deploys'): NodeJS.ProcessEnv {
+  return { SLACK_BOT_TOKEN: server.token, SLACK_API_URL: server.apiUrl, SLACK_CHANNEL: channel };
+}
+
+/** Settings that point the email sink at a test server, routing the default route to `to`. */
+export function emailEnv(server: SmtpTestServer, to = 'oncall@example.com'): NodeJS.ProcessEnv {
+  return { SMTP_URL: server.url, EMAIL_FROM: 'Hook Alerts <alerts@example.com>', EMAIL_TO: to };
+}
+
+/**
+ * Build a worker on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
+ * no Kubernetes, short Slack and send timeouts, backoff 2 s ×2 up to 30 s, and a jitter-free random so
+ * that each retry is due at a known instant.
+ */
+export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject }): Promise<WorkerHarness> {
+  const config = loadConfig({
+    env: opts.env,
+    overrides: {
+      dataDir: opts.dataDir ?? ':memory:',
+      kubernetes: { enabled: 'false' },
+      slack: { requestTimeoutMs: 1_000 },
+      worker: { sendTimeoutMs: 2_000, retry: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, maxAgeMs: 3_600_000 } },
+      ...opts.overrides,
+    },
+  });
+  const store = SqliteStore.open(config.dataDir);
+  t.teardown(() => store.close());
+  const { logger, logs } = capturingLogger('warn');
+  const metrics = new Metrics({ defaultMetrics: false });
+  const names = enabledSinkNames(config);
+  const sinks = buildSinks(config, names, { logger, metrics });
+  t.teardown(() => Promise.allSettled([...sinks.values()].map((s) => s.close())));
+  const clock = { now: T0 };
+  const worker = new Worker({
+    config,
+    store,
+    sinks,
+    router: createRouter(config.routing, names),
+    logger,
+    metrics,
+    clock: () => clock.now,
+    random: () => 0.5,
+  });
+  t.teardown(() => worker.stop());
+  return {
+    store,
+    worker,
+    config,
+    clock,
+    metrics,
+    logs,
+    accept: (event) => {
+      const result = store.acceptEvent(event, eventDedupeKey(event), clock.now);
+      if (!('incidentId' in result)) throw new Error(`the test event was ignored: ${result.ignored}`);
+      return result.incidentId;
+    },
+  };
+}
+
+/**
+ * Step the first delivery through retries: before each, it must be pending with `error`; it must not be
+ * attempted a millisecond before its delay is up, and must be when it is. The first attempt has run already.
+ */
+export async function stepThroughRetries(t: Test, h: WorkerHarness, delays: readonly number[], error: RegExp): Promise<void> {
+  for (const delay of delays) {
+    const failed = h.store.listDeliveries()[0];
+    const attempts = failed?.attempts ?? 0;
+    t.match(failed, { state: 'pending', lastError: error }, `attempt ${attempts} failed and is scheduled again`);
+    h.clock.now += delay - 1;
+    await h.worker.runOnce();
+    t.equal(h.store.listDeliveries()[0]?.attempts, attempts, `attempt ${attempts + 1} is not made before its ${delay} ms are up`);
+    h.clock.now += 1;
+    await h.worker.runOnce();
+  }
+}
