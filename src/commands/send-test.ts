@@ -107,7 +107,7 @@ export function registerSendTest(program: Command): void {
         let deliveryId = 0;
         for (const target of targets) {
           const { address } = parseTarget(target);
-          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false });
+          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false, firstAttemptAt: Date.now() });
           if (outcome.status === 'sent') {
             process.stdout.write(`sent ${alert.deliveryKind} alert for ${alert.event.app.name} to ${target}${outcome.ref === null ? '' : ` (ref ${outcome.ref})`}\n`);
           } else {

@@ -13,10 +13,11 @@ export const slackConfigSchema = z.strictObject({
    */
   uploadLogs: z.boolean().default(true),
   /**
-   * How many recent messages of a channel to read when a delivery resumes after a crash, looking for
-   * its own earlier post (conversations.history; needs channels:history / groups:history).
+   * At most this many messages of a channel, posted since the delivery's first attempt, are read when it
+   * resumes after a crash or a timeout, looking for its own earlier post (conversations.history; needs
+   * channels:history / groups:history). More posts than this in that time: it may post twice.
    */
-  lookbackMessages: z.number().int().min(10).max(5_000).default(200),
+  lookbackMessages: z.number().int().min(10).max(5_000).default(1_000),
 });
 
 export const emailConfigSchema = z.strictObject({

@@ -23,6 +23,8 @@ export interface DeliveryContext {
    * must look for its own earlier send before sending again.
    */
   resumed: boolean;
+  /** When this delivery's first attempt started (ms since the epoch): an earlier send is not older. */
+  firstAttemptAt: number;
 }
 
 export type SinkName = 'file' | 'slack' | 'email';

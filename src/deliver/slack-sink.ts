@@ -143,8 +143,8 @@ function parseMessages(messages: readonly unknown[] | undefined): PostedMessage[
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
-// The crash-window lookup starts a little before the event was received: clocks differ.
-const LOOKBACK_SLACK_SECONDS = 300;
+// The crash-window lookup starts this much before the first attempt: Slack's clock and ours differ.
+const CLOCK_SKEW_SECONDS = 60;
 const MAX_CHANNEL_PAGES = 20;
 
 export interface SlackSinkDeps {
@@ -288,7 +288,9 @@ export class SlackSink implements Sink {
       m.metadata.event_payload.kind === deliveryKind;
     try {
       const channel = root?.channel ?? (await this.#channelId(ctx.address));
-      const oldest = String(Math.floor(Date.parse(ctx.alert.event.receivedAt) / 1000) - LOOKBACK_SLACK_SECONDS);
+      // No earlier send of this delivery can predate its first attempt: read the channel from there on
+      // (minus clock skew), all of it up to the lookback cap, so a backlog of other posts cannot hide it.
+      const oldest = String(Math.floor(ctx.firstAttemptAt / 1000) - CLOCK_SKEW_SECONDS);
       let cursor: string | undefined;
       let seen = 0;
       while (seen < this.#lookback) {

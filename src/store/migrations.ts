@@ -47,6 +47,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     sent_at INTEGER,
+    -- When the first attempt started: an attempt cut short may have sent it, and a sink that can look
+    -- (Slack's channel history) searches from here on.
+    first_attempt_at INTEGER,
     UNIQUE (incident_id, target, kind)
   );
   CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);

@@ -32,6 +32,8 @@ export interface ClaimedDelivery {
   createdAt: number;
   /** It was in flight when its lease ran out: a crash or a hang may have sent it already. */
   resumed: boolean;
+  /** When the first attempt started (ms): no earlier send of this delivery can exist. */
+  firstAttemptAt: number;
   event: HookEvent;
   report: AlertReport | null;
   findings: Finding[];
@@ -54,6 +56,7 @@ interface DeliveryRow {
   state: DeliveryState;
   attempts: number;
   created_at: number;
+  first_attempt_at: number | null;
   event_json: string;
   report_json: string | null;
   findings_json: string | null;
@@ -272,7 +275,7 @@ export class SqliteStore {
   claimDueDeliveries(now: number, limit: number, leaseMs: number): ClaimedDelivery[] {
     return this.#db.transaction(() => {
       const rows = this.#sql<[number, number, number], DeliveryRow>(
-          `SELECT d.id, d.incident_id, d.target, d.kind, d.state, d.attempts, d.created_at,
+          `SELECT d.id, d.incident_id, d.target, d.kind, d.state, d.attempts, d.created_at, d.first_attempt_at,
                   e.event_json, e.report_json, e.findings_json
            FROM deliveries d JOIN events e ON e.id = d.event_id
            WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?) OR (d.state = 'in_flight' AND d.lease_until <= ?))
@@ -284,14 +287,15 @@ export class SqliteStore {
         )
         .all(now, now, limit);
       const lease = this.#sql(
-        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, attempts = attempts + 1, updated_at = ?,
+           first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?`,
       );
       const root = this.#sql<[string, string], { ref: string }>(
         `SELECT ref FROM deliveries WHERE incident_id = ? AND target = ? AND state = 'sent' AND ref IS NOT NULL
          ORDER BY id LIMIT 1`,
       );
       return rows.map((row): ClaimedDelivery => {
-        lease.run(now + leaseMs, now, row.id);
+        lease.run(now + leaseMs, now, now, row.id);
         return {
           id: row.id,
           incidentId: row.incident_id,
@@ -300,6 +304,7 @@ export class SqliteStore {
           attempts: row.attempts + 1,
           createdAt: row.created_at,
           resumed: row.state === 'in_flight',
+          firstAttemptAt: row.first_attempt_at ?? now,
           event: parseJson(hookEventSchema, row.event_json, `event of delivery ${row.id}`),
           report: row.report_json === null ? null : parseJson(alertReportSchema, row.report_json, 'report'),
           findings: row.findings_json === null ? [] : parseJson(findingsSchema, row.findings_json, 'findings'),

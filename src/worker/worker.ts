@@ -184,7 +184,7 @@ export class Worker {
     });
     try {
       return await Promise.race([
-        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed }),
+        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt }),
         timeout,
       ]);
     } catch (err) {

@@ -29,7 +29,7 @@ async function setup(t: TestLike, opts: { starttls?: boolean; url?: (s: SmtpTest
 
 let nextId = 1;
 function ctx(alert: Alert, over: Partial<DeliveryContext> = {}): DeliveryContext {
-  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, ...over };
+  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
 }
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string[] {

@@ -31,7 +31,7 @@ async function setup(t: TestLike, overrides: JsonObject = {}, token?: string): P
 
 let nextId = 1;
 function ctx(alert: Alert, over: Partial<DeliveryContext> = {}): DeliveryContext {
-  return { deliveryId: nextId++, address: '#deploys', attempt: 1, alert, threadRootRef: null, resumed: false, ...over };
+  return { deliveryId: nextId++, address: '#deploys', attempt: 1, alert, threadRootRef: null, resumed: false, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
 }
 
 function sentRef(t: TestLike, outcome: SinkOutcome): string {
