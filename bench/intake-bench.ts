@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { spawnBenchServer } from './support/spawn-server.js';
+import { BENCH_TOKEN, spawnEchoServer, spawnService } from './support/spawn-server.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 import { failedBodyForOperation } from '../test/support/contract-bodies.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
-const TOKEN = 'bench-token-0123456789';
 
 interface Figures {
   rps: number;
@@ -36,7 +35,7 @@ async function run(url: string, opts: { overallRate?: number; connections: numbe
     connections: opts.connections,
     duration: DURATION_S,
     ...(opts.overallRate === undefined ? {} : { overallRate: opts.overallRate }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` },
     requests: [
       {
         setupRequest: (req) => {
@@ -57,7 +56,8 @@ async function run(url: string, opts: { overallRate?: number; connections: numbe
 
 async function measure(mode: 'echo' | 'service', opts: { overallRate?: number; connections: number }): Promise<Figures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hook-alerts-bench-'));
-  const server = await spawnBenchServer([mode, dataDir]);
+  // Intake alone is measured: the worker would compete for the same two cores with its deliveries.
+  const server = mode === 'echo' ? await spawnEchoServer() : await spawnService(dataDir, 'worker: { enabled: false }\nlogging: { level: warn }\n');
   try {
     await run(server.url, { connections: 2, overallRate: 200 }).catch(() => undefined); // warm-up (JIT, SQLite pages)
     return await run(server.url, opts);

@@ -8,6 +8,7 @@ import { startupBench } from './startup-bench.js';
 import { diagnoseBench } from './diagnose-bench.js';
 import { soakBench } from './soak-bench.js';
 import { enrichBench, scrubBench } from './enrich-bench.js';
+import { pipelineBench } from './pipeline-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -15,6 +16,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'startup', run: startupBench },
   { name: 'diagnose', run: () => diagnoseBench() },
   { name: 'enrich', run: async () => [...scrubBench(), ...(await enrichBench())] },
+  { name: 'pipeline', run: pipelineBench },
   { name: 'soak', run: soakBench },
 ];
 

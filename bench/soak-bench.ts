@@ -6,14 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnBenchServer } from './support/spawn-server.js';
+import { BENCH_TOKEN, spawnService } from './support/spawn-server.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 import { failedBodyForOperation } from '../test/support/contract-bodies.js';
 
 const ALERTS = Number(process.env.SOAK_ALERTS ?? 20_000);
 const CONCURRENCY = 16;
 const SAMPLES = 10;
-const TOKEN = 'bench-token-0123456789';
 
 interface Sample {
   sent: number;
@@ -37,7 +36,7 @@ async function sample(url: string, sent: number): Promise<Sample> {
 /** Run the soak and return printable rows. */
 export async function soakBench(): Promise<BenchRow[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hook-alerts-soak-'));
-  const server = await spawnBenchServer(['service', dataDir], { BENCH_WORKER: '1' });
+  const server = await spawnService(dataDir, 'logging: { level: warn }\n');
   const samples: Sample[] = [];
   try {
     let next = 0;
@@ -47,7 +46,7 @@ export async function soakBench(): Promise<BenchRow[]> {
         const i = next++;
         const res = await fetch(`${server.url}/v1/argocd/events`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
           body: JSON.stringify(failedBodyForOperation(i, `soak-app-${i % 50}`)),
         });
         if (res.status !== 202) throw new Error(`alert ${i}: HTTP ${res.status} ${await res.text()}`);

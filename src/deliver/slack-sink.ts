@@ -106,11 +106,15 @@ function isPlatformError(err: unknown, codes: readonly string[]): boolean {
   return err instanceof WebAPIPlatformError && codes.includes(err.data.error);
 }
 
-/** The Slack SDK's logger, forwarded to pino (the SDK logs to the console by default). */
+/**
+ * The Slack SDK's logger, forwarded to pino (the SDK logs to the console by default). Its debug lines are
+ * dropped, whatever the level: they hold whole request and response bodies (the alert, its logs), and
+ * log bodies never go to the service's own logs.
+ */
 function slackLogger(logger: Logger): SlackLogger {
   let level = LogLevel.WARN;
   return {
-    debug: (...msg: unknown[]) => logger.debug({ slack: msg.map(String).join(' ') }, 'slack sdk'),
+    debug: () => undefined,
     info: (...msg: unknown[]) => logger.debug({ slack: msg.map(String).join(' ') }, 'slack sdk'),
     warn: (...msg: unknown[]) => logger.warn({ slack: msg.map(String).join(' ') }, 'slack sdk'),
     error: (...msg: unknown[]) => logger.error({ slack: msg.map(String).join(' ') }, 'slack sdk'),
