@@ -7,7 +7,8 @@ import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
 import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
 import { Worker } from './worker/worker.js';
-import { createEnrichment, type Enrichment } from './enrich/enrichment.js';
+import type { Enrichment } from './enrich/enrichment.js';
+import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-source.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
 import { createRouter, routesUseSink } from './route/route-alert.js';
 import { FileSink } from './deliver/file-sink.js';
@@ -86,10 +87,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = new Metrics();
   const sinkNames = enabledSinkNames(config);
   const sinks = buildSinks(config, sinkNames, { logger, metrics });
-  let enrichment: Enrichment | null;
+  let enrichment: Enrichment | null = null;
   try {
-    // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
-    enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify() });
+    if (enrichmentMayRun(config.kubernetes, process.env)) {
+      // Loaded only when a cluster can be read: @kubernetes/client-node costs ~75 MiB and ~0.4 s to import.
+      const { createEnrichment } = await import('./enrich/enrichment.js');
+      // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
+      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify() });
+    } else if (config.kubernetes.enabled === 'auto') {
+      logger.warn(ENRICHMENT_OFF_WARNING);
+    }
   } catch (err) {
     await committer.close();
     store.close();

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CODE_CONFIG_INVALID, describeError, HookAlertsError } from '../errors.js';
 import type { KubernetesConfig } from './enrich-config.js';
 import { KubeClient } from './kube-client.js';
+import { defaultSource, ENRICHMENT_OFF_WARNING } from './kube-config-source.js';
 
 /** Argo CD's names for the cluster it runs in (Application spec.destination). */
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
@@ -27,15 +27,7 @@ function describeDestination(d: Destination): string {
   return d.server ?? d.name ?? 'with no server and no name';
 }
 
-/** Where the default (in-cluster or local) kubeconfig comes from, or null when there is none. */
-function defaultSource(env: NodeJS.ProcessEnv): 'in-cluster' | 'kubeconfig' | null {
-  if (env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBERNETES_SERVICE_HOST !== '') return 'in-cluster';
-  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
-  if (files.length > 0) return 'kubeconfig';
-  const home = env.HOME ?? homedir();
-  return existsSync(join(home, '.kube', 'config')) ? 'kubeconfig' : null;
-}
-
+/** Load the default cluster's config from where defaultSource() found it. */
 function loadDefault(source: 'in-cluster' | 'kubeconfig', env: NodeJS.ProcessEnv): KubeConfig {
   const kc = new KubeConfig();
   if (source === 'in-cluster') {
@@ -146,9 +138,7 @@ export class ClusterRegistry {
       }
       return {
         registry: null,
-        warning:
-          warning ??
-          'Kubernetes enrichment is off: no in-cluster config and no kubeconfig (KUBECONFIG, ~/.kube/config); alerts go out without Job, pod and log details. Set kubernetes.enabled: false to silence this warning.',
+        warning: warning ?? ENRICHMENT_OFF_WARNING,
       };
     }
     return { registry: new ClusterRegistry(defaultClient, defaultMissing, configured), warning };
