@@ -45,7 +45,8 @@ export async function startupBench(): Promise<BenchRow[]> {
         HOOK_ALERTS_TOKEN: 'startup-bench-token-0123',
         HOOK_ALERTS_DATA_DIR: dataDir,
         HOST: '127.0.0.1',
-        KUBECONFIG: join(dataDir, 'no-kubeconfig'),
+        // No KUBECONFIG and a HOME without ~/.kube: the embedded default on a machine without a cluster.
+        HOME: dataDir,
         LOG_LEVEL: 'warn',
       }),
     );

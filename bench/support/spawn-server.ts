@@ -69,8 +69,8 @@ export async function spawnService(dataDir: string, configYaml: string, env: Nod
       HOOK_ALERTS_CONFIG: configFile,
       HOST: '127.0.0.1',
       PORT: String(port),
-      // No cluster unless the config names one: `auto` must not pick up the machine's kubeconfig.
-      KUBECONFIG: join(dataDir, 'no-kubeconfig'),
+      // No cluster unless the config names one: `auto` must not pick up the machine's ~/.kube/config.
+      HOME: dataDir,
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
