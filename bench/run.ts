@@ -9,6 +9,7 @@ import { diagnoseBench } from './diagnose-bench.js';
 import { soakBench } from './soak-bench.js';
 import { enrichBench, scrubBench } from './enrich-bench.js';
 import { pipelineBench } from './pipeline-bench.js';
+import { heapBench } from './heap-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -18,6 +19,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'enrich', run: async () => [...scrubBench(), ...(await enrichBench())] },
   { name: 'pipeline', run: pipelineBench },
   { name: 'soak', run: soakBench },
+  { name: 'heap', run: heapBench },
 ];
 
 const only = process.argv.slice(2);
