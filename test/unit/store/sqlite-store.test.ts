@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE, SqliteStore } from '../../../src/store/sqlite-store.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
-import { HookAlertsError } from '../../../src/errors.js';
+import type { HookAlertsError } from '../../../src/errors.js';
 import { contractV1Schema } from '../../../src/intake/contract-v1.js';
 import { eventDedupeKey, toHookEvent, type HookEvent } from '../../../src/intake/hook-event.js';
 import { contractBody, failedBodyForOperation, loadApplication } from '../../support/contract-bodies.js';
