@@ -1,6 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Alert, DeliveryKind } from './alert.js';
-import { argocdAppUrl } from './text.js';
+import { argocdAppUrl } from './argocd-link.js';
 import { subjectLine } from './headline.js';
 import {
   attemptText,

@@ -1,6 +1,6 @@
 import type { Block, ContextBlock, KnownBlock, SectionBlock } from '@slack/web-api';
 import type { Alert } from './alert.js';
-import { argocdAppUrl } from './text.js';
+import { argocdAppUrl } from './argocd-link.js';
 import { KIND_EMOJI, subjectLine } from './headline.js';
 import {
   attemptText,

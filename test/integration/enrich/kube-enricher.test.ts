@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup } from '../../support/kube-enrich-setup.js';
 import { alertReportSchema } from '../../../src/enrich/job-report.js';
-import { renderAlertText } from '../../../src/render/text.js';
+import { renderSlackMessage } from '../../../src/render/slack-message.js';
+import { renderEmail } from '../../../src/render/email-message.js';
 import { KubeClient } from '../../../src/enrich/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
@@ -347,7 +348,11 @@ t.test('secrets in logs, messages and events never reach the report or the rende
   );
   kube.putEvent(event(pod, { reason: 'Failed', type: 'Warning', message: 'probe https://svc/health?token=EventSecret000 failed' }));
   const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
-  const text = renderAlertText({ incidentId: 'inc_test', deliveryKind: 'failed', event: hookFailedEvent(), report, findings: [] });
+  const alert = { incidentId: 'inc_test', deliveryKind: 'failed' as const, event: hookFailedEvent(), report, findings: [] };
+  const mail = renderEmail(alert, { from: 'alerts@example.com', to: 'oncall@example.com' });
+  // What Slack and email receive: the message, the mail's text and HTML and its .log attachments.
+  const attachments = (mail.attachments ?? []).map((a) => String(a.content));
+  const text = [JSON.stringify(renderSlackMessage(alert)), String(mail.text), String(mail.html), ...attachments].join('\n');
   const json = JSON.stringify(report);
   for (const secret of ['TermMsgSecret9', 'UrlSecret123', 'EnvSecret456', 'wJalrXUtnFEMI', 'c2lnbmF0dXJlLXNlY3JldA', 'JsonSecret789', 'PrivKeySecret', 'EventSecret000']) {
     t.notOk(json.includes(secret), `${secret} is not in the report`);
