@@ -351,8 +351,13 @@ t.test('secrets in logs, messages and events never reach the report or the rende
   const alert = { incidentId: 'inc_test', deliveryKind: 'failed' as const, event: hookFailedEvent(), report, findings: [] };
   const mail = renderEmail(alert, { from: 'alerts@example.com', to: 'oncall@example.com' });
   // What Slack and email receive: the message, the mail's text and HTML and its .log attachments.
-  const attachments = (mail.attachments ?? []).map((a) => String(a.content));
-  const text = [JSON.stringify(renderSlackMessage(alert)), String(mail.text), String(mail.html), ...attachments].join('\n');
+  const asText = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if (Buffer.isBuffer(v)) return v.toString('utf8');
+    throw new Error(`the rendered mail holds a ${typeof v} where text was expected`);
+  };
+  const attachments = (mail.attachments ?? []).map((a) => asText(a.content));
+  const text = [JSON.stringify(renderSlackMessage(alert)), asText(mail.text), asText(mail.html), ...attachments].join('\n');
   const json = JSON.stringify(report);
   for (const secret of ['TermMsgSecret9', 'UrlSecret123', 'EnvSecret456', 'wJalrXUtnFEMI', 'c2lnbmF0dXJlLXNlY3JldA', 'JsonSecret789', 'PrivKeySecret', 'EventSecret000']) {
     t.notOk(json.includes(secret), `${secret} is not in the report`);
