@@ -78,7 +78,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // A file store gets a writer thread, so that fsyncs do not stall the HTTP event loop.
   let writer: ThreadedGroupCommit | null = null;
   try {
-    writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(config.dataDir);
+    writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(store.file);
   } catch (err) {
     store.close();
     throw err;
@@ -90,7 +90,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let enrichment: Enrichment | null = null;
   try {
     if (enrichmentMayRun(config.kubernetes, process.env)) {
-      // Loaded only when a cluster can be read: @kubernetes/client-node costs ~75 MiB and ~0.4 s to import.
+      // Loaded only when a cluster can be read: a service without one does not carry the enrichment modules.
       const { createEnrichment } = await import('./enrich/enrichment.js');
       // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
       enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify() });

@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { HookEvent } from '../intake/hook-event.js';
-import type { AcceptResult, SqliteStore } from './sqlite-store.js';
+import { toAcceptRow, type SqliteStore } from './sqlite-store.js';
+import type { AcceptResult, AcceptRow } from './event-acceptance.js';
 
 type AcceptItem = { event: HookEvent; dedupeKey: string; now: number };
 
-export type WriterRequest = { type: 'accept'; id: number; items: AcceptItem[] } | { type: 'close' };
+export type WriterRequest = { type: 'accept'; id: number; rows: AcceptRow[] } | { type: 'close' };
 export type WriterReply =
   | { id: number; results: AcceptResult[] }
   | { id: number; error: { code: string; message: string } };
@@ -96,16 +97,19 @@ export class ThreadedGroupCommit implements EventCommitter {
     worker.on('exit', (code) => this.#fail(new Error(`the intake writer thread exited (code ${code})`)));
   }
 
-  /** Start the writer thread on the store in `dataDir` (already opened and migrated by the caller). */
-  static async start(dataDir: string): Promise<ThreadedGroupCommit> {
+  /** Start the writer thread on the store's database file (already opened and migrated by the caller). */
+  static async start(file: string): Promise<ThreadedGroupCommit> {
     // Compiled, the thread is a .js file beside this one. Under tsx (tests, `npm run bench`) it is .ts, and
     // a worker does not inherit tsx's loader: a small bootstrap registers it first.
+    // Rows are small and short-lived: a small young generation keeps this thread's heap from growing to the
+    // default 2 × 16 MiB under load (the service's memory budget is 150 MB in all).
+    const resourceLimits = { maxYoungGenerationSizeMb: 4 };
     const worker = import.meta.url.endsWith('.ts')
       ? new Worker(
           `import(${JSON.stringify('tsx/esm/api')}).then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./intake-writer-thread.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`,
-          { eval: true, workerData: { dataDir } },
+          { eval: true, workerData: { file }, resourceLimits },
         )
-      : new Worker(new URL('./intake-writer-thread.js', import.meta.url), { workerData: { dataDir } });
+      : new Worker(new URL('./intake-writer-thread.js', import.meta.url), { workerData: { file }, resourceLimits });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (msg: unknown): void => {
         if (typeof msg === 'object' && msg !== null && 'ready' in msg) {
@@ -141,7 +145,7 @@ export class ThreadedGroupCommit implements EventCommitter {
     this.#queue = [];
     const id = this.#nextId++;
     this.#inFlight = { id, batch };
-    const request: WriterRequest = { type: 'accept', id, items: batch.map((w) => w.item) };
+    const request: WriterRequest = { type: 'accept', id, rows: batch.map((w) => toAcceptRow(w.item.event, w.item.dedupeKey, w.item.now)) };
     this.#worker.postMessage(request);
   }
 

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
 import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../intake/hook-event.js';
@@ -8,12 +8,25 @@ import { alertReportSchema, type AlertReport } from '../enrich/job-report.js';
 import { findingSchema, type Finding } from '../diagnose/finding.js';
 import type { DeliveryKind } from '../render/alert.js';
 import { z } from 'zod';
+import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 
 export const DATABASE_FILE = 'hook-alerts.db';
 
-export type AcceptResult =
-  | { incidentId: string; duplicate: boolean }
-  | { ignored: string };
+export type { AcceptResult } from './event-acceptance.js';
+
+/** The row the store records for an event; computed on the calling thread (the writer thread gets rows). */
+export function toAcceptRow(event: HookEvent, dedupeKey: string, now: number): AcceptRow {
+  const key = incidentKey(event);
+  return {
+    dedupeKey,
+    kind: event.kind,
+    eventJson: JSON.stringify(event),
+    appNamespace: event.app.namespace,
+    appName: event.app.name,
+    incident: key === null ? null : { id: incidentId(key), startedAt: key.startedAt },
+    now,
+  };
+}
 
 /** An accepted event waiting for enrichment and routing. */
 export interface PendingEvent {
@@ -97,12 +110,12 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
 export class SqliteStore {
   readonly file: string;
   #db: Database.Database;
-  // Preparing a statement costs more than running it: each SQL text is prepared once per connection.
-  #statements = new Map<string, Database.Statement>();
+  #statements: StatementCache;
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
     this.#db = db;
+    this.#statements = new StatementCache(db);
   }
 
   /** Open (and migrate) the store in a directory; ':memory:' for tests. */
@@ -118,12 +131,7 @@ export class SqliteStore {
     }
     let db: Database.Database;
     try {
-      db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      // FULL: an event answered 202 survives a power cut too, not only a process crash.
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      db = openConnection(file);
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
     } catch (err) {
@@ -136,12 +144,7 @@ export class SqliteStore {
   }
 
   #sql<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
-    let stmt = this.#statements.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare(sql);
-      this.#statements.set(sql, stmt);
-    }
-    return stmt as Database.Statement<P, R>;
+    return this.#statements.get<P, R>(sql);
   }
 
   #migrate(): void {
@@ -168,7 +171,9 @@ export class SqliteStore {
    * or, for a successful sync, resolve the app's open incidents.
    */
   acceptEvent(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    return this.#db.transaction(() => this.#accept(event, dedupeKey, now)).immediate();
+    const [result] = acceptRows(this.#db, this.#statements, [toAcceptRow(event, dedupeKey, now)]);
+    if (result === undefined) throw new Error('the store returned no result for the event');
+    return result;
   }
 
   /**
@@ -176,51 +181,7 @@ export class SqliteStore {
    * event. All commit or none does; each item gets the answer `acceptEvent` would have given it.
    */
   acceptEvents(batch: readonly { event: HookEvent; dedupeKey: string; now: number }[]): AcceptResult[] {
-    return this.#db.transaction(() => batch.map((item) => this.#accept(item.event, item.dedupeKey, item.now))).immediate();
-  }
-
-  #accept(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    const seen = this.#sql<[string], { incident_id: string | null }>('SELECT incident_id FROM events WHERE dedupe_key = ?').get(
-      dedupeKey,
-    );
-    if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
-
-    if (event.kind === 'sync-succeeded') return this.#acceptResolution(event, dedupeKey, now);
-
-    const key = incidentKey(event);
-    if (key === null) return { ignored: 'the event has no operationState.startedAt to identify the operation' };
-    const id = incidentId(key);
-    this.#sql(
-      `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'open', ?, ?)
-       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
-    ).run(id, key.appNamespace, key.appName, key.startedAt, now, now);
-    this.#insertEvent(event, dedupeKey, id, now);
-    return { incidentId: id, duplicate: false };
-  }
-
-  #acceptResolution(event: HookEvent, dedupeKey: string, now: number): AcceptResult {
-    const open = this.#sql<[string, string], { id: string }>(
-        `SELECT id FROM incidents WHERE app_namespace = ? AND app_name = ? AND state = 'open' ORDER BY started_at DESC`,
-      )
-      .all(event.app.namespace, event.app.name);
-    const newest = open[0];
-    if (newest === undefined) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
-    const eventId = this.#insertEvent(event, dedupeKey, newest.id, now);
-    const resolve = this.#sql(
-      `UPDATE incidents SET state = 'resolved', resolved_at = ?, resolved_by_event = ?, updated_at = ? WHERE id = ?`,
-    );
-    for (const incident of open) resolve.run(now, eventId, now, incident.id);
-    return { incidentId: newest.id, duplicate: false };
-  }
-
-  #insertEvent(event: HookEvent, dedupeKey: string, incident: string, now: number): number {
-    const info = this.#sql(
-        `INSERT INTO events (dedupe_key, incident_id, kind, event_json, state, received_at)
-         VALUES (?, ?, ?, ?, 'pending', ?)`,
-      )
-      .run(dedupeKey, incident, event.kind, JSON.stringify(event), now);
-    return Number(info.lastInsertRowid);
+    return acceptRows(this.#db, this.#statements, batch.map((item) => toAcceptRow(item.event, item.dedupeKey, item.now)));
   }
 
   /** Events accepted but not yet routed, oldest first. */
