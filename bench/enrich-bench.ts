@@ -1,5 +1,5 @@
 // Enrichment benchmark: one enrichment of a failed hook with 3 pods × 200 log lines against the test
-// Kubernetes API server (real HTTP on 127.0.0.1, through @kubernetes/client-node), and the scrubber on a
+// Kubernetes API server (real HTTP on 127.0.0.1, through the service's Kubernetes client), and the scrubber on a
 // 64 KiB log: a realistic one and adversarial ones built to make a backtracking regex go quadratic.
 // Run: node --import tsx bench/enrich-bench.ts
 import { performance } from 'node:perf_hooks';

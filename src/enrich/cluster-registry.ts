@@ -1,9 +1,9 @@
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { CODE_CONFIG_INVALID, describeError, HookAlertsError } from '../errors.js';
 import type { KubernetesConfig } from './enrich-config.js';
 import { KubeClient } from './kube-client.js';
+import { connectKubeconfig, loadKubeconfig, loadKubeconfigFromEnv } from './kubeconfig.js';
+import type { KubeConnection } from './kubeconfig-connection.js';
+import { inClusterConnection } from './kubeconfig-in-cluster.js';
 import { defaultSource, ENRICHMENT_OFF_WARNING } from './kube-config-source.js';
 
 /** Argo CD's names for the cluster it runs in (Application spec.destination). */
@@ -27,38 +27,16 @@ function describeDestination(d: Destination): string {
   return d.server ?? d.name ?? 'with no server and no name';
 }
 
-/** Load the default cluster's config from where defaultSource() found it. */
-function loadDefault(source: 'in-cluster' | 'kubeconfig', env: NodeJS.ProcessEnv): KubeConfig {
-  const kc = new KubeConfig();
+/**
+ * Connect to the default cluster where defaultSource() found it: in-cluster, or KUBECONFIG (several files,
+ * missing ones skipped) or ~/.kube/config, read from the env we were given (tests, embedding), not process.env.
+ */
+function connectDefault(source: 'in-cluster' | 'kubeconfig', env: NodeJS.ProcessEnv, context: string | undefined, where: string): KubeConnection {
   if (source === 'in-cluster') {
-    kc.loadFromCluster();
-    return kc;
+    if (context !== undefined) throw new Error(`context ${JSON.stringify(context)} is not in ${where} (it has: none): name a kubeconfig file for it`);
+    return inClusterConnection({ env });
   }
-  const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
-  const first = files[0];
-  if (first === undefined) {
-    kc.loadFromFile(join(env.HOME ?? homedir(), '.kube', 'config'));
-    return kc;
-  }
-  // KubeConfig.loadFromDefault reads process.env; this reads the env we were given (tests, embedding).
-  kc.loadFromFile(first);
-  for (const file of files.slice(1)) {
-    const more = new KubeConfig();
-    more.loadFromFile(file);
-    kc.mergeConfig(more);
-  }
-  return kc;
-}
-
-function useContext(kc: KubeConfig, context: string | undefined, where: string): void {
-  if (context !== undefined) {
-    if (kc.getContextObject(context) == null) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new Error(`context ${JSON.stringify(context)} is not in ${where} (it has: ${known.join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(context);
-  }
-  if (kc.getCurrentCluster() === null) throw new Error(`${where} has no current context with a cluster: set \`context\``);
+  return connectKubeconfig(loadKubeconfigFromEnv(env), { context: context ?? null, where });
 }
 
 function configError(path: string, message: string): HookAlertsError {
@@ -97,22 +75,20 @@ export class ClusterRegistry {
     const callTimeoutMs = config.bounds.callTimeoutMs;
     const configured = config.clusters.map((c, i) => {
       const path = `kubernetes.clusters.${i}`;
-      let kc: KubeConfig;
+      let connection: KubeConnection;
       try {
         if (c.kubeconfig !== undefined) {
-          kc = new KubeConfig();
-          kc.loadFromFile(c.kubeconfig);
+          connection = connectKubeconfig(loadKubeconfig([c.kubeconfig], { skipMissing: false }), { context: c.context ?? null, where: c.kubeconfig });
         } else {
           const source = defaultSource(env);
           if (source === null) throw new Error('no kubeconfig file given and none found (KUBECONFIG, ~/.kube/config): set `kubeconfig`');
-          kc = loadDefault(source, env);
+          connection = connectDefault(source, env, c.context, 'the default kubeconfig');
         }
-        useContext(kc, c.context, c.kubeconfig ?? 'the default kubeconfig');
       } catch (err) {
         throw configError(path, `cannot load the kubeconfig for ${c.server ?? c.name ?? 'this cluster'}: ${describeError(err)}`);
       }
       const id = c.server !== undefined ? normalizeServer(c.server) : (c.name ?? `cluster-${i}`);
-      return { server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: new KubeClient(id, kc, { callTimeoutMs }) };
+      return { server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: new KubeClient(id, connection, { callTimeoutMs }) };
     });
 
     const source = defaultSource(env);
@@ -121,9 +97,8 @@ export class ClusterRegistry {
     let warning: string | null = null;
     if (source !== null) {
       try {
-        const kc = loadDefault(source, env);
-        useContext(kc, undefined, source === 'in-cluster' ? 'the in-cluster config' : 'KUBECONFIG');
-        defaultClient = new KubeClient(IN_CLUSTER_NAME, kc, { callTimeoutMs });
+        const connection = connectDefault(source, env, undefined, source === 'in-cluster' ? 'the in-cluster config' : 'KUBECONFIG');
+        defaultClient = new KubeClient(IN_CLUSTER_NAME, connection, { callTimeoutMs });
       } catch (err) {
         if (config.enabled === 'true' && configured.length === 0) {
           throw configError('kubernetes.enabled', `true, but the ${source} config cannot be loaded: ${describeError(err)}`);

@@ -2,18 +2,8 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
-import {
-  BatchV1Api,
-  CoreV1Api,
-  IsomorphicFetchHttpLibrary,
-  type ConfigurationOptions,
-  type HttpLibrary,
-  type KubeConfig,
-  type Observable,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
 import { z } from 'zod';
+import { describeError } from '../errors.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError, type AbortCause } from './kube-failure.js';
 import {
   eventSchema,
@@ -25,6 +15,7 @@ import {
   type KubeJob,
   type KubePod,
 } from './kube-objects.js';
+import type { KubeConnection } from './kubeconfig-connection.js';
 import type { RawLog } from './report-mapping.js';
 
 /**
@@ -41,32 +32,34 @@ export const REQUIRED_ACCESS = [
 const ERROR_BODY_CAP = 64 * 1024;
 /** Items per page when listing, so that one answer never holds a whole cluster's pods. */
 const LIST_PAGE = 250;
-
 /**
- * The generated client reads its AbortSignal from the RequestContext (isomorphic-fetch passes
- * `request.getSignal()` to node-fetch) but has no option to set one; a per-call `httpApi` that sets it is
- * the typed way in 1.x (the per-call `middleware` option is typed as Observable middleware but wrapped
- * as Promise middleware at run time).
+ * Largest JSON answer read (a page of 250 pods is a few MB; objects with big annotations can be more).
+ * A larger one is refused rather than held, to keep memory bounded.
  */
-class SignalHttpLibrary implements HttpLibrary {
-  static readonly #inner = new IsomorphicFetchHttpLibrary();
-  readonly #signal: AbortSignal;
-
-  constructor(signal: AbortSignal) {
-    this.#signal = signal;
-  }
-
-  send(request: RequestContext): Observable<ResponseContext> {
-    request.setSignal(this.#signal);
-    return SignalHttpLibrary.#inner.send(request);
-  }
-}
+const JSON_BODY_CAP = 32 * 1024 * 1024;
+const USER_AGENT = 'argocd-hook-alerts';
 
 /** One event of a watch stream. */
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: unknown;
 }
+
+/** A list answer: items are parsed one by one with the object's own schema. */
+const listSchema = z.object({
+  metadata: z
+    .object({ resourceVersion: z.string().nullish(), continue: z.string().nullish() })
+    .nullish()
+    .transform((v) => ({
+      resourceVersion: v?.resourceVersion ?? null,
+      // The API server sends continue: "" on the last page.
+      continueToken: v?.continue === undefined || v.continue === null || v.continue === '' ? null : v.continue,
+    })),
+  items: z
+    .array(z.unknown())
+    .nullish()
+    .transform((v) => v ?? []),
+});
 
 const watchLineSchema = z.object({
   type: z.enum(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']),
@@ -118,34 +111,35 @@ function readCapped(res: IncomingMessage, cap: number): Promise<{ buffer: Buffer
 }
 
 /**
- * One destination cluster's API, as enrichment and capture use it: typed calls through
- * @kubernetes/client-node, each bounded by a per-call timeout and the caller's signal (the enrichment
- * deadline). Failures are thrown as KubeCallError, never as raw client errors.
+ * One destination cluster's API, as enrichment and capture use it: plain GETs over node:http(s) through
+ * the cluster's KubeConnection (kubeconfig or in-cluster), each bounded by a per-call timeout and the
+ * caller's signal (the enrichment deadline). Answers are parsed with the zod schemas of kube-objects.ts.
+ * Failures are thrown as KubeCallError, never as raw socket errors.
  */
 export class KubeClient {
   /** The cluster as configured (destination server URL or name, "in-cluster"). */
   readonly clusterId: string;
-  readonly #kc: KubeConfig;
-  readonly #batch: BatchV1Api;
-  readonly #core: CoreV1Api;
+  readonly #connection: KubeConnection;
+  readonly #base: string;
   readonly #timeoutMs: number;
 
-  constructor(clusterId: string, kc: KubeConfig, opts: { callTimeoutMs: number }) {
+  constructor(clusterId: string, connection: KubeConnection, opts: { callTimeoutMs: number }) {
     this.clusterId = clusterId;
-    this.#kc = kc;
-    this.#batch = kc.makeApiClient(BatchV1Api);
-    this.#core = kc.makeApiClient(CoreV1Api);
+    this.#connection = connection;
+    // A server URL may carry a path prefix (Rancher, kube-proxy style gateways): API paths go after it.
+    this.#base = connection.server.replace(/\/+$/, '');
     this.#timeoutMs = opts.callTimeoutMs;
   }
 
   /** The API server URL, for messages. */
   get server(): string {
-    return this.#kc.getCurrentCluster()?.server ?? this.clusterId;
+    return this.#connection.server;
   }
 
   /**
    * Run one call under its own timeout and the caller's signal. The race against the abort makes the call
-   * settle on time even if a library layer ignored the signal; the signal still cancels the socket.
+   * settle on time even if a layer ignored the signal (an exec plugin still running); the signal still
+   * cancels the socket.
    */
   async #call<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
     if (signal.aborted) throw classifyKubeError(null, { kind: 'deadline' });
@@ -173,20 +167,38 @@ export class KubeClient {
     }
   }
 
-  #options(signal: AbortSignal): ConfigurationOptions {
-    return { httpApi: new SignalHttpLibrary(signal) };
-  }
-
   #parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
     const result = schema.safeParse(value);
     if (!result.success) throw new KubeCallError('invalid-response', z.prettifyError(result.error).slice(0, 300));
     return result.data;
   }
 
+  /** GET a JSON object: non-200 answers are classified from their Status body, oversized or non-JSON ones refused. */
+  async #getJson(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+    return this.#call(signal, async (s) => {
+      const res = await this.#openStream(path, query, s);
+      if (res.statusCode !== 200) {
+        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
+        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
+      }
+      const { buffer, capped } = await readCapped(res, JSON_BODY_CAP);
+      if (capped) throw new KubeCallError('invalid-response', `the answer to GET ${path} is larger than ${JSON_BODY_CAP} bytes and was not read`);
+      try {
+        return JSON.parse(buffer.toString('utf8')) as unknown;
+      } catch (err) {
+        throw new KubeCallError('invalid-response', `the answer to GET ${path} is not JSON (${describeError(err).slice(0, 200)})`);
+      }
+    });
+  }
+
+  async #getList(path: string, query: Record<string, string>, signal: AbortSignal): Promise<z.infer<typeof listSchema>> {
+    return this.#parse(listSchema, await this.#getJson(path, query, signal));
+  }
+
   /** The Job, or null when it does not exist (404). */
   async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
     try {
-      const job = await this.#call(signal, (s) => this.#batch.readNamespacedJob({ name, namespace }, this.#options(s)));
+      const job = await this.#getJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal);
       return this.#parse(jobSchema, job);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -197,7 +209,7 @@ export class KubeClient {
   /** The pod, or null when it does not exist (404). */
   async readPod(namespace: string, name: string, signal: AbortSignal): Promise<KubePod | null> {
     try {
-      const pod = await this.#call(signal, (s) => this.#core.readNamespacedPod({ name, namespace }, this.#options(s)));
+      const pod = await this.#getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal);
       return this.#parse(podSchema, pod);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -208,8 +220,10 @@ export class KubeClient {
   /** Pods of a Job by the Job controller's label, falling back to the legacy `job-name` label. */
   async listJobPods(namespace: string, jobName: string, signal: AbortSignal): Promise<KubePod[]> {
     for (const label of [JOB_NAME_LABEL, LEGACY_JOB_NAME_LABEL]) {
-      const list = await this.#call(signal, (s) =>
-        this.#core.listNamespacedPod({ namespace, labelSelector: `${label}=${jobName}`, limit: LIST_PAGE }, this.#options(s)),
+      const list = await this.#getList(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+        { labelSelector: `${label}=${jobName}`, limit: String(LIST_PAGE) },
+        signal,
       );
       const pods = list.items.map((p) => this.#parse(podSchema, p));
       if (pods.length > 0) return pods;
@@ -219,11 +233,10 @@ export class KubeClient {
 
   /** Events about one object (fieldSelector on involvedObject), at most `limit`. */
   async listEvents(namespace: string, kind: string, name: string, limit: number, signal: AbortSignal): Promise<KubeEvent[]> {
-    const list = await this.#call(signal, (s) =>
-      this.#core.listNamespacedEvent(
-        { namespace, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`, limit },
-        this.#options(s),
-      ),
+    const list = await this.#getList(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`, limit: String(limit) },
+      signal,
     );
     return list.items.map((e) => this.#parse(eventSchema, e));
   }
@@ -233,32 +246,55 @@ export class KubeClient {
     params: { namespace: string | null; labelSelector: string; continueToken: string | null },
     signal: AbortSignal,
   ): Promise<PodPage> {
-    const common = { labelSelector: params.labelSelector, limit: LIST_PAGE, _continue: params.continueToken ?? undefined };
-    const list = await this.#call(signal, (s) =>
-      params.namespace === null
-        ? this.#core.listPodForAllNamespaces(common, this.#options(s))
-        : this.#core.listNamespacedPod({ ...common, namespace: params.namespace }, this.#options(s)),
-    );
+    const path = params.namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(params.namespace)}/pods`;
+    const query: Record<string, string> = { labelSelector: params.labelSelector, limit: String(LIST_PAGE) };
+    if (params.continueToken !== null) query.continue = params.continueToken;
+    const list = await this.#getList(path, query, signal);
     return {
       items: list.items.map((p) => this.#parse(podSchema, p)),
-      resourceVersion: list.metadata?.resourceVersion ?? null,
-      continueToken: list.metadata?._continue ?? null,
+      resourceVersion: list.metadata.resourceVersion,
+      continueToken: list.metadata.continueToken,
     };
   }
 
+  /**
+   * Send a GET and resolve with the response (any status). A 401 drops cached credentials (an expired exec
+   * token, a rotated token file) so that the next call fetches fresh ones.
+   */
   async #openStream(path: string, query: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
-    const cluster = this.#kc.getCurrentCluster();
-    if (cluster === null) throw new KubeCallError('unreachable', 'the kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    const url = new URL(this.#base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const opts: https.RequestOptions = {};
-    await this.#kc.applyToHTTPSOptions(opts);
+    let opts: Awaited<ReturnType<KubeConnection['requestOptions']>>;
+    try {
+      opts = await this.#connection.requestOptions();
+    } catch (err) {
+      throw new KubeCallError('credentials', describeError(err));
+    }
     const request = url.protocol === 'http:' ? http.request : https.request;
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(url, { ...opts, method: 'GET', signal, headers: { ...opts.headers, Accept: 'application/json' } }, resolve);
-      req.on('error', reject);
-      req.end();
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      let retried = false;
+      const send = (): void => {
+        const req = request(
+          url,
+          { method: 'GET', agent: opts.agent, signal, headers: { ...opts.headers, Accept: 'application/json', 'User-Agent': USER_AGENT } },
+          resolve,
+        );
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive socket the server closed while idle fails at once: retry a GET once on a new one
+          // (the pattern the node:http docs give for reusedSocket).
+          if (!retried && req.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted) {
+            retried = true;
+            send();
+          } else {
+            reject(err);
+          }
+        });
+        req.end();
+      };
+      send();
     });
+    if (res.statusCode === 401) this.#connection.invalidateCredentials();
+    return res;
   }
 
   async #readLogOnce(

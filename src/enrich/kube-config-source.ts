@@ -17,8 +17,8 @@ export function defaultSource(env: NodeJS.ProcessEnv): 'in-cluster' | 'kubeconfi
 }
 
 /**
- * Whether enrichment can run at all, decided without loading @kubernetes/client-node (about 75 MiB of RSS
- * and 0.4 s of start-up): off when disabled, or on `auto` with no cluster configured and none found.
+ * Whether enrichment can run at all, decided before any kubeconfig is read or the enrichment modules are
+ * loaded: off when disabled, or on `auto` with no cluster configured and none found.
  */
 export function enrichmentMayRun(config: KubernetesConfig, env: NodeJS.ProcessEnv): boolean {
   if (config.enabled === 'false') return false;

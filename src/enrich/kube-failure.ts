@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { KubeCredentialError } from './kubeconfig-connection.js';
 import { statusSchema } from './kube-objects.js';
 
 /** What went wrong with one Kubernetes API call; each kind has a different fix. */
@@ -12,7 +12,9 @@ export type KubeFailureKind =
   | 'timeout'
   | 'deadline'
   | 'unreachable'
-  | 'invalid-response';
+  | 'invalid-response'
+  /** No credentials could be had (an exec plugin failed, a token file is gone): nothing was sent. */
+  | 'credentials';
 
 /** A failed Kubernetes API call, classified; `message` is safe to show (no credentials). */
 export class KubeCallError extends Error {
@@ -60,22 +62,34 @@ export function fromHttpStatus(status: number, body: unknown): KubeCallError {
   return new KubeCallError('server', detail, opts);
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ECONNABORTED',
-  'CERT_HAS_EXPIRED',
+/** Certificate errors that mean "the server's certificate is not signed by a CA we trust". */
+const UNTRUSTED_CERT_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
 ]);
+
+/** The socket and TLS error codes node reports, each with what to check. */
+function networkHint(code: string): string | null {
+  if (UNTRUSTED_CERT_CODES.has(code)) {
+    return "TLS: the API server's certificate is not signed by a trusted CA; set certificate-authority(-data) to the cluster's CA";
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return "TLS: the API server's certificate is expired or not yet valid; check the server's certificate and this host's clock";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return "TLS: the API server's certificate does not name this host; use a server address its certificate names, or set tls-server-name";
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
+    return 'TLS handshake failed; check that the server URL is the https port and, if the server requires one, that a client certificate is configured';
+  }
+  if (code.startsWith('ERR_OSSL_')) return 'TLS: a certificate, key or CA from the kubeconfig is not valid PEM; check its -data fields and files';
+  if (code === 'ECONNREFUSED') return 'nothing accepts connections there; check the server URL and that the API server is up';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve; check the server URL and DNS';
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'no route to the API server; check the network path (firewall, network policy, VPN)';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'the connection was dropped; check load balancers or proxies in between';
+  return null;
+}
 
 function errorCode(err: Error): string | null {
   const code = (err as { code?: unknown }).code;
@@ -96,15 +110,14 @@ export function classifyKubeError(err: unknown, abortedBy: AbortCause | null): K
       ? new KubeCallError('timeout', `no answer within ${abortedBy.ms} ms`)
       : new KubeCallError('deadline', 'the enrichment deadline passed first');
   }
-  if (err instanceof ApiException) return fromHttpStatus(err.code, err.body);
   if (err instanceof Error) {
+    if (err instanceof KubeCredentialError) return new KubeCallError('credentials', err.message);
     const code = errorCode(err);
-    // node-fetch wraps socket errors as FetchError("request to <url> failed, reason: <reason>"): keep the reason.
-    const reason = /reason: (.*)$/.exec(err.message)?.[1] ?? err.message;
-    if ((code !== null && NETWORK_CODES.has(code)) || err.name === 'FetchError') return new KubeCallError('unreachable', reason);
+    const hint = code === null ? null : networkHint(code);
+    if (hint !== null) return new KubeCallError('unreachable', `${err.message} (${hint})`);
     if (err.name === 'AbortError') return new KubeCallError('timeout', 'the request was aborted');
     if (err instanceof SyntaxError || err.name === 'ZodError') return new KubeCallError('invalid-response', err.message.slice(0, 300));
-    return new KubeCallError('unreachable', reason);
+    return new KubeCallError('unreachable', err.message);
   }
   return new KubeCallError('unreachable', String(err));
 }
@@ -140,6 +153,8 @@ export function explainKubeFailure(err: KubeCallError, ctx: { cluster: string; a
       return `cluster ${ctx.cluster} unreachable: ${err.detail}`;
     case 'invalid-response':
       return `cluster ${ctx.cluster} sent an answer that is not a Kubernetes object: ${err.detail}`;
+    case 'credentials':
+      return `no credentials for cluster ${ctx.cluster}: ${err.detail}`;
   }
 }
 
@@ -153,5 +168,5 @@ export function describeKubeFailure(what: string, err: KubeCallError, ctx: { clu
 
 /** Failures that concern the whole cluster: asking it anything else is pointless for this enrichment. */
 export function isClusterWide(err: KubeCallError): boolean {
-  return err.kind === 'unreachable' || err.kind === 'unauthorized' || err.kind === 'deadline' || err.kind === 'timeout';
+  return err.kind === 'unreachable' || err.kind === 'unauthorized' || err.kind === 'deadline' || err.kind === 'timeout' || err.kind === 'credentials';
 }

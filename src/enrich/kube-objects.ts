@@ -1,18 +1,15 @@
 import { z } from 'zod';
 
 /**
- * The parts of Kubernetes objects that enrichment reads, as zod schemas. Objects arrive two ways: typed
- * and deserialized by @kubernetes/client-node (timestamps as Date) from list/get calls, and as plain JSON
- * (timestamps as strings) from watch streams. Parsing both through these schemas gives one shape, keeps
- * only what is used (snapshots stay small) and tolerates fields a cluster version omits.
+ * The parts of Kubernetes objects that enrichment reads, as zod schemas. Objects arrive as the API
+ * server's JSON (get, list and watch answers) and as captured snapshots read back from the store. Parsing both through these schemas gives one shape, keeps only what is used
+ * (snapshots stay small) and tolerates fields a cluster version omits.
  */
 
 const str = z.string().nullish().transform((v) => v ?? null);
 const int = z.number().int().nullish().transform((v) => v ?? null);
-const time = z
-  .union([z.string(), z.date()])
-  .nullish()
-  .transform((v) => (v == null ? null : typeof v === 'string' ? v : v.toISOString().replace(/\.000Z$/, 'Z')));
+// RFC 3339 strings as the API server writes them; kept as text (they are shown, and compared as ISO strings).
+const time = str;
 const stringMap = z
   .record(z.string(), z.string())
   .nullish()

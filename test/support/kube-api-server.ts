@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by @kubernetes/client-node
- * through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
+ * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
+ * client (src/enrich/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
  * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
  * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Tests can make requests hang or
@@ -180,7 +180,7 @@ export class KubeApiServer {
     return this.#watches.size;
   }
 
-  /** Write a kubeconfig that reaches this server (http needs insecure-skip-tls-verify in client-node). */
+  /** Write a kubeconfig that reaches this server (a token user; the server is plain http on 127.0.0.1). */
   writeKubeconfig(dir: string, opts: { file?: string; context?: string; token?: string } = {}): string {
     const context = opts.context ?? 'test';
     const file = join(dir, opts.file ?? 'kubeconfig.yaml');

@@ -9,7 +9,7 @@ import { KubeClient } from '../../../src/enrich/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import { fixedCredentials, KubeConnection } from '../../../src/enrich/kubeconfig-connection.js';
 
 const FAILED_AT = '2026-11-20T14:02:31Z';
 const signal = (): AbortSignal => AbortSignal.timeout(5_000);
@@ -261,15 +261,12 @@ t.test('API down: the cluster is named unreachable with the socket error', async
   const address = probe.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'down', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'x' }],
-    contexts: [{ name: 'down', cluster: 'down', user: 'u' }],
-    currentContext: 'down',
+  const connection = new KubeConnection(`http://127.0.0.1:${port}`, {
+    trust: { ca: null, rejectUnauthorized: true, servername: null },
+    credentials: fixedCredentials({ authorization: 'Bearer x', cert: null, key: null }),
   });
   const enricher = new KubeEnricher({
-    registry: ClusterRegistry.of(new KubeClient('in-cluster', kc, { callTimeoutMs: 2_000 })),
+    registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 2_000 })),
     bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 2_000, deadlineMs: 5_000, concurrency: 4, maxEventsPerHook: 20 },
     scrub: createScrubber(),
     captures: null,
