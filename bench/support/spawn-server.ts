@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { imageRuntimeEnv } from '../../test/support/image-runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_TOKEN = 'bench-token-0123456789';
@@ -47,7 +48,7 @@ export async function spawnEchoServer(): Promise<BenchServer> {
 }
 
 /**
- * The real service as users run it: the built CLI (`npm run build` first; `npm run bench` does) with
+ * The real service as users run it (the image's runtime settings included): the built CLI (`npm run build` first; `npm run bench` does) with
  * `serve`, a data dir, a config file with `configYaml` and extra environment (sinks).
  */
 export async function spawnService(dataDir: string, configYaml: string, env: NodeJS.ProcessEnv = {}): Promise<BenchServer> {
@@ -71,6 +72,7 @@ export async function spawnService(dataDir: string, configYaml: string, env: Nod
       PORT: String(port),
       // No cluster unless the config names one: `auto` must not pick up the machine's ~/.kube/config.
       HOME: dataDir,
+      ...imageRuntimeEnv(),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
