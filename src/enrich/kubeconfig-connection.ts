@@ -50,6 +50,8 @@ export class TokenFileSource implements CredentialSource {
   readonly #what: string;
   #token: string;
   #readAt: number;
+  /** The server refused the current token (a 401): the next call must read the file. */
+  #refused = false;
 
   /** Reads the file once now, so that a missing file is a start-up error. */
   constructor(path: string, opts: { base: Credentials; now: () => number; periodMs?: number; what: string }) {
@@ -73,14 +75,20 @@ export class TokenFileSource implements CredentialSource {
     return token;
   }
 
-  /** The token, re-read when older than the period. */
+  /**
+   * The token, re-read when older than the period or after invalidate(). A periodic re-read that fails (a
+   * rotation caught half way: the file empty or gone for a moment) keeps the last token and tries again on
+   * the next call, as client-go's cachedFileTokenSource does; after a 401 the last token is known to be
+   * refused, so the read error is the answer.
+   */
   get(): Promise<Credentials> {
-    if (this.#now() - this.#readAt >= this.#periodMs) {
+    if (this.#refused || this.#now() - this.#readAt >= this.#periodMs) {
       try {
         this.#token = TokenFileSource.#read(this.#path, this.#what);
         this.#readAt = this.#now();
+        this.#refused = false;
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new KubeCredentialError(String(err)));
+        if (this.#refused) return Promise.reject(err instanceof Error ? err : new KubeCredentialError(String(err)));
       }
     }
     return Promise.resolve({ ...this.#base, authorization: `Bearer ${this.#token}` });
@@ -88,7 +96,7 @@ export class TokenFileSource implements CredentialSource {
 
   /** After a 401, read the file again on the next call (the token may have rotated). */
   invalidate(): void {
-    this.#readAt = Number.NEGATIVE_INFINITY;
+    this.#refused = true;
   }
 }
 

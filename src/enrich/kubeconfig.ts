@@ -46,19 +46,21 @@ export function kubeconfigPaths(env: NodeJS.ProcessEnv): { files: string[]; from
   return { files: [join(env.HOME ?? homedir(), '.kube', 'config')], fromEnv: false };
 }
 
-function lineOf(text: string, pos: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line += 1;
-  return line;
+function lineAndColumn(text: string, pos: number): string {
+  const before = text.slice(0, pos);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return `line ${before.split('\n').length}, column ${pos - lineStart + 1}`;
 }
 
-/** Where a YAML error is, without the excerpt the parser would quote (it may hold a token). */
+/**
+ * Where a YAML error is, by the parser's code and position only: its messages quote the source ("Invalid
+ * escape sequence \q", "Unexpected } in flow map", an alias or tag name), and the source may hold a token.
+ */
 function yamlProblem(err: unknown, text: string): string {
-  const e = err as { code?: unknown; pos?: unknown; message?: unknown };
+  const e = err as { code?: unknown; pos?: unknown };
   const pos = Array.isArray(e.pos) && typeof e.pos[0] === 'number' ? e.pos[0] : null;
   const code = typeof e.code === 'string' ? e.code : 'YAML error';
-  const first = typeof e.message === 'string' ? (e.message.split('\n')[0] ?? '') : '';
-  return `${code}${pos === null ? '' : ` at line ${lineOf(text, pos)}`}${first === '' ? '' : ` (${first.replace(/ at line \d+, column \d+:?$/, '')})`}`;
+  return `${code}${pos === null ? '' : ` at ${lineAndColumn(text, pos)}`}`;
 }
 
 function resolveIn(dir: string, path: string | null): string | null {
@@ -100,7 +102,8 @@ function readKubeconfigFile(path: string, skipMissing: boolean): KubeconfigFile 
   }
   let doc: unknown;
   try {
-    doc = parse(text, { prettyErrors: false });
+    // logLevel 'error': the parser's warnings (an unknown tag) would go to stderr quoting the file.
+    doc = parse(text, { prettyErrors: false, logLevel: 'error' });
   } catch (err) {
     throw new Error(`${path} is not valid YAML: ${yamlProblem(err, text)}`);
   }
@@ -157,17 +160,28 @@ function fromBase64(data: string): string {
   return Buffer.from(data, 'base64').toString('utf8');
 }
 
-/** Header names allow a limited alphabet; client-go percent-encodes the rest of an extra's key. */
+/**
+ * Header names allow a limited alphabet; client-go percent-encodes the rest of an extra's key, byte by byte
+ * in UTF-8. Matched per code point (`u`): half a surrogate pair would make encodeURIComponent throw.
+ */
 function headerKey(key: string): string {
-  return key.replace(/[^A-Za-z0-9!#$&'*+\-.^_`|~]/g, (c) => encodeURIComponent(c).replace(/[!'()*]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`));
+  return key.replace(/[^A-Za-z0-9!#$&'*+\-.^_`|~]/gu, (c) => encodeURIComponent(c).replace(/[!'()*]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`));
+}
+
+/**
+ * A header value as client-go sends it: the UTF-8 bytes of the string. node writes a header string as
+ * Latin-1 (and refuses characters beyond it), so "jürgen" would reach the API server as invalid UTF-8.
+ */
+function utf8Header(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 function impersonationHeaders(user: KubeconfigUser): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  if (user.as !== null) headers['Impersonate-User'] = user.as;
-  if (user['as-uid'] !== null) headers['Impersonate-Uid'] = user['as-uid'];
-  if (user['as-groups'].length > 0) headers['Impersonate-Group'] = user['as-groups'];
-  for (const [key, values] of Object.entries(user['as-user-extra'])) headers[`Impersonate-Extra-${headerKey(key)}`] = values;
+  if (user.as !== null) headers['Impersonate-User'] = utf8Header(user.as);
+  if (user['as-uid'] !== null) headers['Impersonate-Uid'] = utf8Header(user['as-uid']);
+  if (user['as-groups'].length > 0) headers['Impersonate-Group'] = user['as-groups'].map(utf8Header);
+  for (const [key, values] of Object.entries(user['as-user-extra'])) headers[`Impersonate-Extra-${headerKey(key)}`] = values.map(utf8Header);
   return headers;
 }
 
