@@ -114,10 +114,11 @@ export function classifyKubeError(err: unknown, abortedBy: AbortCause | null): K
     if (err instanceof KubeCredentialError) return new KubeCallError('credentials', err.message);
     const code = errorCode(err);
     const hint = code === null ? null : networkHint(code);
-    if (hint !== null) return new KubeCallError('unreachable', `${err.message} (${hint})`);
+    // OpenSSL's messages end in a newline ("...:SSL alert number 116\n"), which would split the alert line.
+    if (hint !== null) return new KubeCallError('unreachable', `${err.message.trim()} (${hint})`);
     if (err.name === 'AbortError') return new KubeCallError('timeout', 'the request was aborted');
     if (err instanceof SyntaxError || err.name === 'ZodError') return new KubeCallError('invalid-response', err.message.slice(0, 300));
-    return new KubeCallError('unreachable', err.message);
+    return new KubeCallError('unreachable', err.message.trim());
   }
   return new KubeCallError('unreachable', String(err));
 }

@@ -81,6 +81,10 @@ function runPlugin(command: string, args: string[], env: NodeJS.ProcessEnv, time
     const fail = (e: Error): void => {
       failure ??= e;
       child.kill('SIGKILL');
+      // 'close' waits for the pipes too, and a process the plugin started (a shell's child, a login
+      // helper) can hold them open long after the plugin is gone: stop reading, so that it fires on exit.
+      child.stdout.destroy();
+      child.stderr.destroy();
     };
     const timer = setTimeout(
       () => fail(new KubeCredentialError(`${describe} gave no credentials within ${timeoutMs / 1000} s and was stopped: check that it can log in without a terminal`)),
