@@ -118,3 +118,25 @@ t.test('the retention sweep removes finished incidents only', async (t) => {
   t.ok(removed >= 3, 'the finished incident, its event and its delivery are gone');
   t.same(store.listDeliveries().map((d) => d.incidentId), [b.incidentId], 'the unfinished one stays');
 });
+
+t.test('a version 1 store is migrated: incidents_open is dropped, incidents stay and still resolve', async (t) => {
+  const dir = t.testdir({});
+  const v1 = new Database(join(dir, DATABASE_FILE));
+  v1.exec(MIGRATIONS[0] ?? '');
+  v1.pragma('user_version = 1');
+  v1.close();
+  const store = SqliteStore.open(dir);
+  t.teardown(() => store.close());
+  t.equal(store.schemaVersion(), MIGRATIONS.length);
+  const failed = eventOf(failedBodyForOperation(7));
+  const accepted = store.acceptEvent(failed, eventDedupeKey(failed), 1_000);
+  t.ok('incidentId' in accepted);
+  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  t.teardown(() => db.close());
+  const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents'`).all() as { name: string }[];
+  t.notOk(indexes.some((i) => i.name === 'incidents_open'));
+  const plan = db
+    .prepare(`EXPLAIN QUERY PLAN SELECT id FROM incidents WHERE app_namespace = ? AND app_name = ? AND state = 'open' ORDER BY started_at DESC`)
+    .all('argocd', 'payments-api') as { detail: string }[];
+  t.match(plan.map((p) => p.detail).join('\n'), /USING INDEX sqlite_autoindex_incidents_2 \(app_namespace=\? AND app_name=\?\)/, 'the UNIQUE index serves the open-incident lookup');
+});
