@@ -181,7 +181,7 @@ async function memory(): Promise<BenchRow[]> {
   return [
     {
       figure: `memory: ${MEMORY_ALERTS} alerts queued, pods with 10 MB logs (peak RSS, VmHWM)`,
-      value: `${peak.toFixed(0)} MiB (at start ${baseline.toFixed(0)} MiB)`,
+      value: `${peak.toFixed(0)} MiB = ${(peak * 1.048576).toFixed(0)} MB (at start ${baseline.toFixed(0)} MiB)`,
       note: `goal < 150 MB; all delivered to Slack and email in ${drainedAfter.toFixed(0)} s`,
     },
   ];
