@@ -110,6 +110,13 @@ function readCapped(res: IncomingMessage, cap: number): Promise<{ buffer: Buffer
   });
 }
 
+/** Throw the KubeCallError of a non-200 answer, classified from its (capped) Status body. */
+async function throwUnlessOk(res: IncomingMessage): Promise<void> {
+  if (res.statusCode === 200) return;
+  const { buffer } = await readCapped(res, ERROR_BODY_CAP);
+  throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
+}
+
 /**
  * One destination cluster's API, as enrichment and capture use it: plain GETs over node:http(s) through
  * the cluster's KubeConnection (kubeconfig or in-cluster), each bounded by a per-call timeout and the
@@ -177,10 +184,7 @@ export class KubeClient {
   async #getJson(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown> {
     return this.#call(signal, async (s) => {
       const res = await this.#openStream(path, query, s);
-      if (res.statusCode !== 200) {
-        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
-        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
-      }
+      await throwUnlessOk(res);
       const { buffer, capped } = await readCapped(res, JSON_BODY_CAP);
       if (capped) throw new KubeCallError('invalid-response', `the answer to GET ${path} is larger than ${JSON_BODY_CAP} bytes and was not read`);
       try {
@@ -264,12 +268,8 @@ export class KubeClient {
   async #openStream(path: string, query: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
     const url = new URL(this.#base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    let opts: Awaited<ReturnType<KubeConnection['requestOptions']>>;
-    try {
-      opts = await this.#connection.requestOptions();
-    } catch (err) {
-      throw new KubeCallError('credentials', describeError(err));
-    }
+    // A credential failure (KubeCredentialError) is classified by the caller, like every other failure.
+    const opts = await this.#connection.requestOptions();
     const request = url.protocol === 'http:' ? http.request : https.request;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       let retried = false;
@@ -310,10 +310,7 @@ export class KubeClient {
         { container, tailLines: String(o.tailLines), limitBytes: String(o.limitBytes), previous: String(o.previous) },
         s,
       );
-      if (res.statusCode !== 200) {
-        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
-        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
-      }
+      await throwUnlessOk(res);
       const { buffer, capped } = await readCapped(res, o.limitBytes);
       // StringDecoder holds back a multi-byte character cut by the cap instead of emitting U+FFFD.
       const text = new StringDecoder('utf8').write(buffer);
@@ -378,10 +375,7 @@ export class KubeClient {
     armIdle();
     try {
       const res = await this.#openStream(path, query, controller.signal);
-      if (res.statusCode !== 200) {
-        const { buffer } = await readCapped(res, ERROR_BODY_CAP);
-        throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
-      }
+      await throwUnlessOk(res);
       await new Promise<void>((resolve, reject) => {
         const lines = createInterface({ input: res, crlfDelay: Infinity });
         let failed: Error | null = null;
