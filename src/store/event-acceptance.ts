@@ -65,7 +65,7 @@ function acceptResolution(sql: StatementCache, row: AcceptRow): AcceptResult {
  * Record one event (inside the caller's transaction): recognize a repeat by its dedupe key, open (or find)
  * its incident, or, for a successful sync, resolve the app's open incidents.
  */
-export function acceptRow(sql: StatementCache, row: AcceptRow): AcceptResult {
+function acceptRow(sql: StatementCache, row: AcceptRow): AcceptResult {
   const seen = sql.get<[string], { incident_id: string | null }>('SELECT incident_id FROM events WHERE dedupe_key = ?').get(row.dedupeKey);
   if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
   if (row.kind === 'sync-succeeded') return acceptResolution(sql, row);
