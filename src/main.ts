@@ -61,10 +61,11 @@ export function buildSinks(config: Config, names: ReadonlySet<SinkName>, deps: {
       'file',
       new FileSink(dir, {
         slack: (alert) => renderSlackMessage(alert),
-        email: (alert) =>
+        email: (alert, threadRootRef) =>
           renderEmail(alert, {
             from: config.email.from ?? 'argocd-hook-alerts@localhost',
             to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
+            threadRootRef,
           }),
       }),
     );

@@ -1,4 +1,4 @@
-import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -9,7 +9,8 @@ import { describeError } from '../errors.js';
 /** The renderers the file sink writes with: what Slack and email would receive. */
 export interface FileSinkRenderers {
   slack: (alert: Alert) => unknown;
-  email: (alert: Alert) => Mail.Options;
+  /** `threadRootRef`: the Message-ID of the incident's first mail in this outbox, which this mail replies to. */
+  email: (alert: Alert, threadRootRef: string | null) => Mail.Options;
 }
 
 function safeName(text: string): string {
@@ -18,7 +19,8 @@ function safeName(text: string): string {
 
 /**
  * The embedded default sink (a dry run): for each delivery, the Slack message as JSON and the email as an
- * `.eml` file under `<outbox>/<incident>/`, so a user sees exactly what would be sent.
+ * `.eml` file under `<outbox>/<incident>/`, so a user sees exactly what would be sent, down to the
+ * `In-Reply-To` and `References` that thread a later mail under the incident's first one.
  */
 export class FileSink implements Sink {
   readonly name = 'file' as const;
@@ -37,7 +39,8 @@ export class FileSink implements Sink {
     try {
       await mkdir(folder, { recursive: true });
       const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert), null, 2)}\n`;
-      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert));
+      const root = ctx.threadRootRef === null ? null : await messageIdOf(`${ctx.threadRootRef}.eml`);
+      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert, root));
       await publish(join(folder, `${stem}.slack.json`), slack);
       if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer returned a stream, not a buffer');
       await publish(join(folder, `${stem}.eml`), info.message);
@@ -51,6 +54,24 @@ export class FileSink implements Sink {
     this.#mail.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * The Message-ID of an `.eml` this sink wrote (the ref of a file delivery is its path without the
+ * extension). null when the file is gone: someone emptied the outbox, and the mail starts a new thread.
+ */
+async function messageIdOf(emlPath: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(emlPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const end = text.search(/\r?\n\r?\n/);
+  // Header lines may be folded (RFC 5322 2.2.3): a continuation starts with white space.
+  const header = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  return /^message-id:[ \t]*(<[^>\s]+>)/im.exec(header)?.[1] ?? null;
 }
 
 /**
