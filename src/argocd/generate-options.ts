@@ -23,7 +23,7 @@ const httpUrl = z.string().refine(
       return false;
     }
   },
-  { message: 'must be an http(s) URL of the service without query or fragment, e.g. http://hook-alerts.argocd.svc:8080' },
+  { message: 'must be an http(s) URL of the service without query or fragment, e.g. http://argocd-hook-alerts.argocd-hook-alerts.svc' },
 );
 
 export const subscribeSchema = z.discriminatedUnion('mode', [
