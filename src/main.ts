@@ -10,13 +10,14 @@ import { Worker } from './worker/worker.js';
 import type { Enrichment } from './enrich/enrichment.js';
 import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-source.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
-import { createRouter, routesUseSink } from './route/route-alert.js';
+import { createRouteOptions, createRouter, routesUseSink } from './route/route-alert.js';
 import { FileSink } from './deliver/file-sink.js';
 import type { Sink, SinkName } from './deliver/sink.js';
 import { renderSlackMessage } from './render/slack-message.js';
 import { renderEmail } from './render/email-message.js';
 import { SlackSink } from './deliver/slack-sink.js';
 import { EmailSink } from './deliver/email-sink.js';
+import { formatTarget } from './deliver/sink.js';
 import { join } from 'node:path';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -57,15 +58,19 @@ export function buildSinks(config: Config, names: ReadonlySet<SinkName>, deps: {
   if (names.has('email')) sinks.set('email', EmailSink.fromConfig(config, deps));
   if (names.has('file')) {
     const dir = config.file.dir ?? join(config.dataDir, 'outbox');
+    // A route with `logs: false` keeps log bodies out of the outbox too, as out of Slack and email.
+    const routeOptions = createRouteOptions(config.routing);
+    const outbox = formatTarget('file', 'outbox');
     sinks.set(
       'file',
       new FileSink(dir, {
-        slack: (alert) => renderSlackMessage(alert),
+        slack: (alert) => renderSlackMessage(alert, { logs: routeOptions(alert.event, outbox).logs }),
         email: (alert, threadRootRef) =>
           renderEmail(alert, {
             from: config.email.from ?? 'argocd-hook-alerts@localhost',
             to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
             threadRootRef,
+            logs: routeOptions(alert.event, outbox).logs,
           }),
       }),
     );

@@ -3,7 +3,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
 import { buildSinks } from '../../../src/main.js';
-import { loadConfig } from '../../../src/config/load-config.js';
+import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { Metrics } from '../../../src/metrics.js';
 import type { FileSink } from '../../../src/deliver/file-sink.js';
@@ -91,4 +91,27 @@ t.test('a mail whose thread root was removed from the outbox starts a thread of 
   t.equal(mail.inReplyTo, undefined);
   t.equal(mail.references, undefined);
   t.equal(mail.messageId, `<${first.incidentId}.failed@example.com>`);
+});
+
+t.test('a route with logs: false keeps log bodies out of the outbox, as out of Slack and email', async (t) => {
+  const alert = sampleAlert('presync-job-failed');
+  const written = async (overrides: JsonObject): Promise<{ mail: ParsedMail; slack: string }> => {
+    const dir = t.testdir({});
+    const sink = buildSinks(loadConfig({ env: { HOOK_ALERTS_DATA_DIR: dir }, overrides }), new Set(['file']), { logger, metrics: new Metrics({ defaultMetrics: false }) }).get('file');
+    if (sink === undefined) throw new Error('no file sink');
+    t.teardown(() => sink.close());
+    const outcome = await sink.send(ctx(alert, 'outbox', null));
+    if (outcome.status !== 'sent' || outcome.ref === null) throw new Error(`not written: ${JSON.stringify(outcome)}`);
+    return { mail: await simpleParser(await readFile(`${outcome.ref}.eml`)), slack: await readFile(`${outcome.ref}.slack.json`, 'utf8') };
+  };
+  const withLogs = await written({});
+  t.equal(withLogs.mail.attachments.length, 1, 'by default the log is attached');
+  t.match(withLogs.slack, /SQLSTATE 23502/, 'and in the Slack message');
+
+  const without = await written({ routing: { defaultRoute: { logs: false } } });
+  t.equal(without.mail.attachments.length, 0, 'no log attached');
+  t.notMatch(without.mail.text, /SQLSTATE 23502/);
+  t.match(without.mail.text, /log body left out by this route, logs: false/);
+  t.notMatch(without.slack, /SQLSTATE 23502/);
+  t.match(without.slack, /Log body left out by this route/);
 });
