@@ -19,16 +19,13 @@ const DOCS = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.en
 // Bounds a hang only: a documented command that runs for this long is broken.
 const COMMAND_DEADLINE_MS = 120_000;
 
-if (!existsSync(CLI)) {
-  t.fail(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  process.exit();
-}
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
 
 /** What to do with a documented command. */
 type Action =
   /** Run it; it must exit with `status` (default 0), and `check` must accept its output. */
   | { kind: 'run'; status?: number; check?: (stdout: string) => string | null; before?: 'delivered' }
-  /** Only a name (a bare program or command name in the prose): ask for its help instead. */
+  /** The CLI with a command and no arguments, as the prose names a command: its `--help` must work. */
   | { kind: 'help' }
   /** Start the service the way `npm start` does, for the commands that follow. */
   | { kind: 'start-service' }
@@ -296,12 +293,15 @@ for (const { file, commands } of extracted) {
         else t.comment(`SKIPPED, kubectl is not installed: ${where}`);
         continue;
       }
-      if (/localhost:8080/.test(text)) {
+      // The service's documented address; the test's service listens on a free port of this shared machine.
+      const serviceAddress = /\b(localhost|127\.0\.0\.1):8080\b/;
+      if (serviceAddress.test(text)) {
         if (service === null) {
           t.fail(`${where}: talks to the service, which no earlier command of ${file} started`);
           continue;
         }
-        text = text.replace(/localhost:8080/g, `localhost:${service.port}`);
+        const port = service.port;
+        text = text.replace(new RegExp(serviceAddress, 'g'), (_, host: string) => `${host}:${port}`);
       }
       if (seen.has(text)) continue;
       seen.add(text);
