@@ -12,7 +12,7 @@ import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-s
 import { diagnoseReport } from './diagnose/diagnose-report.js';
 import { createRouter, routesUseSink } from './route/route-alert.js';
 import { FileSink } from './deliver/file-sink.js';
-import type { Sink, SinkName } from './deliver/sink.js';
+import type { Sink, SinkName } from './model/sink.js';
 import { renderSlackMessage } from './render/slack-message.js';
 import { renderEmail } from './render/email-message.js';
 import { SlackSink } from './deliver/slack-sink.js';

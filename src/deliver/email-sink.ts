@@ -4,7 +4,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
-import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from './sink.js';
+import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
 import { createRouteOptions, type RouteOptions } from '../route/route-alert.js';
 import type { HookEvent } from '../intake/hook-event.js';

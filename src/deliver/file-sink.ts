@@ -2,8 +2,8 @@ import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { DeliveryContext, Sink, SinkOutcome } from './sink.js';
-import type { Alert } from '../render/alert.js';
+import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
+import type { Alert } from '../model/alert.js';
 import { describeError } from '../errors.js';
 
 /** The renderers the file sink writes with: what Slack and email would receive. */

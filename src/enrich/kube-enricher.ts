@@ -1,7 +1,7 @@
-import type { Enricher } from '../worker/pipeline.js';
+import type { Enricher } from '../model/pipeline.js';
 import type { HookEvent, HookRef } from '../intake/hook-event.js';
 import type { Metrics } from '../metrics.js';
-import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from './job-report.js';
+import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from '../model/job-report.js';
 import type { EnrichBounds } from './enrich-config.js';
 import type { CaptureRecord, CaptureStore } from './capture-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';

@@ -1,4 +1,4 @@
-import type { ContainerReport, ContainerState, EventReport, JobInfo, LogTail, PodReport } from './job-report.js';
+import type { ContainerReport, ContainerState, EventReport, JobInfo, LogTail, PodReport } from '../model/job-report.js';
 import {
   HOOK_DELETE_POLICY_ANNOTATION,
   type KubeContainerStatus,

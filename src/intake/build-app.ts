@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { contractV1Schema } from './contract-v1.js';
+import { contractV1Schema } from '../model/contract-v1.js';
 import { eventDedupeKey, toHookEvent } from './hook-event.js';
 import { createTokenCheck } from './auth.js';
 import { InlineGroupCommit, type EventCommitter } from '../store/intake-writer.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { eventKindSchema, type ContractV1Body, type SyncResultResource } from './contract-v1.js';
+import { eventKindSchema, type ContractV1Body, type SyncResultResource } from '../model/contract-v1.js';
 import type { HookType } from '../config/schema.js';
 
 const nullableString = z.string().nullable();

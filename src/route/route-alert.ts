@@ -1,8 +1,8 @@
 import picomatch from 'picomatch';
 import type { HookEvent } from '../intake/hook-event.js';
 import type { DefaultRoute, RouteMatch, RouteRule, RoutingConfig } from './route-config.js';
-import { formatTarget, parseTarget, type SinkName } from '../deliver/sink.js';
-import type { Router } from '../worker/pipeline.js';
+import { formatTarget, parseTarget, type SinkName } from '../model/sink.js';
+import type { Router } from '../model/pipeline.js';
 
 /** How the messages to one target look, from the routes that sent the alert there. */
 export interface RouteOptions {

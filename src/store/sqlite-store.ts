@@ -4,9 +4,9 @@ import type Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
 import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../intake/hook-event.js';
-import { alertReportSchema, type AlertReport } from '../enrich/job-report.js';
-import { findingSchema, type Finding } from '../diagnose/finding.js';
-import type { DeliveryKind } from '../render/alert.js';
+import { alertReportSchema, type AlertReport } from '../model/job-report.js';
+import { findingSchema, type Finding } from '../model/finding.js';
+import type { DeliveryKind } from '../model/alert.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 

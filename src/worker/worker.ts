@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { SqliteStore, ClaimedDelivery, NewDelivery, PendingEvent } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
-import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../deliver/sink.js';
-import { deliveryKindOf, type Alert } from '../render/alert.js';
+import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../model/sink.js';
+import { deliveryKindOf, type Alert } from '../model/alert.js';
 import { describeError } from '../errors.js';
 import { nextRetryDelayMs } from './backoff.js';
-import type { Diagnoser, Enricher, Router } from './pipeline.js';
-import type { AlertReport } from '../enrich/job-report.js';
-import type { Finding } from '../diagnose/finding.js';
+import type { Diagnoser, Enricher, Router } from '../model/pipeline.js';
+import type { AlertReport } from '../model/job-report.js';
+import type { Finding } from '../model/finding.js';
 
 export interface WorkerDeps {
   config: Config;

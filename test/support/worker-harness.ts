@@ -7,7 +7,7 @@ import { createRouter } from '../../src/route/route-alert.js';
 import { loadConfig, type JsonObject } from '../../src/config/load-config.js';
 import { capturingLogger } from './log-capture.js';
 import { eventDedupeKey, toHookEvent, type HookEvent } from '../../src/intake/hook-event.js';
-import { contractV1Schema } from '../../src/intake/contract-v1.js';
+import { contractV1Schema } from '../../src/model/contract-v1.js';
 import { failedBodyForOperation } from './contract-bodies.js';
 import type { Config } from '../../src/config/schema.js';
 import type { SlackApiServer } from './slack-api-server.js';

@@ -4,8 +4,8 @@ import { SmtpTestServer } from '../../support/smtp-test-server.js';
 import { EmailSink } from '../../../src/deliver/email-sink.js';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import type { DeliveryContext } from '../../../src/deliver/sink.js';
-import type { Alert } from '../../../src/render/alert.js';
+import type { DeliveryContext } from '../../../src/model/sink.js';
+import type { Alert } from '../../../src/model/alert.js';
 import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
 
 const logger = createLogger('silent');

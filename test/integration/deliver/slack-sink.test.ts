@@ -3,8 +3,8 @@ import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SlackSink, parseSlackRef } from '../../../src/deliver/slack-sink.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import type { DeliveryContext, SinkOutcome } from '../../../src/deliver/sink.js';
-import type { Alert } from '../../../src/render/alert.js';
+import type { DeliveryContext, SinkOutcome } from '../../../src/model/sink.js';
+import type { Alert } from '../../../src/model/alert.js';
 import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
 import type { JsonObject } from '../../../src/config/load-config.js';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createServer } from 'node:net';
 import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup } from '../../support/kube-enrich-setup.js';
-import { alertReportSchema } from '../../../src/enrich/job-report.js';
+import { alertReportSchema } from '../../../src/model/job-report.js';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import { renderEmail } from '../../../src/render/email-message.js';
 import { KubeClient } from '../../../src/enrich/kube-client.js';

@@ -11,7 +11,7 @@ import {
   type JobInfo,
   type JobReport,
   type PodReport,
-} from '../../../src/enrich/job-report.js';
+} from '../../../src/model/job-report.js';
 import type { HookRef } from '../../../src/intake/hook-event.js';
 
 const FIXTURES = new URL('../../fixtures/diagnose/', import.meta.url);

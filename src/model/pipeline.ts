@@ -1,6 +1,6 @@
 import type { HookEvent } from '../intake/hook-event.js';
-import type { AlertReport } from '../enrich/job-report.js';
-import type { Finding } from '../diagnose/finding.js';
+import type { AlertReport } from './job-report.js';
+import type { Finding } from './finding.js';
 
 /** Enrich stage: reads the cluster for the event's hooks; never throws for a cluster problem (it reports it). */
 export interface Enricher {

@@ -1,4 +1,4 @@
-import type { Alert } from '../render/alert.js';
+import type { Alert } from './alert.js';
 
 /**
  * Outcome of one send (OpenTelemetry `ExportResponse`): adapters map their protocol's answers to these and
