@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { EVENTS_ROUTE } from '../intake/build-app.js';
+import { EVENTS_ROUTE } from '../model/contract-v1.js';
 import type { EventKind } from '../model/contract-v1.js';
 import type { GenerateOptions } from './generate-options.js';
 import {

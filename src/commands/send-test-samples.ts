@@ -1,5 +1,5 @@
 import type { EventKind } from '../model/contract-v1.js';
-import type { HookEvent, HookRef } from '../intake/hook-event.js';
+import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { AlertReport, JobReport } from '../model/job-report.js';
 
 type UnknownRecord = Record<string, unknown>;

@@ -2,10 +2,7 @@ import { z } from 'zod';
 import { kubernetesConfigSchema, scrubConfigSchema } from '../enrich/enrich-config.js';
 import { routingConfigSchema } from '../route/route-config.js';
 import { emailConfigSchema, fileSinkConfigSchema, slackConfigSchema } from '../deliver/sink-config.js';
-
-/** Argo CD sync hook types that can alert (argocd.argoproj.io/hook values). */
-export const hookTypeSchema = z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail']);
-export type HookType = z.infer<typeof hookTypeSchema>;
+import { hookTypeSchema } from '../model/hook-type.js';
 
 export const serverConfigSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),

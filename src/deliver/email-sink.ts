@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
 import { createRouteOptions, type RouteOptions } from '../route/route-alert.js';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import { describeError } from '../errors.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */

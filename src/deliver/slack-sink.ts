@@ -17,7 +17,7 @@ import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from 
 import type { Alert } from '../model/alert.js';
 import { markSlackRootResolved, renderSlackMessage, SLACK_EVENT_TYPE, type SlackMessage } from '../render/slack-message.js';
 import { createRouteOptions, type RouteOptions } from '../route/route-alert.js';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import { describeError } from '../errors.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { eventDedupeKey, type HookEvent } from '../intake/hook-event.js';
+import { eventDedupeKey, type HookEvent } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { CaptureStore } from './capture-store.js';

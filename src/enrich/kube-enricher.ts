@@ -1,5 +1,5 @@
 import type { Enricher } from '../model/pipeline.js';
-import type { HookEvent, HookRef } from '../intake/hook-event.js';
+import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from '../model/job-report.js';
 import type { EnrichBounds } from './enrich-config.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import type { StuckConfig } from './enrich-config.js';
 import type { HookJobSighting } from './capture-watcher.js';
 import type { KubeClient } from './kube-client.js';

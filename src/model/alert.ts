@@ -1,4 +1,4 @@
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from './hook-event.js';
 import type { AlertReport } from './job-report.js';
 import type { Finding } from './finding.js';
 

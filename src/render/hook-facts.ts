@@ -1,5 +1,5 @@
 import type { Alert } from '../model/alert.js';
-import type { HookRef } from '../intake/hook-event.js';
+import type { HookRef } from '../model/hook-event.js';
 import type { ContainerReport, JobReport, PodReport } from '../model/job-report.js';
 
 /** One container's log as the renderers show and attach it. */

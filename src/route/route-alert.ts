@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import type { DefaultRoute, RouteMatch, RouteRule, RoutingConfig } from './route-config.js';
 import { formatTarget, parseTarget, type SinkName } from '../model/sink.js';
 import type { Router } from '../model/pipeline.js';

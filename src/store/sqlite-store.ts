@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
-import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../intake/hook-event.js';
+import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../model/hook-event.js';
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
 import type { DeliveryKind } from '../model/alert.js';

@@ -5,7 +5,7 @@ import { CaptureStore } from '../../src/enrich/capture-store.js';
 import { kubernetesConfigSchema, type KubernetesConfig } from '../../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../src/enrich/scrub.js';
-import { hookEventSchema, type HookEvent, type HookRef } from '../../src/intake/hook-event.js';
+import { hookEventSchema, type HookEvent, type HookRef } from '../../src/model/hook-event.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 

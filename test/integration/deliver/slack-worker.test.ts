@@ -7,7 +7,7 @@ import { buildSinks, enabledSinkNames } from '../../../src/main.js';
 import { createRouter } from '../../../src/route/route-alert.js';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import { eventDedupeKey, type HookEvent } from '../../../src/intake/hook-event.js';
+import { eventDedupeKey, type HookEvent } from '../../../src/model/hook-event.js';
 import type { Config } from '../../../src/config/schema.js';
 import { sampleEvent } from '../../unit/render/sample-alerts.js';
 

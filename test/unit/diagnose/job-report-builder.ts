@@ -12,7 +12,7 @@ import {
   type JobReport,
   type PodReport,
 } from '../../../src/model/job-report.js';
-import type { HookRef } from '../../../src/intake/hook-event.js';
+import type { HookRef } from '../../../src/model/hook-event.js';
 
 const FIXTURES = new URL('../../fixtures/diagnose/', import.meta.url);
 

@@ -11,7 +11,7 @@ import { createLimiter } from '../../../src/enrich/limiter.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError } from '../../../src/enrich/kube-failure.js';
 import { REQUIRED_ACCESS } from '../../../src/enrich/kube-client.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
-import { hookEventSchema } from '../../../src/intake/hook-event.js';
+import { hookEventSchema } from '../../../src/model/hook-event.js';
 import { hookFailedEvent } from '../../support/kube-enrich-setup.js';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
 
