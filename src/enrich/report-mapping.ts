@@ -5,7 +5,7 @@ import {
   type KubeEvent,
   type KubeJob,
   type KubePod,
-} from './kube-objects.js';
+} from '../kube/kube-objects.js';
 import type { Scrubber } from './scrub.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { KubeApiServer } from './kube-api-server.js';
 import { ClusterRegistry } from '../../src/enrich/cluster-registry.js';
-import { CaptureStore } from '../../src/enrich/capture-store.js';
+import { CaptureStore } from '../../src/store/capture-store.js';
 import { kubernetesConfigSchema, type KubernetesConfig } from '../../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../src/enrich/scrub.js';

@@ -8,7 +8,7 @@ import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
-import { REQUIRED_ACCESS } from '../../../src/enrich/kube-client.js';
+import { REQUIRED_ACCESS } from '../../../src/kube/kube-client.js';
 
 const TOKEN = 'service-test-token-0123456789';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { CaptureStore, type CaptureSnapshot } from '../../../src/enrich/capture-store.js';
+import { CaptureStore, type CaptureSnapshot } from '../../../src/store/capture-store.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema, scrubConfigSchema } from '../../../src/enrich/enrich-config.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';

@@ -16,7 +16,7 @@ import {
   type KubePod,
 } from './kube-objects.js';
 import type { KubeConnection } from './kubeconfig-connection.js';
-import type { RawLog } from './report-mapping.js';
+import type { RawLog } from '../enrich/report-mapping.js';
 
 /**
  * Every API access this service makes (deploy/base/rbac-*.yaml grant exactly these; a test keeps them equal).
