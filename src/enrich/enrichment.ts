@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { eventDedupeKey, type HookEvent } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
-import { CaptureStore } from '../store/capture-store.js';
+import type { CaptureStore } from '../store/capture-store.js';
 import { CaptureWatcher } from './capture-watcher.js';
 import { ClusterRegistry, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './cluster-registry.js';
 import type { KubeClient } from '../kube/kube-client.js';
@@ -46,7 +46,7 @@ export function createEnrichment(
   if (warning !== null) deps.logger.warn(warning);
   if (registry === null) return null;
   const scrub = createScrubber(config.scrub.patterns);
-  const captures = new CaptureStore(deps.store.db, { ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
+  const captures = deps.store.captureStore({ ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
   const enricher = new KubeEnricher({ registry, bounds: k.bounds, scrub, captures, captureEnabled: k.capture.enabled, metrics: deps.metrics });
 
   const watchers: CaptureWatcher[] = [];

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { CaptureStore } from './capture-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
 import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../model/hook-event.js';
@@ -352,9 +353,14 @@ export class SqliteStore {
     }).immediate();
   }
 
-  /** The underlying connection, for adapters that own their own tables (captures). */
-  get db(): Database.Database {
-    return this.#db;
+  /** The captures table (snapshots of hook pods), on this store's connection, with its expiry and size cap. */
+  captureStore(opts: { ttlMs: number; maxTotalBytes: number }): CaptureStore {
+    return new CaptureStore(this.#db, opts);
+  }
+
+  /** Run a PRAGMA on the store's connection and return its value (fault tests: max_page_count, query_only). */
+  pragma(source: string): unknown {
+    return this.#db.pragma(source, { simple: true });
   }
 
   close(): void {
