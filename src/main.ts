@@ -60,11 +60,12 @@ export function buildSinks(config: Config, names: ReadonlySet<SinkName>, deps: {
     sinks.set(
       'file',
       new FileSink(dir, {
-        slack: (alert) => renderSlackMessage(alert),
-        email: (alert) =>
+        slack: (alert, route) => renderSlackMessage(alert, route),
+        email: (alert, route) =>
           renderEmail(alert, {
             from: config.email.from ?? 'argocd-hook-alerts@localhost',
             to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
+            logs: route.logs,
           }),
       }),
     );

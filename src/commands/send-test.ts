@@ -94,7 +94,8 @@ export function registerSendTest(program: Command): void {
       if (missing !== null) throw new HookAlertsError('HA_ERR_SEND_TEST', missing, { exitCode: 1 });
       const alert = sampleAlert(opts.fixture, new Date());
       const sinks = new Set<SinkName>([opts.to]);
-      const targets = createRouter(config.routing, sinks)(alert.event);
+      const router = createRouter(config.routing, sinks);
+      const targets = router.targets(alert.event);
       if (targets.length === 0) {
         const hint = opts.to === 'slack' ? 'set SLACK_CHANNEL or a routing rule with a Slack channel' : 'set EMAIL_TO or a routing rule with an email address';
         throw new HookAlertsError('HA_ERR_SEND_TEST', `no ${opts.to} target for app ${alert.event.app.name}: ${hint}`, { exitCode: 1 });
@@ -107,7 +108,8 @@ export function registerSendTest(program: Command): void {
         let deliveryId = 0;
         for (const target of targets) {
           const { address } = parseTarget(target);
-          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false, firstAttemptAt: Date.now() });
+          const route = router.options(alert.event, target, { kind: alert.deliveryKind, threadRootRef: null });
+          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false, firstAttemptAt: Date.now(), route });
           if (outcome.status === 'sent') {
             process.stdout.write(`sent ${alert.deliveryKind} alert for ${alert.event.app.name} to ${target}${outcome.ref === null ? '' : ` (ref ${outcome.ref})`}\n`);
           } else {

@@ -2,14 +2,14 @@ import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
+import type { DeliveryContext, RouteOptions, Sink, SinkOutcome } from '../model/sink.js';
 import type { Alert } from '../model/alert.js';
 import { describeError } from '../errors.js';
 
-/** The renderers the file sink writes with: what Slack and email would receive. */
+/** The renderers the file sink writes with: what Slack and email would receive, with the delivery's route options. */
 export interface FileSinkRenderers {
-  slack: (alert: Alert) => unknown;
-  email: (alert: Alert) => Mail.Options;
+  slack: (alert: Alert, route: RouteOptions) => unknown;
+  email: (alert: Alert, route: RouteOptions) => Mail.Options;
 }
 
 function safeName(text: string): string {
@@ -36,8 +36,8 @@ export class FileSink implements Sink {
     const stem = `${String(ctx.deliveryId).padStart(6, '0')}-${safeName(ctx.alert.deliveryKind)}`;
     try {
       await mkdir(folder, { recursive: true });
-      const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert), null, 2)}\n`;
-      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert));
+      const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert, ctx.route), null, 2)}\n`;
+      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert, ctx.route));
       await publish(join(folder, `${stem}.slack.json`), slack);
       if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer returned a stream, not a buffer');
       await publish(join(folder, `${stem}.eml`), info.message);

@@ -161,7 +161,7 @@ export class Worker {
         .incidentsResolvedBy(pending.id)
         .flatMap((incidentId) => store.targetsOfIncident(incidentId).map((target) => ({ incidentId, target, kind })));
     } else {
-      deliveries = router(event).map((target) => ({ incidentId: pending.incidentId, target, kind }));
+      deliveries = router.targets(event).map((target) => ({ incidentId: pending.incidentId, target, kind }));
     }
     if (deliveries.length === 0) {
       logger.warn(
@@ -180,6 +180,7 @@ export class Worker {
       report: d.report,
       findings: d.findings,
     };
+    const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
     const timeoutMs = this.#deps.config.worker.sendTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<SinkOutcome>((resolve) => {
@@ -187,7 +188,7 @@ export class Worker {
     });
     try {
       return await Promise.race([
-        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt }),
+        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route }),
         timeout,
       ]);
     } catch (err) {

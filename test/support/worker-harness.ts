@@ -11,6 +11,7 @@ import { toHookEvent } from '../../src/intake/hook-event.js';
 import { contractV1Schema } from '../../src/model/contract-v1.js';
 import { failedBodyForOperation } from './contract-bodies.js';
 import type { Config } from '../../src/config/schema.js';
+import type { Enricher } from '../../src/model/pipeline.js';
 import type { SlackApiServer } from './slack-api-server.js';
 import type { SmtpTestServer } from './smtp-test-server.js';
 
@@ -57,10 +58,13 @@ export function emailEnv(server: SmtpTestServer, to = 'oncall@example.com'): Nod
 
 /**
  * Build a worker on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
- * no Kubernetes, short Slack and send timeouts, backoff 2 s ×2 up to 30 s, and a jitter-free random so
- * that each retry is due at a known instant.
+ * no Kubernetes (or the `enricher` given), short Slack and send timeouts, backoff 2 s ×2 up to 30 s, and a
+ * jitter-free random so that each retry is due at a known instant.
  */
-export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject }): Promise<WorkerHarness> {
+export async function workerHarness(
+  t: TestLike,
+  opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject; enricher?: Enricher },
+): Promise<WorkerHarness> {
   const config = loadConfig({
     env: opts.env,
     overrides: {
@@ -84,6 +88,7 @@ export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv;
     store,
     sinks,
     router: createRouter(config.routing, names),
+    enricher: opts.enricher ?? null,
     logger,
     metrics,
     clock: () => clock.now,

@@ -29,7 +29,7 @@ async function setup(t: TestLike, opts: { starttls?: boolean; url?: (s: SmtpTest
 
 let nextId = 1;
 function ctx(alert: Alert, over: Partial<DeliveryContext> = {}): DeliveryContext {
-  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
+  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, route: { mentions: [], logs: true }, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
 }
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
@@ -101,9 +101,9 @@ t.test('hostile content is escaped in HTML and intact in the attachment', async 
   t.equal(p?.attachments[0]?.content.toString('utf8'), log);
 });
 
-t.test('logs: false routes send no log body and no attachment', async (t) => {
-  const { server, sink } = await setup(t, { overrides: { routing: { defaultRoute: { logs: false } } } });
-  await sink.send(ctx(sampleAlert('presync-job-failed')));
+t.test('logs: false route options send no log body and no attachment', async (t) => {
+  const { server, sink } = await setup(t);
+  await sink.send(ctx(sampleAlert('presync-job-failed'), { route: { mentions: [], logs: false } }));
   const p = server.mails[0]?.parsed;
   t.equal(p?.attachments.length, 0);
   t.notMatch(p?.text, /SQLSTATE/);
