@@ -2,11 +2,11 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
 import { describeError } from '../errors.js';
+import type { EmailConfig } from './sink-config.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */
 export interface MailTransport {
@@ -89,18 +89,18 @@ export class EmailSink implements Sink {
     this.#logger = opts.logger;
   }
 
-  /** Build the sink from the config; `email.smtpUrl` and `email.from` must be set. */
-  static fromConfig(cfg: Pick<Config, 'email' | 'routing'>, deps: EmailSinkDeps): EmailSink {
-    const { smtpUrl, from } = cfg.email;
+  /** Build the sink from its config section; `smtpUrl` and `from` must be set. */
+  static fromConfig(email: EmailConfig, deps: EmailSinkDeps): EmailSink {
+    const { smtpUrl, from } = email;
     if (smtpUrl === undefined || from === undefined) {
       throw new Error('the email sink needs email.smtpUrl (SMTP_URL) and email.from (EMAIL_FROM)');
     }
     const logger = deps.logger.child({ sink: 'email' });
-    const transport = deps.transport ?? EmailSink.#createTransport(cfg.email, smtpUrl);
+    const transport = deps.transport ?? EmailSink.#createTransport(email, smtpUrl);
     return new EmailSink(transport, { from, logger });
   }
 
-  static #createTransport(email: Config['email'], url: string): MailTransport {
+  static #createTransport(email: EmailConfig, url: string): MailTransport {
     const options: SMTPPool.Options = {
       // Settings in the URL (host, port, auth, smtps:// for TLS) win over these, as nodemailer merges them.
       url,

@@ -38,8 +38,8 @@ export function enabledSinkNames(settings: SinkSettings): Set<SinkName> {
 /** Construct the sinks that are on; the file sink writes exactly what Slack and email would receive. */
 export function buildSinks(settings: SinkSettings, names: ReadonlySet<SinkName>, deps: { logger: Logger; metrics: Metrics }): Map<SinkName, Sink> {
   const sinks = new Map<SinkName, Sink>();
-  if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(settings, deps));
-  if (names.has('email')) sinks.set('email', EmailSink.fromConfig(settings, deps));
+  if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(settings.slack, deps));
+  if (names.has('email')) sinks.set('email', EmailSink.fromConfig(settings.email, deps));
   if (names.has('file')) {
     const dir = settings.file.dir ?? join(settings.dataDir, 'outbox');
     sinks.set(

@@ -11,12 +11,12 @@ import {
 } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import type { Alert } from '../model/alert.js';
 import { markSlackRootResolved, renderSlackMessage, SLACK_EVENT_TYPE, type SlackMessage } from '../render/slack-message.js';
 import { describeError } from '../errors.js';
+import type { SlackConfig } from './sink-config.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */
 export interface SlackRef {
@@ -180,26 +180,26 @@ export class SlackSink implements Sink {
     this.#lookback = opts.lookbackMessages;
   }
 
-  /** Build the sink from the config; `slack.token` must be set. */
-  static fromConfig(cfg: Pick<Config, 'slack' | 'routing'>, deps: SlackSinkDeps): SlackSink {
+  /** Build the sink from its config section; `token` must be set. */
+  static fromConfig(slack: SlackConfig, deps: SlackSinkDeps): SlackSink {
     const logger = deps.logger.child({ sink: 'slack' });
     const client =
       deps.client ??
-      new WebClient(cfg.slack.token, {
-        slackApiUrl: cfg.slack.apiUrl.endsWith('/') ? cfg.slack.apiUrl : `${cfg.slack.apiUrl}/`,
+      new WebClient(slack.token, {
+        slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/`,
         // The worker persists retries with backoff and a maximum age; the SDK's own retries (10 over
         // 30 minutes by default) would hold a delivery hostage and fight that schedule.
         retryConfig: { retries: 0 },
         // A 429 comes back at once with its Retry-After, which the worker then honours.
         rejectRateLimitedCalls: true,
-        timeout: cfg.slack.requestTimeoutMs,
+        timeout: slack.requestTimeoutMs,
         logger: slackLogger(logger),
         logLevel: LogLevel.WARN,
       });
     return new SlackSink(client, {
       logger,
-      uploadLogs: cfg.slack.uploadLogs,
-      lookbackMessages: cfg.slack.lookbackMessages,
+      uploadLogs: slack.uploadLogs,
+      lookbackMessages: slack.lookbackMessages,
     });
   }
 

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { SqliteStore, ClaimedDelivery, NewDelivery, PendingEvent } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
 import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../model/sink.js';
@@ -9,9 +8,17 @@ import { nextRetryDelayMs } from './backoff.js';
 import type { Diagnoser, Enricher, Router } from '../model/pipeline.js';
 import type { AlertReport } from '../model/job-report.js';
 import type { Finding } from '../model/finding.js';
+import type { EnrichBounds } from '../enrich/enrich-config.js';
+import type { WorkerConfig } from './worker-config.js';
+
+/** What the worker reads of the config: its own section, and how long one enrichment may take. */
+export interface WorkerSettings {
+  worker: WorkerConfig;
+  kubernetes: { bounds: Pick<EnrichBounds, 'deadlineMs'> };
+}
 
 export interface WorkerDeps {
-  config: Config;
+  config: WorkerSettings;
   store: SqliteStore;
   sinks: ReadonlyMap<SinkName, Sink>;
   router: Router;

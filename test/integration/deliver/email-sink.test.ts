@@ -22,7 +22,7 @@ async function setup(t: TestLike, opts: { starttls?: boolean; url?: (s: SmtpTest
     env: { SMTP_URL: opts.url?.(server) ?? server.url, EMAIL_FROM: 'Hook Alerts <alerts@example.com>', EMAIL_TO: 'oncall@example.com' },
     overrides: { email: { connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 }, ...opts.overrides },
   });
-  const sink = EmailSink.fromConfig(config, { logger });
+  const sink = EmailSink.fromConfig(config.email, { logger });
   t.teardown(() => sink.close());
   return { server, sink };
 }

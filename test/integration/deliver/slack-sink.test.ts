@@ -24,7 +24,7 @@ async function setup(t: TestLike, overrides: JsonObject = {}, token?: string): P
     env: { SLACK_BOT_TOKEN: token ?? server.token, SLACK_API_URL: server.apiUrl, SLACK_CHANNEL: '#deploys' },
     overrides: { slack: { requestTimeoutMs: 2_000 }, ...overrides },
   });
-  const sink = SlackSink.fromConfig(config, { logger });
+  const sink = SlackSink.fromConfig(config.slack, { logger });
   t.teardown(() => sink.close());
   return { server, sink };
 }
@@ -124,7 +124,7 @@ t.test('429 comes back at once with Retry-After; 5xx and network errors are retr
   const url = server.apiUrl;
   await server.close();
   const config = loadConfig({ env: { SLACK_BOT_TOKEN: 'x', SLACK_API_URL: url, SLACK_CHANNEL: '#deploys' } });
-  const offline = SlackSink.fromConfig(config, { logger });
+  const offline = SlackSink.fromConfig(config.slack, { logger });
   t.match(await offline.send(ctx(alert)), { status: 'retryable', error: /cannot reach the Slack API/ });
 });
 
