@@ -10,167 +10,176 @@ import { Worker } from './worker/worker.js';
 import type { Enrichment } from './enrich/enrichment.js';
 import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-source.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
-import { createRouteOptions, createRouter, routesUseSink } from './route/route-alert.js';
-import { FileSink } from './deliver/file-sink.js';
-import type { Sink, SinkName } from './deliver/sink.js';
-import { renderSlackMessage } from './render/slack-message.js';
-import { renderEmail } from './render/email-message.js';
-import { SlackSink } from './deliver/slack-sink.js';
-import { EmailSink } from './deliver/email-sink.js';
-import { formatTarget } from './deliver/sink.js';
-import { join } from 'node:path';
+import { createRouter } from './route/route-alert.js';
+import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
+import type { Sink, SinkName } from './model/sink.js';
+import type { Router } from './model/pipeline.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** A running service, as `serve` and the end-to-end tests hold it. */
-export interface RunningService {
+/** What the service is built with besides its config: the logger, and what tests replace. */
+export interface ServiceOptions {
+  logger: Logger;
+  /** Milliseconds since the epoch; default Date.now. Tests step it instead of waiting. */
+  clock?: () => number;
+  /** Backoff jitter in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Where enrichment looks for a kubeconfig (KUBECONFIG, HOME, the in-cluster variables); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The sinks to build instead of those the config turns on (`send-test` builds the one it is asked for). */
+  sinkNames?: ReadonlySet<SinkName>;
+  /** Default: a registry of its own with the process metrics. */
+  metrics?: Metrics;
+}
+
+/** The whole service, built and not yet listening: what `serve`, `send-test` and the tests hold. */
+export interface Service {
   app: FastifyInstance;
   store: SqliteStore;
   worker: Worker;
   metrics: Metrics;
+  router: Router;
   sinks: ReadonlyMap<SinkName, Sink>;
-  /** http://host:port the service listens on. */
-  url: string;
-  /** Stop accepting, finish in-flight requests and the current delivery, close the store. */
+  /** null when enrichment is off. */
+  enrichment: Enrichment | null;
+  /** Listen, then start the worker, the cluster watchers and the retention sweep; returns http://host:port. */
+  listen(): Promise<string>;
+  /** Stop accepting, finish in-flight requests and the current delivery, close the store; runs once. */
   close(): Promise<void>;
 }
 
+/** A listening service, as `serve` and the end-to-end tests hold it. */
+export interface RunningService extends Service {
+  /** http://host:port the service listens on. */
+  url: string;
+}
+
 /**
- * Which sinks are on: each when its settings are present and a route (a rule or the default route)
- * names a target of it; the file sink also when no other is.
+ * What has been opened, closed in reverse order: every closer runs, even after one fails, and the
+ * failures are thrown together at the end.
  */
-export function enabledSinkNames(config: Config): Set<SinkName> {
-  const names = new Set<SinkName>();
-  const routing = config.routing;
-  if (config.slack.token !== undefined && routesUseSink(routing, 'slack')) names.add('slack');
-  if (config.email.smtpUrl !== undefined && config.email.from !== undefined && routesUseSink(routing, 'email')) names.add('email');
-  const file = config.file.enabled;
-  const fileRouted = [routing.defaultRoute, ...routing.rules].some((r) => r.file);
-  if (file === 'true' || fileRouted || (file === 'auto' && names.size === 0)) names.add('file');
-  return names;
+class CloseStack {
+  readonly #closers: (() => unknown)[] = [];
+
+  push(closer: () => unknown): void {
+    this.#closers.push(closer);
+  }
+
+  async close(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const closer of this.#closers.splice(0).reverse()) {
+      try {
+        await closer();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, 'several parts of the service failed to close');
+  }
 }
 
-/** Construct the sinks that are on; the file sink writes exactly what Slack and email would receive. */
-export function buildSinks(config: Config, names: ReadonlySet<SinkName>, deps: { logger: Logger; metrics: Metrics }): Map<SinkName, Sink> {
-  const sinks = new Map<SinkName, Sink>();
-  if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(config, deps));
-  if (names.has('email')) sinks.set('email', EmailSink.fromConfig(config, deps));
-  if (names.has('file')) {
-    const dir = config.file.dir ?? join(config.dataDir, 'outbox');
-    // A route with `logs: false` keeps log bodies out of the outbox too, as out of Slack and email.
-    const routeOptions = createRouteOptions(config.routing);
-    const outbox = formatTarget('file', 'outbox');
-    sinks.set(
-      'file',
-      new FileSink(dir, {
-        slack: (alert) => renderSlackMessage(alert, { logs: routeOptions(alert.event, outbox).logs }),
-        email: (alert, threadRootRef) =>
-          renderEmail(alert, {
-            from: config.email.from ?? 'argocd-hook-alerts@localhost',
-            to: config.routing.defaultRoute.email.join(', ') || 'oncall@localhost',
-            threadRootRef,
-            logs: routeOptions(alert.event, outbox).logs,
-          }),
-      }),
-    );
+/** Close what a failed start opened, and throw the failure (a failing close is logged, not lost). */
+async function unwind(close: () => Promise<void>, err: unknown, logger: Logger): Promise<never> {
+  try {
+    await close();
+  } catch (closeErr) {
+    logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed');
   }
-  return sinks;
+  throw err;
 }
 
-/** The composition root: wire store, intake, worker and sinks from a validated config, and listen. */
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const store = SqliteStore.open(config.dataDir);
-  // A file store gets a writer thread, so that fsyncs do not stall the HTTP event loop.
-  let writer: ThreadedGroupCommit | null = null;
+/** The composition root: wire store, intake, enrichment, worker and sinks from a validated config, without listening. */
+export async function createService(config: Config, opts: ServiceOptions): Promise<Service> {
+  const { logger } = opts;
+  const clock = opts.clock ?? Date.now;
+  const env = opts.env ?? process.env;
+  const closers = new CloseStack();
   try {
-    writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(store.file);
-  } catch (err) {
-    store.close();
-    throw err;
-  }
-  const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
-  const metrics = new Metrics();
-  const sinkNames = enabledSinkNames(config);
-  const sinks = buildSinks(config, sinkNames, { logger, metrics });
-  let enrichment: Enrichment | null = null;
-  try {
-    if (enrichmentMayRun(config.kubernetes, process.env)) {
+    const store = SqliteStore.open(config.dataDir);
+    closers.push(() => store.close());
+    // A file store gets a writer thread, so that fsyncs do not stall the HTTP event loop.
+    const writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(store.file);
+    const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
+    closers.push(() => committer.close());
+    const metrics = opts.metrics ?? new Metrics();
+    const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
+    const sinks = buildSinks(config, sinkNames, { logger, metrics });
+    for (const sink of sinks.values()) closers.push(() => sink.close());
+    let enrichment: Enrichment | null = null;
+    if (enrichmentMayRun(config.kubernetes, env)) {
       // Loaded only when a cluster can be read: a service without one does not carry the enrichment modules.
       const { createEnrichment } = await import('./enrich/enrichment.js');
       // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
-      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify() });
+      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env });
     } else if (config.kubernetes.enabled === 'auto') {
       logger.warn(ENRICHMENT_OFF_WARNING);
     }
-  } catch (err) {
-    await committer.close();
-    store.close();
-    throw err;
-  }
-  const worker = new Worker({
-    config,
-    store,
-    sinks,
-    router: createRouter(config.routing, sinkNames),
-    diagnose: diagnoseReport,
-    enricher: enrichment?.enricher ?? null,
-    logger: logger.child({ component: 'worker' }),
-    metrics,
-  });
-  const app = buildApp({
-    config,
-    store,
-    logger,
-    metrics,
-    onAccepted: () => worker.notify(),
-    committer,
-    readiness: [
-      () => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' }),
-      ...(config.worker.enabled
-        ? [() => (worker.isAlive() ? { ok: true as const } : { ok: false as const, reason: 'the delivery worker has not completed a pass recently' })]
-        : []),
-    ],
-  });
-  let url: string;
-  try {
-    url = await app.listen({ host: config.server.host, port: config.server.port });
-  } catch (err) {
-    await committer.close();
-    store.close();
-    throw err;
-  }
-  enrichment?.start();
-  if (config.worker.enabled) worker.start();
-  else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');
-  const sweep = every(() => {
-    try {
-      const removed = store.sweep(Date.now(), config.store.retentionDays * DAY_MS);
-      if (removed > 0) logger.info({ removed }, 'retention sweep');
-    } catch (err) {
-      logger.error({ err }, 'retention sweep failed');
-    }
-  }, SWEEP_INTERVAL_MS);
-  sweep.unref();
-  logger.info({ url, sinks: [...sinkNames], dataDir: config.dataDir }, 'argocd-hook-alerts is listening');
+    const started = enrichment;
+    if (started !== null) closers.push(() => started.stop());
+    const router = createRouter(config.routing, sinkNames);
+    const worker = new Worker({
+      config,
+      store,
+      sinks,
+      router,
+      diagnose: diagnoseReport,
+      enricher: enrichment?.enricher ?? null,
+      logger: logger.child({ component: 'worker' }),
+      metrics,
+      clock,
+      ...(opts.random === undefined ? {} : { random: opts.random }),
+    });
+    closers.push(() => worker.stop());
+    const app = buildApp({
+      config,
+      store,
+      logger,
+      metrics,
+      clock: () => new Date(clock()),
+      onAccepted: () => worker.notify(),
+      committer,
+      readiness: [
+        () => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' }),
+        ...(config.worker.enabled
+          ? [() => (worker.isAlive() ? { ok: true as const } : { ok: false as const, reason: 'the delivery worker has not completed a pass recently' })]
+          : []),
+      ],
+    });
+    closers.push(() => app.close());
 
-  let closing: Promise<void> | null = null;
-  const close = async (): Promise<void> => {
-    clearInterval(sweep);
-    await app.close();
-    await committer.close();
-    await worker.stop();
-    await enrichment?.stop();
-    await Promise.allSettled([...sinks.values()].map((s) => s.close()));
-    store.close();
-  };
-  return {
-    app,
-    store,
-    worker,
-    metrics,
-    sinks,
-    url,
-    close: () => (closing ??= close()),
-  };
+    const listen = async (): Promise<string> => {
+      const url = await app.listen({ host: config.server.host, port: config.server.port });
+      enrichment?.start();
+      if (config.worker.enabled) worker.start();
+      else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');
+      const sweep = every(() => {
+        try {
+          const removed = store.sweep(clock(), config.store.retentionDays * DAY_MS);
+          if (removed > 0) logger.info({ removed }, 'retention sweep');
+        } catch (err) {
+          logger.error({ err }, 'retention sweep failed');
+        }
+      }, SWEEP_INTERVAL_MS);
+      sweep.unref();
+      closers.push(() => clearInterval(sweep));
+      logger.info({ url, sinks: [...sinkNames], dataDir: config.dataDir }, 'argocd-hook-alerts is listening');
+      return url;
+    };
+    let closing: Promise<void> | null = null;
+    return { app, store, worker, metrics, router, sinks, enrichment, listen, close: () => (closing ??= closers.close()) };
+  } catch (err) {
+    return unwind(() => closers.close(), err, logger);
+  }
+}
+
+/** Build the service and listen: what `serve` runs. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const service = await createService(config, { logger });
+  try {
+    return { ...service, url: await service.listen() };
+  } catch (err) {
+    return unwind(() => service.close(), err, logger);
+  }
 }

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { EVENTS_ROUTE } from '../intake/build-app.js';
-import { eventKindSchema } from '../intake/contract-v1.js';
+import { EVENTS_ROUTE } from '../model/contract-v1.js';
+import { eventKindSchema } from '../model/contract-v1.js';
 import { describeError } from '../errors.js';
 import { TOKEN_PLACEHOLDER } from './notifications-config.js';
 import { bodyWithPlaceholders, scanTemplateActions } from './template-actions.js';

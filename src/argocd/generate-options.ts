@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hookTypeSchema } from '../config/schema.js';
+import { hookTypeSchema } from '../model/hook-type.js';
 
 /**
  * A notification service name is the last segment of `service.webhook.<name>` and of the subscription

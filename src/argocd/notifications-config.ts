@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { EVENTS_ROUTE } from '../intake/build-app.js';
-import type { EventKind } from '../intake/contract-v1.js';
+import { EVENTS_ROUTE } from '../model/contract-v1.js';
+import type { EventKind } from '../model/contract-v1.js';
 import type { GenerateOptions } from './generate-options.js';
 import {
   hookFailedCondition,

@@ -1,4 +1,4 @@
-import type { HookType } from '../config/schema.js';
+import type { HookType } from '../model/hook-type.js';
 
 /*
  * The `when` expressions of the generated triggers. Argo CD evaluates them with expr over `app` (the

@@ -1,4 +1,4 @@
-import type { EventKind } from '../intake/contract-v1.js';
+import type { EventKind } from '../model/contract-v1.js';
 
 /**
  * Fields of webhook contract v1 (DESIGN.md) and the Go template expression that fills each. Every value

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse } from 'yaml';
 import { describeError, errors } from '../errors.js';
-import { hookTypeSchema } from '../config/schema.js';
+import { hookTypeSchema } from '../model/hook-type.js';
 import {
   DEFAULT_SECRET_KEY,
   DEFAULT_SERVICE_NAME,

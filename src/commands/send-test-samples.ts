@@ -1,6 +1,6 @@
-import type { EventKind } from '../intake/contract-v1.js';
-import type { HookEvent, HookRef } from '../intake/hook-event.js';
-import type { AlertReport, JobReport } from '../enrich/job-report.js';
+import type { EventKind } from '../model/contract-v1.js';
+import type { HookEvent, HookRef } from '../model/hook-event.js';
+import type { AlertReport, JobReport } from '../model/job-report.js';
 
 type UnknownRecord = Record<string, unknown>;
 

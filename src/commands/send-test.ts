@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
-import { buildSinks } from '../main.js';
+import { createService } from '../main.js';
 import { Metrics } from '../metrics.js';
-import { createRouter } from '../route/route-alert.js';
-import { contractV1Schema } from '../intake/contract-v1.js';
+import { contractV1Schema } from '../model/contract-v1.js';
 import { toHookEvent } from '../intake/hook-event.js';
-import { deliveryKindOf, type Alert } from '../render/alert.js';
+import { deliveryKindOf, type Alert } from '../model/alert.js';
 import { diagnoseReport } from '../diagnose/diagnose-report.js';
-import { parseTarget, type SinkName } from '../deliver/sink.js';
+import { parseTarget, type SinkName } from '../model/sink.js';
 import type { Config } from '../config/schema.js';
 import { errors, HookAlertsError, describeError } from '../errors.js';
 import { readdirSync } from 'node:fs';
@@ -93,21 +92,32 @@ export function registerSendTest(program: Command): void {
       const missing = missingSettings(config, opts.to);
       if (missing !== null) throw new HookAlertsError('HA_ERR_SEND_TEST', missing, { exitCode: 1 });
       const alert = sampleAlert(opts.fixture, new Date());
-      const sinks = new Set<SinkName>([opts.to]);
-      const targets = createRouter(config.routing, sinks)(alert.event);
-      if (targets.length === 0) {
-        const hint = opts.to === 'slack' ? 'set SLACK_CHANNEL or a routing rule with a Slack channel' : 'set EMAIL_TO or a routing rule with an email address';
-        throw new HookAlertsError('HA_ERR_SEND_TEST', `no ${opts.to} target for app ${alert.event.app.name}: ${hint}`, { exitCode: 1 });
-      }
-      const built = buildSinks(config, sinks, { logger, metrics: new Metrics({ defaultMetrics: false }) });
-      const sink = built.get(opts.to);
-      if (sink === undefined) throw new HookAlertsError('HA_ERR_SEND_TEST', `the ${opts.to} sink could not be built`, { exitCode: 1 });
+      // The service as `serve` wires it, with only the sink asked for, a store in memory (the data dir is
+      // left alone) and no cluster to read (the sample alert brings its own report).
+      const service = await createService(
+        {
+          ...config,
+          dataDir: ':memory:',
+          // The outbox stays where `serve` writes it, under the configured data dir.
+          file: { ...config.file, dir: config.file.dir ?? join(config.dataDir, 'outbox') },
+          kubernetes: { ...config.kubernetes, enabled: 'false' },
+        },
+        { logger, sinkNames: new Set<SinkName>([opts.to]), metrics: new Metrics({ defaultMetrics: false }) },
+      );
       const failures: string[] = [];
       try {
+        const targets = service.router.targets(alert.event);
+        if (targets.length === 0) {
+          const hint = opts.to === 'slack' ? 'set SLACK_CHANNEL or a routing rule with a Slack channel' : 'set EMAIL_TO or a routing rule with an email address';
+          throw new HookAlertsError('HA_ERR_SEND_TEST', `no ${opts.to} target for app ${alert.event.app.name}: ${hint}`, { exitCode: 1 });
+        }
+        const sink = service.sinks.get(opts.to);
+        if (sink === undefined) throw new HookAlertsError('HA_ERR_SEND_TEST', `the ${opts.to} sink could not be built`, { exitCode: 1 });
         let deliveryId = 0;
         for (const target of targets) {
           const { address } = parseTarget(target);
-          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false, firstAttemptAt: Date.now() });
+          const route = service.router.options(alert.event, target, { kind: alert.deliveryKind, threadRootRef: null });
+          const outcome = await sink.send({ deliveryId: deliveryId++, address, attempt: 1, alert, threadRootRef: null, resumed: false, firstAttemptAt: Date.now(), route });
           if (outcome.status === 'sent') {
             process.stdout.write(`sent ${alert.deliveryKind} alert for ${alert.event.app.name} to ${target}${outcome.ref === null ? '' : ` (ref ${outcome.ref})`}\n`);
           } else {
@@ -115,7 +125,7 @@ export function registerSendTest(program: Command): void {
           }
         }
       } finally {
-        await sink.close();
+        await service.close();
       }
       if (failures.length > 0) {
         throw new HookAlertsError('HA_ERR_SEND_TEST', `send-test failed:\n  ${failures.join('\n  ')}`, { exitCode: 1 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { enabledSinkNames } from '../main.js';
+import { enabledSinkNames } from '../deliver/sink-selection.js';
 
 /** `validate config`: load and check a config file the way `serve` would, without starting anything. */
 export function registerValidateConfig(validate: Command): void {

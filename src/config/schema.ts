@@ -2,39 +2,9 @@ import { z } from 'zod';
 import { kubernetesConfigSchema, scrubConfigSchema } from '../enrich/enrich-config.js';
 import { routingConfigSchema } from '../route/route-config.js';
 import { emailConfigSchema, fileSinkConfigSchema, slackConfigSchema } from '../deliver/sink-config.js';
-
-/** Argo CD sync hook types that can alert (argocd.argoproj.io/hook values). */
-export const hookTypeSchema = z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail']);
-export type HookType = z.infer<typeof hookTypeSchema>;
-
-export const serverConfigSchema = z.strictObject({
-  host: z.string().min(1).default('0.0.0.0'),
-  port: z.number().int().min(0).max(65_535).default(8080),
-  /** Webhook bearer token; from HOOK_ALERTS_TOKEN. */
-  token: z.string().min(16, 'a webhook token needs at least 16 characters').optional(),
-  /** Accept unauthenticated requests (local use only; set by --insecure-no-auth). */
-  insecureNoAuth: z.boolean().default(false),
-  bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
-});
-
-export const workerConfigSchema = z.strictObject({
-  /** false runs intake only: accepted events wait in the store until a worker runs. */
-  enabled: z.boolean().default(true),
-  pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
-  /** How long a claimed delivery stays claimed before another pass may take it over. */
-  leaseMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
-  /** One send (Slack call, SMTP transaction, file write) that takes longer is retried later. */
-  sendTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
-  retry: z
-    .strictObject({
-      initialDelayMs: z.number().int().min(10).default(2_000),
-      maxDelayMs: z.number().int().min(100).default(300_000),
-      factor: z.number().min(1).max(10).default(2),
-      /** After this age a delivery is marked dead (metrics and logs say so). */
-      maxAgeMs: z.number().int().min(1_000).default(24 * 3_600_000),
-    })
-    .prefault({}),
-});
+import { hookTypeSchema } from '../model/hook-type.js';
+import { serverConfigSchema } from '../intake/server-config.js';
+import { workerConfigSchema } from '../worker/worker-config.js';
 
 export const storeConfigSchema = z.strictObject({
   /** Delivered incidents, events and deliveries older than this are deleted. */

@@ -2,13 +2,11 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
-import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from './sink.js';
+import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
-import { createRouteOptions, type RouteOptions } from '../route/route-alert.js';
-import type { HookEvent } from '../intake/hook-event.js';
 import { describeError } from '../errors.js';
+import type { EmailConfig } from './sink-config.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */
 export interface MailTransport {
@@ -20,7 +18,6 @@ export interface EmailSinkDeps {
   transport?: MailTransport;
   logger: Logger;
   metrics?: Metrics;
-  routeOptions?: (event: HookEvent, target: string) => RouteOptions;
 }
 
 interface SmtpErrorFields {
@@ -85,27 +82,25 @@ export class EmailSink implements Sink {
   #transport: MailTransport;
   #from: string;
   #logger: Logger;
-  #routeOptions: (event: HookEvent, target: string) => RouteOptions;
 
-  constructor(transport: MailTransport, opts: { from: string; logger: Logger; routeOptions: (event: HookEvent, target: string) => RouteOptions }) {
+  constructor(transport: MailTransport, opts: { from: string; logger: Logger }) {
     this.#transport = transport;
     this.#from = opts.from;
     this.#logger = opts.logger;
-    this.#routeOptions = opts.routeOptions;
   }
 
-  /** Build the sink from the config; `email.smtpUrl` and `email.from` must be set. */
-  static fromConfig(cfg: Pick<Config, 'email' | 'routing'>, deps: EmailSinkDeps): EmailSink {
-    const { smtpUrl, from } = cfg.email;
+  /** Build the sink from its config section; `smtpUrl` and `from` must be set. */
+  static fromConfig(email: EmailConfig, deps: EmailSinkDeps): EmailSink {
+    const { smtpUrl, from } = email;
     if (smtpUrl === undefined || from === undefined) {
       throw new Error('the email sink needs email.smtpUrl (SMTP_URL) and email.from (EMAIL_FROM)');
     }
     const logger = deps.logger.child({ sink: 'email' });
-    const transport = deps.transport ?? EmailSink.#createTransport(cfg.email, smtpUrl);
-    return new EmailSink(transport, { from, logger, routeOptions: deps.routeOptions ?? createRouteOptions(cfg.routing) });
+    const transport = deps.transport ?? EmailSink.#createTransport(email, smtpUrl);
+    return new EmailSink(transport, { from, logger });
   }
 
-  static #createTransport(email: Config['email'], url: string): MailTransport {
+  static #createTransport(email: EmailConfig, url: string): MailTransport {
     const options: SMTPPool.Options = {
       // Settings in the URL (host, port, auth, smtps:// for TLS) win over these, as nodemailer merges them.
       url,
@@ -123,8 +118,7 @@ export class EmailSink implements Sink {
   }
 
   async send(ctx: DeliveryContext): Promise<SinkOutcome> {
-    const route = this.#routeOptions(ctx.alert.event, formatTarget('email', ctx.address));
-    const mail = renderEmail(ctx.alert, { from: this.#from, to: ctx.address, threadRootRef: ctx.threadRootRef, logs: route.logs });
+    const mail = renderEmail(ctx.alert, { from: this.#from, to: ctx.address, threadRootRef: ctx.threadRootRef, logs: ctx.route.logs });
     if (ctx.resumed) {
       // SMTP has no way to ask whether a message was accepted; the Message-ID is stable per (incident,
       // kind), so mail clients collapse a duplicate sent across a crash.

@@ -2,15 +2,15 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { DeliveryContext, Sink, SinkOutcome } from './sink.js';
-import type { Alert } from '../render/alert.js';
+import type { DeliveryContext, RouteOptions, Sink, SinkOutcome } from '../model/sink.js';
+import type { Alert } from '../model/alert.js';
 import { describeError } from '../errors.js';
 
-/** The renderers the file sink writes with: what Slack and email would receive. */
+/** The renderers the file sink writes with: what Slack and email would receive, with the delivery's route options. */
 export interface FileSinkRenderers {
-  slack: (alert: Alert) => unknown;
+  slack: (alert: Alert, route: RouteOptions) => unknown;
   /** `threadRootRef`: the Message-ID of the incident's first mail in this outbox, which this mail replies to. */
-  email: (alert: Alert, threadRootRef: string | null) => Mail.Options;
+  email: (alert: Alert, route: RouteOptions, threadRootRef: string | null) => Mail.Options;
 }
 
 function safeName(text: string): string {
@@ -38,9 +38,9 @@ export class FileSink implements Sink {
     const stem = `${String(ctx.deliveryId).padStart(6, '0')}-${safeName(ctx.alert.deliveryKind)}`;
     try {
       await mkdir(folder, { recursive: true });
-      const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert), null, 2)}\n`;
+      const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert, ctx.route), null, 2)}\n`;
       const root = ctx.threadRootRef === null ? null : await messageIdOf(`${ctx.threadRootRef}.eml`);
-      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert, root));
+      const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert, ctx.route, root));
       await publish(join(folder, `${stem}.slack.json`), slack);
       if (!Buffer.isBuffer(info.message)) throw new Error('the mail composer returned a stream, not a buffer');
       await publish(join(folder, `${stem}.eml`), info.message);

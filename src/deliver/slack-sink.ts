@@ -11,14 +11,12 @@ import {
 } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
-import { formatTarget, type DeliveryContext, type Sink, type SinkOutcome } from './sink.js';
-import type { Alert } from '../render/alert.js';
+import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
+import type { Alert } from '../model/alert.js';
 import { markSlackRootResolved, renderSlackMessage, SLACK_EVENT_TYPE, type SlackMessage } from '../render/slack-message.js';
-import { createRouteOptions, type RouteOptions } from '../route/route-alert.js';
-import type { HookEvent } from '../intake/hook-event.js';
 import { describeError } from '../errors.js';
+import type { SlackConfig } from './sink-config.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */
 export interface SlackRef {
@@ -156,8 +154,6 @@ export interface SlackSinkDeps {
   client?: WebClient;
   logger: Logger;
   metrics?: Metrics;
-  /** Mentions and log policy per target; default: from the config's routing rules. */
-  routeOptions?: (event: HookEvent, target: string) => RouteOptions;
 }
 
 /**
@@ -170,43 +166,40 @@ export class SlackSink implements Sink {
   readonly name = 'slack' as const;
   #client: WebClient;
   #logger: Logger;
-  #routeOptions: (event: HookEvent, target: string) => RouteOptions;
   #uploadLogs: boolean;
   #lookback: number;
   #channelIds = new Map<string, string>();
 
   constructor(
     client: WebClient,
-    opts: { logger: Logger; routeOptions: (event: HookEvent, target: string) => RouteOptions; uploadLogs: boolean; lookbackMessages: number },
+    opts: { logger: Logger; uploadLogs: boolean; lookbackMessages: number },
   ) {
     this.#client = client;
     this.#logger = opts.logger;
-    this.#routeOptions = opts.routeOptions;
     this.#uploadLogs = opts.uploadLogs;
     this.#lookback = opts.lookbackMessages;
   }
 
-  /** Build the sink from the config; `slack.token` must be set. */
-  static fromConfig(cfg: Pick<Config, 'slack' | 'routing'>, deps: SlackSinkDeps): SlackSink {
+  /** Build the sink from its config section; `token` must be set. */
+  static fromConfig(slack: SlackConfig, deps: SlackSinkDeps): SlackSink {
     const logger = deps.logger.child({ sink: 'slack' });
     const client =
       deps.client ??
-      new WebClient(cfg.slack.token, {
-        slackApiUrl: cfg.slack.apiUrl.endsWith('/') ? cfg.slack.apiUrl : `${cfg.slack.apiUrl}/`,
+      new WebClient(slack.token, {
+        slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/`,
         // The worker persists retries with backoff and a maximum age; the SDK's own retries (10 over
         // 30 minutes by default) would hold a delivery hostage and fight that schedule.
         retryConfig: { retries: 0 },
         // A 429 comes back at once with its Retry-After, which the worker then honours.
         rejectRateLimitedCalls: true,
-        timeout: cfg.slack.requestTimeoutMs,
+        timeout: slack.requestTimeoutMs,
         logger: slackLogger(logger),
         logLevel: LogLevel.WARN,
       });
     return new SlackSink(client, {
       logger,
-      routeOptions: deps.routeOptions ?? createRouteOptions(cfg.routing),
-      uploadLogs: cfg.slack.uploadLogs,
-      lookbackMessages: cfg.slack.lookbackMessages,
+      uploadLogs: slack.uploadLogs,
+      lookbackMessages: slack.lookbackMessages,
     });
   }
 
@@ -214,13 +207,9 @@ export class SlackSink implements Sink {
     const { alert } = ctx;
     const log = this.#logger.child({ delivery: ctx.deliveryId, incident: alert.incidentId, kind: alert.deliveryKind, channel: ctx.address });
     const root = parseSlackRef(ctx.threadRootRef);
-    const route = this.#routeOptions(alert.event, formatTarget('slack', ctx.address));
     try {
       if (alert.deliveryKind === 'resolved' && root !== null) await this.#markRootResolved(root, alert, log);
-      // Mentions page people: on the incident's first message and when a hook is stuck, never for a resolution.
-      const pages = alert.deliveryKind !== 'resolved' && (root === null || alert.deliveryKind === 'stuck');
-      const mentions = pages ? route.mentions : [];
-      const message = renderSlackMessage(alert, { mentions, logs: route.logs });
+      const message = renderSlackMessage(alert, ctx.route);
       const posted = await this.#postOnce(ctx, message, root, log);
       if (this.#uploadLogs && message.files.length > 0) {
         const uploaded = await this.#uploadFiles(posted, root, message, ctx.address, log);

@@ -1,5 +1,5 @@
-import type { AlertReport, JobReport } from '../enrich/job-report.js';
-import type { Finding } from './finding.js';
+import type { AlertReport, JobReport } from '../model/job-report.js';
+import type { Finding } from '../model/finding.js';
 import { prepareInput, runMatcher } from './matchers.js';
 import type { Rule, RuleContext, RuleText, Severity } from './rule.js';
 import { RULES } from './rules/index.js';

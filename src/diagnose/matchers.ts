@@ -1,4 +1,4 @@
-import type { ContainerReport, ContainerState, EventReport, JobReport, PodReport } from '../enrich/job-report.js';
+import type { ContainerReport, ContainerState, EventReport, JobReport, PodReport } from '../model/job-report.js';
 import { isFailedState, type DiagnosisInput, type LogSource, type Match, type Matcher } from './rule.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ContainerReport, ContainerState, EventReport, JobReport, PodReport } from '../enrich/job-report.js';
-import type { Finding } from './finding.js';
+import type { ContainerReport, ContainerState, EventReport, JobReport, PodReport } from '../model/job-report.js';
+import type { Finding } from '../model/finding.js';
 
 /** Which tool or layer a rule belongs to; one rules file per family. */
 export type Family =

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { CaptureConfig, EnrichBounds } from './enrich-config.js';
-import type { CaptureReason, CaptureStore } from './capture-store.js';
-import type { KubeClient } from './kube-client.js';
-import { KubeCallError } from './kube-failure.js';
-import { HOOK_ANNOTATION, type KubeJob, type KubePod } from './kube-objects.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import type { CaptureReason, CaptureStore } from '../store/capture-store.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { KubeCallError } from '../kube/kube-failure.js';
+import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
+import { createLimiter, type Limiter } from '../kube/limiter.js';
 import { readPodReport } from './pod-reader.js';
-import { PodWatch, type PodChange } from './pod-watch.js';
+import { PodWatch, type PodChange } from '../kube/pod-watch.js';
 import { toEventReport, toJobInfo } from './report-mapping.js';
 import { scrubDeep, type Scrubber } from './scrub.js';
 

@@ -1,9 +1,9 @@
 import { CODE_CONFIG_INVALID, describeError, HookAlertsError } from '../errors.js';
 import type { KubernetesConfig } from './enrich-config.js';
-import { KubeClient } from './kube-client.js';
-import { connectKubeconfig, loadKubeconfig, loadKubeconfigFromEnv } from './kubeconfig.js';
-import type { KubeConnection } from './kubeconfig-connection.js';
-import { inClusterConnection } from './kubeconfig-in-cluster.js';
+import { KubeClient } from '../kube/kube-client.js';
+import { connectKubeconfig, loadKubeconfig, loadKubeconfigFromEnv } from '../kube/kubeconfig.js';
+import type { KubeConnection } from '../kube/kubeconfig-connection.js';
+import { inClusterConnection } from '../kube/kubeconfig-in-cluster.js';
 import { defaultSource, ENRICHMENT_OFF_WARNING } from './kube-config-source.js';
 
 /** Argo CD's names for the cluster it runs in (Application spec.destination). */

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import { eventDedupeKey, type HookEvent } from '../intake/hook-event.js';
+import type { HookType } from '../model/hook-type.js';
+import { eventDedupeKey, type HookEvent } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
-import { CaptureStore } from './capture-store.js';
+import type { CaptureStore } from '../store/capture-store.js';
 import { CaptureWatcher } from './capture-watcher.js';
 import { ClusterRegistry, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './cluster-registry.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
 import { createScrubber } from './scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
+import type { KubernetesConfig, ScrubConfig } from './enrich-config.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -22,6 +23,13 @@ export interface Enrichment {
   start(): void;
   /** Stop them and wait for snapshots in flight. */
   stop(): Promise<void>;
+}
+
+/** What enrichment reads of the config: its own sections, and which hook types alert (the stuck-hook watcher raises those). */
+export interface EnrichmentSettings {
+  kubernetes: KubernetesConfig;
+  scrub: ScrubConfig;
+  hooks: { types: readonly HookType[] };
 }
 
 /** The destination that resolves back to a cluster client (stuck-hook events carry it). */
@@ -38,7 +46,7 @@ function destinationOf(client: KubeClient): HookEvent['destination'] {
  * configured cluster that cannot be loaded. `onEventAccepted` wakes the worker after a hook-stuck event.
  */
 export function createEnrichment(
-  config: Config,
+  config: EnrichmentSettings,
   deps: { store: SqliteStore; logger: Logger; metrics: Metrics; onEventAccepted: () => void; env?: NodeJS.ProcessEnv },
 ): Enrichment | null {
   const k = config.kubernetes;
@@ -46,7 +54,7 @@ export function createEnrichment(
   if (warning !== null) deps.logger.warn(warning);
   if (registry === null) return null;
   const scrub = createScrubber(config.scrub.patterns);
-  const captures = new CaptureStore(deps.store.db, { ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
+  const captures = deps.store.captureStore({ ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
   const enricher = new KubeEnricher({ registry, bounds: k.bounds, scrub, captures, captureEnabled: k.capture.enabled, metrics: deps.metrics });
 
   const watchers: CaptureWatcher[] = [];

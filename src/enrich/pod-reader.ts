@@ -1,9 +1,9 @@
-import type { KubeClient } from './kube-client.js';
-import { explainKubeFailure, KubeCallError } from './kube-failure.js';
-import type { KubePod } from './kube-objects.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { explainKubeFailure, KubeCallError } from '../kube/kube-failure.js';
+import type { KubePod } from '../kube/kube-objects.js';
 import type { EnrichBounds } from './enrich-config.js';
-import type { LogTail, PodReport } from './job-report.js';
-import type { Limiter } from './limiter.js';
+import type { LogTail, PodReport } from '../model/job-report.js';
+import type { Limiter } from '../kube/limiter.js';
 import { planLogRead, toLogTail, toPodReport } from './report-mapping.js';
 import type { Scrubber } from './scrub.js';
 

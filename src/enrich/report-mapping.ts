@@ -1,11 +1,12 @@
-import type { ContainerReport, ContainerState, EventReport, JobInfo, LogTail, PodReport } from './job-report.js';
+import type { ContainerReport, ContainerState, EventReport, JobInfo, LogTail, PodReport } from '../model/job-report.js';
 import {
   HOOK_DELETE_POLICY_ANNOTATION,
   type KubeContainerStatus,
   type KubeEvent,
   type KubeJob,
   type KubePod,
-} from './kube-objects.js';
+} from '../kube/kube-objects.js';
+import type { RawLog } from '../kube/kube-client.js';
 import type { Scrubber } from './scrub.js';
 
 /**
@@ -183,14 +184,6 @@ export function toJobInfo(job: KubeJob, now: Date): JobInfo {
     images: [...new Set(images)],
     deletePolicy: job.metadata.annotations[HOOK_DELETE_POLICY_ANNOTATION] ?? null,
   };
-}
-
-/** A log as read from the API: at most the byte cap, possibly cut by it. */
-export interface RawLog {
-  text: string;
-  bytes: number;
-  /** The API returned the byte cap: the tail window was larger. */
-  cutByCap: boolean;
 }
 
 /** Scrub a raw log and count what is left (bytes after scrubbing: what leaves the service). */

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import type { StuckConfig } from './enrich-config.js';
 import type { HookJobSighting } from './capture-watcher.js';
-import type { KubeClient } from './kube-client.js';
-import { HOOK_ANNOTATION, type KubeJob, type KubePod } from './kube-objects.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
 
 export const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';

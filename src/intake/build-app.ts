@@ -7,22 +7,28 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { contractV1Schema } from './contract-v1.js';
-import { eventDedupeKey, toHookEvent } from './hook-event.js';
+import { contractV1Schema, EVENTS_ROUTE } from '../model/contract-v1.js';
+import { eventDedupeKey } from '../model/hook-event.js';
+import { toHookEvent } from './hook-event.js';
 import { createTokenCheck } from './auth.js';
 import { InlineGroupCommit, type EventCommitter } from '../store/intake-writer.js';
 import { CODE_BODY_INVALID, HookAlertsError, describeError, errors, withIssues, type ProblemDetail } from '../errors.js';
-import type { Config } from '../config/schema.js';
+import type { HookType } from '../model/hook-type.js';
+import type { ServerConfig } from './server-config.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
-
-export const EVENTS_ROUTE = '/v1/argocd/events';
 
 /** Readiness of the parts behind intake; each failing check names itself. */
 export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
 
+/** What intake reads of the config: the server section, and which hook types alert. */
+export interface IntakeSettings {
+  server: ServerConfig;
+  hooks: { types: readonly HookType[] };
+}
+
 export interface IntakeDeps {
-  config: Config;
+  config: IntakeSettings;
   store: SqliteStore;
   logger: Logger;
   metrics: Metrics;

@@ -1,68 +1,6 @@
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import { eventKindSchema, type ContractV1Body, type SyncResultResource } from './contract-v1.js';
-import type { HookType } from '../config/schema.js';
-
-const nullableString = z.string().nullable();
-
-/** One hook resource of the sync that the event is about. */
-export const hookRefSchema = z.object({
-  kind: z.string(),
-  group: nullableString,
-  namespace: nullableString,
-  name: z.string(),
-  hookType: z.string(),
-  hookPhase: nullableString,
-  syncPhase: nullableString,
-  /** Argo CD's message for the hook: the Job's failed condition, "Terminated", ... */
-  message: nullableString,
-  images: z.array(z.string()),
-});
-
-export const appSourceSchema = z.object({
-  repoURL: nullableString,
-  path: nullableString,
-  chart: nullableString,
-  targetRevision: nullableString,
-});
-
-/** The normalized event that flows from intake to the rest of the pipeline. */
-export const hookEventSchema = z.object({
-  kind: eventKindSchema,
-  recipient: nullableString,
-  argocdUrl: nullableString,
-  app: z.object({
-    name: z.string(),
-    namespace: z.string(),
-    uid: nullableString,
-    project: nullableString,
-    labels: z.record(z.string(), z.string()),
-    annotations: z.record(z.string(), z.string()),
-  }),
-  destination: z.object({ server: nullableString, name: nullableString, namespace: nullableString }),
-  sources: z.array(appSourceSchema),
-  /** Revisions synced, one per source (a single entry for single-source apps). */
-  revisions: z.array(z.string()),
-  operation: z
-    .object({
-      phase: z.string(),
-      message: nullableString,
-      startedAt: z.string(),
-      finishedAt: nullableString,
-      retryCount: z.number().int(),
-      retryLimit: z.number().int().nullable(),
-      initiatedBy: z.object({ username: nullableString, automated: z.boolean() }),
-    })
-    .nullable(),
-  /** Hooks this event is about: the failed ones, or the running one for hook-stuck. */
-  hooks: z.array(hookRefSchema),
-  health: nullableString,
-  syncStatus: nullableString,
-  receivedAt: z.string(),
-});
-
-export type HookEvent = z.infer<typeof hookEventSchema>;
-export type HookRef = z.infer<typeof hookRefSchema>;
+import type { ContractV1Body, SyncResultResource } from '../model/contract-v1.js';
+import type { HookEvent, HookRef } from '../model/hook-event.js';
+import type { HookType } from '../model/hook-type.js';
 
 const FAILED_PHASES = new Set(['Failed', 'Error']);
 // Argo CD 3.x records a hook it deleted on timeout/terminate as Failed + "Terminated"; older versions
@@ -172,39 +110,4 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
       receivedAt: receivedAt.toISOString(),
     },
   };
-}
-
-/** Identity of an incident: one failed operation of one app (DESIGN.md, "Incidents and deduplication"). */
-export function incidentKey(event: HookEvent): { appNamespace: string; appName: string; startedAt: string } | null {
-  if (event.operation === null) return null;
-  return { appNamespace: event.app.namespace, appName: event.app.name, startedAt: event.operation.startedAt };
-}
-
-/** Stable id of an incident, so that the same operation always maps to the same id, even across stores. */
-export function incidentId(key: { appNamespace: string; appName: string; startedAt: string }): string {
-  const digest = createHash('sha256').update(JSON.stringify([key.appNamespace, key.appName, key.startedAt])).digest('hex');
-  return `inc_${digest.slice(0, 20)}`;
-}
-
-/**
- * Key under which a repeated delivery of the same event is recognized. The recipient is part of it: Argo CD
- * POSTs once per recipient and each may route elsewhere; routing to the same target dedupes later.
- */
-export function eventDedupeKey(event: HookEvent): string {
-  const op = event.operation;
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        event.kind,
-        event.app.namespace,
-        event.app.name,
-        op?.startedAt ?? null,
-        op?.phase ?? null,
-        op?.retryCount ?? null,
-        op?.finishedAt ?? null,
-        event.kind === 'hook-stuck' ? event.hooks.map((h) => h.name) : null,
-        event.recipient,
-      ]),
-    )
-    .digest('hex');
 }

@@ -1,5 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { Alert, DeliveryKind } from './alert.js';
+import type { Alert, DeliveryKind } from '../model/alert.js';
 import { argocdAppUrl } from './argocd-link.js';
 import { subjectLine } from './headline.js';
 import {

@@ -1,5 +1,5 @@
-import type { Alert } from './alert.js';
-import type { EventKind } from '../intake/contract-v1.js';
+import type { Alert } from '../model/alert.js';
+import type { EventKind } from '../model/contract-v1.js';
 import { failureSummary, type HookFacts } from './hook-facts.js';
 
 /** The tag of each event kind in subjects and headers. */

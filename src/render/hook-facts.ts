@@ -1,6 +1,6 @@
-import type { Alert } from './alert.js';
-import type { HookRef } from '../intake/hook-event.js';
-import type { ContainerReport, JobReport, PodReport } from '../enrich/job-report.js';
+import type { Alert } from '../model/alert.js';
+import type { HookRef } from '../model/hook-event.js';
+import type { ContainerReport, JobReport, PodReport } from '../model/job-report.js';
 
 /** One container's log as the renderers show and attach it. */
 export interface ContainerLog {

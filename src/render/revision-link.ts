@@ -1,4 +1,4 @@
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 
 /** One synced revision as shown in an alert. */
 export interface RevisionView {

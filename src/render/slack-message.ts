@@ -1,5 +1,5 @@
 import type { Block, ContextBlock, KnownBlock, SectionBlock } from '@slack/web-api';
-import type { Alert } from './alert.js';
+import type { Alert } from '../model/alert.js';
 import { argocdAppUrl } from './argocd-link.js';
 import { KIND_EMOJI, subjectLine } from './headline.js';
 import {

@@ -1,16 +1,9 @@
 import picomatch from 'picomatch';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import type { DefaultRoute, RouteMatch, RouteRule, RoutingConfig } from './route-config.js';
-import { formatTarget, parseTarget, type SinkName } from '../deliver/sink.js';
-import type { Router } from '../worker/pipeline.js';
-
-/** How the messages to one target look, from the routes that sent the alert there. */
-export interface RouteOptions {
-  /** Slack control sequences (`<!subteam^ID>`, `<@U…>`) to add to the incident's first message. */
-  mentions: string[];
-  /** false: summary and link only, no log body. */
-  logs: boolean;
-}
+import { formatTarget, parseTarget, type RouteOptions, type SinkName } from '../model/sink.js';
+import type { DeliveryKind } from '../model/alert.js';
+import type { Router } from '../model/pipeline.js';
 
 type Matcher = (event: HookEvent) => boolean;
 type Route = RouteRule | DefaultRoute;
@@ -73,15 +66,28 @@ function targetsOf(route: Route, enabledSinks: ReadonlySet<SinkName>): string[] 
 
 /**
  * Build the router: the targets of the matching routes for the sinks that are on, plus the outbox when
- * the file sink is on. Targets named by several routes are delivered once.
+ * the file sink is on (targets named by several routes are delivered once), and the options of each
+ * delivery, for every sink alike (the outbox writes what Slack and email would receive).
  */
 export function createRouter(routing: RoutingConfig, enabledSinks: ReadonlySet<SinkName>): Router {
   const routesOf = createRouteMatcher(routing);
-  return (event: HookEvent) => {
-    const targets = routesOf(event).flatMap((route) => targetsOf(route, enabledSinks));
-    if (enabledSinks.has('file')) targets.push(formatTarget('file', 'outbox'));
-    return [...new Set(targets)];
+  const optionsOf = createRouteOptions(routing);
+  return {
+    targets: (event) => {
+      const targets = routesOf(event).flatMap((route) => targetsOf(route, enabledSinks));
+      if (enabledSinks.has('file')) targets.push(formatTarget('file', 'outbox'));
+      return [...new Set(targets)];
+    },
+    options: (event, target, delivery) => {
+      const options = optionsOf(event, target);
+      return { ...options, mentions: pages(delivery.kind, delivery.threadRootRef) ? options.mentions : [] };
+    },
   };
+}
+
+/** Mentions page people: on the incident's first message and when a hook is stuck, never for a resolution. */
+function pages(kind: DeliveryKind, threadRootRef: string | null): boolean {
+  return kind !== 'resolved' && (threadRootRef === null || kind === 'stuck');
 }
 
 function names(route: Route, sink: SinkName, address: string): boolean {

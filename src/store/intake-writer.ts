@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { HookEvent } from '../intake/hook-event.js';
+import type { HookEvent } from '../model/hook-event.js';
 import { toAcceptRow, type SqliteStore } from './sqlite-store.js';
 import type { AcceptResult, AcceptRow } from './event-acceptance.js';
 

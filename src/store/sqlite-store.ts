@@ -1,12 +1,13 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { CaptureStore } from './capture-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
-import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../intake/hook-event.js';
-import { alertReportSchema, type AlertReport } from '../enrich/job-report.js';
-import { findingSchema, type Finding } from '../diagnose/finding.js';
-import type { DeliveryKind } from '../render/alert.js';
+import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../model/hook-event.js';
+import { alertReportSchema, type AlertReport } from '../model/job-report.js';
+import { findingSchema, type Finding } from '../model/finding.js';
+import type { DeliveryKind } from '../model/alert.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 
@@ -352,9 +353,14 @@ export class SqliteStore {
     }).immediate();
   }
 
-  /** The underlying connection, for adapters that own their own tables (captures). */
-  get db(): Database.Database {
-    return this.#db;
+  /** The captures table (snapshots of hook pods), on this store's connection, with its expiry and size cap. */
+  captureStore(opts: { ttlMs: number; maxTotalBytes: number }): CaptureStore {
+    return new CaptureStore(this.#db, opts);
+  }
+
+  /** Run a PRAGMA on the store's connection and return its value (fault tests: max_page_count, query_only). */
+  pragma(source: string): unknown {
+    return this.#db.pragma(source, { simple: true });
   }
 
   close(): void {

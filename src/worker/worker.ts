@@ -1,17 +1,24 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import type { SqliteStore, ClaimedDelivery, NewDelivery, PendingEvent } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
-import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../deliver/sink.js';
-import { deliveryKindOf, type Alert } from '../render/alert.js';
+import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../model/sink.js';
+import { deliveryKindOf, type Alert } from '../model/alert.js';
 import { describeError } from '../errors.js';
 import { nextRetryDelayMs } from './backoff.js';
-import type { Diagnoser, Enricher, Router } from './pipeline.js';
-import type { AlertReport } from '../enrich/job-report.js';
-import type { Finding } from '../diagnose/finding.js';
+import type { Diagnoser, Enricher, Router } from '../model/pipeline.js';
+import type { AlertReport } from '../model/job-report.js';
+import type { Finding } from '../model/finding.js';
+import type { EnrichBounds } from '../enrich/enrich-config.js';
+import type { WorkerConfig } from './worker-config.js';
+
+/** What the worker reads of the config: its own section, and how long one enrichment may take. */
+export interface WorkerSettings {
+  worker: WorkerConfig;
+  kubernetes: { bounds: Pick<EnrichBounds, 'deadlineMs'> };
+}
 
 export interface WorkerDeps {
-  config: Config;
+  config: WorkerSettings;
   store: SqliteStore;
   sinks: ReadonlyMap<SinkName, Sink>;
   router: Router;
@@ -161,7 +168,7 @@ export class Worker {
         .incidentsResolvedBy(pending.id)
         .flatMap((incidentId) => store.targetsOfIncident(incidentId).map((target) => ({ incidentId, target, kind })));
     } else {
-      deliveries = router(event).map((target) => ({ incidentId: pending.incidentId, target, kind }));
+      deliveries = router.targets(event).map((target) => ({ incidentId: pending.incidentId, target, kind }));
     }
     if (deliveries.length === 0) {
       logger.warn(
@@ -180,6 +187,7 @@ export class Worker {
       report: d.report,
       findings: d.findings,
     };
+    const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
     const timeoutMs = this.#deps.config.worker.sendTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<SinkOutcome>((resolve) => {
@@ -187,7 +195,7 @@ export class Worker {
     });
     try {
       return await Promise.race([
-        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt }),
+        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route }),
         timeout,
       ]);
     } catch (err) {

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { HookType } from '../../src/config/schema.js';
+import type { HookType } from '../../src/model/hook-type.js';
 import { buildApp } from '../../src/intake/build-app.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';

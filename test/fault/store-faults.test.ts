@@ -58,10 +58,10 @@ function diskFull(t: TestLike): StoreCondition {
     how: `${tmpfs.reason}; PRAGMA max_page_count on an in-memory store instead`,
     dataDir: ':memory:',
     apply: (svc) => {
-      svc.store.db.pragma(`max_page_count = ${Number(svc.store.db.pragma('page_count', { simple: true }))}`);
+      svc.store.pragma(`max_page_count = ${Number(svc.store.pragma('page_count'))}`);
     },
     clear: (svc) => {
-      svc.store.db.pragma('max_page_count = 1073741823');
+      svc.store.pragma('max_page_count = 1073741823');
     },
     reason: /the store refused the last event \(SQLITE_FULL: database or disk is full\)/,
     failsEveryWrite: false,
@@ -78,10 +78,10 @@ function readOnly(): StoreCondition {
     how: 'PRAGMA query_only on the in-memory store’s one connection',
     dataDir: ':memory:',
     apply: (svc) => {
-      svc.store.db.pragma('query_only = ON');
+      svc.store.pragma('query_only = ON');
     },
     clear: (svc) => {
-      svc.store.db.pragma('query_only = OFF');
+      svc.store.pragma('query_only = OFF');
     },
     reason: /store not writable: attempt to write a readonly database/,
     failsEveryWrite: true,

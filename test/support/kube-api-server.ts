@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 /**
  * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
- * client (src/enrich/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
+ * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
  * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
  * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Tests can make requests hang or

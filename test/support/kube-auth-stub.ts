@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { Test } from 'tap';
-import { KubeClient } from '../../src/enrich/kube-client.js';
-import type { KubeJob } from '../../src/enrich/kube-objects.js';
-import type { KubeConnection } from '../../src/enrich/kubeconfig-connection.js';
+import { KubeClient } from '../../src/kube/kube-client.js';
+import type { KubeJob } from '../../src/kube/kube-objects.js';
+import type { KubeConnection } from '../../src/kube/kubeconfig-connection.js';
 import { hookJob } from './kube-fixtures.js';
 import { tlsPem, TLS_DIR } from './kubeconfig-files.js';
 

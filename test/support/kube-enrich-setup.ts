@@ -1,11 +1,11 @@
 import type { Test } from 'tap';
 import { KubeApiServer } from './kube-api-server.js';
 import { ClusterRegistry } from '../../src/enrich/cluster-registry.js';
-import { CaptureStore } from '../../src/enrich/capture-store.js';
+import type { CaptureStore } from '../../src/store/capture-store.js';
 import { kubernetesConfigSchema, type KubernetesConfig } from '../../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../src/enrich/scrub.js';
-import { hookEventSchema, type HookEvent, type HookRef } from '../../src/intake/hook-event.js';
+import { hookEventSchema, type HookEvent, type HookRef } from '../../src/model/hook-event.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -38,7 +38,7 @@ export async function kubeEnrichSetup(t: Test, opts: { kubernetes?: Record<strin
   if (registry === null) throw new Error('the test kubeconfig did not load');
   const store = SqliteStore.open(':memory:');
   t.teardown(() => store.close());
-  const captures = new CaptureStore(store.db, { ttlMs: config.capture.ttlHours * 3_600_000, maxTotalBytes: config.capture.maxTotalBytes });
+  const captures = store.captureStore({ ttlMs: config.capture.ttlHours * 3_600_000, maxTotalBytes: config.capture.maxTotalBytes });
   const metrics = new Metrics({ defaultMetrics: false });
   const enricher = new KubeEnricher({
     registry,

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { connectKubeconfig, loadKubeconfig, type ConnectOptions } from '../../src/enrich/kubeconfig.js';
-import type { KubeConnection } from '../../src/enrich/kubeconfig-connection.js';
+import { connectKubeconfig, loadKubeconfig, type ConnectOptions } from '../../src/kube/kubeconfig.js';
+import type { KubeConnection } from '../../src/kube/kubeconfig-connection.js';
 
 /**
  * Kubeconfig files for tests: written as YAML from plain objects in the shape kubectl writes them, and the

@@ -1,13 +1,13 @@
 import type { Test } from 'tap';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { Worker } from '../../src/worker/worker.js';
+import type { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Worker } from '../../src/worker/worker.js';
 import { Metrics } from '../../src/metrics.js';
-import { buildSinks, enabledSinkNames } from '../../src/main.js';
-import { createRouter } from '../../src/route/route-alert.js';
+import { createService } from '../../src/main.js';
 import { loadConfig, type JsonObject } from '../../src/config/load-config.js';
 import { capturingLogger } from './log-capture.js';
-import { eventDedupeKey, toHookEvent, type HookEvent } from '../../src/intake/hook-event.js';
-import { contractV1Schema } from '../../src/intake/contract-v1.js';
+import { eventDedupeKey, type HookEvent } from '../../src/model/hook-event.js';
+import { toHookEvent } from '../../src/intake/hook-event.js';
+import { contractV1Schema } from '../../src/model/contract-v1.js';
 import { failedBodyForOperation } from './contract-bodies.js';
 import type { Config } from '../../src/config/schema.js';
 import type { SlackApiServer } from './slack-api-server.js';
@@ -22,8 +22,9 @@ export interface TestLike {
 export const T0 = Date.parse('2026-11-20T14:07:15.000Z');
 
 /**
- * The real worker, store and sinks without intake, with an injected clock: retries and backoff are the
- * worker's persisted schedule, stepped by moving `clock.now` instead of waiting.
+ * The service as `serve` wires it (createService), not listening and with its worker not started, and an
+ * injected clock: the test runs the worker's passes, and retries and backoff are its persisted schedule,
+ * stepped by moving `clock.now` instead of waiting.
  */
 export interface WorkerHarness {
   store: SqliteStore;
@@ -55,9 +56,9 @@ export function emailEnv(server: SmtpTestServer, to = 'oncall@example.com'): Nod
 }
 
 /**
- * Build a worker on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
+ * Build the service on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
  * no Kubernetes, short Slack and send timeouts, backoff 2 s ×2 up to 30 s, and a jitter-free random so
- * that each retry is due at a known instant.
+ * that each retry is due at a known instant. `env` is also where enrichment looks for a kubeconfig.
  */
 export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject }): Promise<WorkerHarness> {
   const config = loadConfig({
@@ -70,25 +71,17 @@ export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv;
       ...opts.overrides,
     },
   });
-  const store = SqliteStore.open(config.dataDir);
-  t.teardown(() => store.close());
   const { logger, logs } = capturingLogger('warn');
-  const metrics = new Metrics({ defaultMetrics: false });
-  const names = enabledSinkNames(config);
-  const sinks = buildSinks(config, names, { logger, metrics });
-  t.teardown(() => Promise.allSettled([...sinks.values()].map((s) => s.close())));
   const clock = { now: T0 };
-  const worker = new Worker({
-    config,
-    store,
-    sinks,
-    router: createRouter(config.routing, names),
+  const service = await createService(config, {
     logger,
-    metrics,
     clock: () => clock.now,
     random: () => 0.5,
+    env: opts.env,
+    metrics: new Metrics({ defaultMetrics: false }),
   });
-  t.teardown(() => worker.stop());
+  t.teardown(() => service.close());
+  const { store, worker, metrics } = service;
   return {
     store,
     worker,

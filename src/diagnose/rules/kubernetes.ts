@@ -1,4 +1,4 @@
-import type { ContainerReport, ContainerState, PodReport } from '../../enrich/job-report.js';
+import type { ContainerReport, ContainerState, PodReport } from '../../model/job-report.js';
 import { customMatch, MAX_LINE_CHARS } from '../matchers.js';
 import { isFailedState, type DiagnosisInput, type Match, type Rule, type RuleContext } from '../rule.js';
 

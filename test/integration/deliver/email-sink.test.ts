@@ -4,8 +4,8 @@ import { SmtpTestServer } from '../../support/smtp-test-server.js';
 import { EmailSink } from '../../../src/deliver/email-sink.js';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import type { DeliveryContext } from '../../../src/deliver/sink.js';
-import type { Alert } from '../../../src/render/alert.js';
+import type { DeliveryContext } from '../../../src/model/sink.js';
+import type { Alert } from '../../../src/model/alert.js';
 import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
 
 const logger = createLogger('silent');
@@ -22,14 +22,14 @@ async function setup(t: TestLike, opts: { starttls?: boolean; url?: (s: SmtpTest
     env: { SMTP_URL: opts.url?.(server) ?? server.url, EMAIL_FROM: 'Hook Alerts <alerts@example.com>', EMAIL_TO: 'oncall@example.com' },
     overrides: { email: { connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 }, ...opts.overrides },
   });
-  const sink = EmailSink.fromConfig(config, { logger });
+  const sink = EmailSink.fromConfig(config.email, { logger });
   t.teardown(() => sink.close());
   return { server, sink };
 }
 
 let nextId = 1;
 function ctx(alert: Alert, over: Partial<DeliveryContext> = {}): DeliveryContext {
-  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
+  return { deliveryId: nextId++, address: 'oncall@example.com', attempt: 1, alert, threadRootRef: null, resumed: false, route: { mentions: [], logs: true }, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
 }
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
@@ -101,9 +101,9 @@ t.test('hostile content is escaped in HTML and intact in the attachment', async 
   t.equal(p?.attachments[0]?.content.toString('utf8'), log);
 });
 
-t.test('logs: false routes send no log body and no attachment', async (t) => {
-  const { server, sink } = await setup(t, { overrides: { routing: { defaultRoute: { logs: false } } } });
-  await sink.send(ctx(sampleAlert('presync-job-failed')));
+t.test('logs: false route options send no log body and no attachment', async (t) => {
+  const { server, sink } = await setup(t);
+  await sink.send(ctx(sampleAlert('presync-job-failed'), { route: { mentions: [], logs: false } }));
   const p = server.mails[0]?.parsed;
   t.equal(p?.attachments.length, 0);
   t.notMatch(p?.text, /SQLSTATE/);

@@ -2,7 +2,9 @@ import t from 'tap';
 import { readFile, unlink } from 'node:fs/promises';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
-import { buildSinks } from '../../../src/main.js';
+import { buildSinks } from '../../../src/deliver/sink-selection.js';
+import { createRouteOptions } from '../../../src/route/route-alert.js';
+import type { RouteOptions } from '../../../src/model/sink.js';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { Metrics } from '../../../src/metrics.js';
@@ -25,8 +27,8 @@ function sinkFor(env: Record<string, string>, name: 'file' | 'email'): SinkLike 
 }
 
 let nextId = 1;
-function ctx(alert: Alert, address: string, threadRootRef: string | null): DeliveryContext {
-  return { deliveryId: nextId++, address, attempt: 1, alert, threadRootRef, resumed: false, firstAttemptAt: Date.now() };
+function ctx(alert: Alert, address: string, threadRootRef: string | null, route: RouteOptions = { mentions: [], logs: true }): DeliveryContext {
+  return { deliveryId: nextId++, address, attempt: 1, alert, threadRootRef, resumed: false, route, firstAttemptAt: Date.now() };
 }
 
 /** Send an incident's first alert, a retry and its resolution, each replying to the first ref, as the worker does. */
@@ -97,10 +99,13 @@ t.test('a route with logs: false keeps log bodies out of the outbox, as out of S
   const alert = sampleAlert('presync-job-failed');
   const written = async (overrides: JsonObject): Promise<{ mail: ParsedMail; slack: string }> => {
     const dir = t.testdir({});
-    const sink = buildSinks(loadConfig({ env: { HOOK_ALERTS_DATA_DIR: dir }, overrides }), new Set(['file']), { logger, metrics: new Metrics({ defaultMetrics: false }) }).get('file');
+    const config = loadConfig({ env: { HOOK_ALERTS_DATA_DIR: dir }, overrides });
+    const sink = buildSinks(config, new Set(['file']), { logger, metrics: new Metrics({ defaultMetrics: false }) }).get('file');
     if (sink === undefined) throw new Error('no file sink');
     t.teardown(() => sink.close());
-    const outcome = await sink.send(ctx(alert, 'outbox', null));
+    // The route options as the worker computes them for this delivery.
+    const route = createRouteOptions(config.routing)(alert.event, 'file:outbox');
+    const outcome = await sink.send(ctx(alert, 'outbox', null, route));
     if (outcome.status !== 'sent' || outcome.ref === null) throw new Error(`not written: ${JSON.stringify(outcome)}`);
     return { mail: await simpleParser(await readFile(`${outcome.ref}.eml`)), slack: await readFile(`${outcome.ref}.slack.json`, 'utf8') };
   };

@@ -3,8 +3,8 @@ import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SlackSink, parseSlackRef } from '../../../src/deliver/slack-sink.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
-import type { DeliveryContext, SinkOutcome } from '../../../src/deliver/sink.js';
-import type { Alert } from '../../../src/render/alert.js';
+import type { DeliveryContext, SinkOutcome } from '../../../src/model/sink.js';
+import type { Alert } from '../../../src/model/alert.js';
 import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
 import type { JsonObject } from '../../../src/config/load-config.js';
 
@@ -24,14 +24,14 @@ async function setup(t: TestLike, overrides: JsonObject = {}, token?: string): P
     env: { SLACK_BOT_TOKEN: token ?? server.token, SLACK_API_URL: server.apiUrl, SLACK_CHANNEL: '#deploys' },
     overrides: { slack: { requestTimeoutMs: 2_000 }, ...overrides },
   });
-  const sink = SlackSink.fromConfig(config, { logger });
+  const sink = SlackSink.fromConfig(config.slack, { logger });
   t.teardown(() => sink.close());
   return { server, sink };
 }
 
 let nextId = 1;
 function ctx(alert: Alert, over: Partial<DeliveryContext> = {}): DeliveryContext {
-  return { deliveryId: nextId++, address: '#deploys', attempt: 1, alert, threadRootRef: null, resumed: false, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
+  return { deliveryId: nextId++, address: '#deploys', attempt: 1, alert, threadRootRef: null, resumed: false, route: { mentions: [], logs: true }, ...over, firstAttemptAt: over.firstAttemptAt ?? Date.now() };
 }
 
 function sentRef(t: TestLike, outcome: SinkOutcome): string {
@@ -124,7 +124,7 @@ t.test('429 comes back at once with Retry-After; 5xx and network errors are retr
   const url = server.apiUrl;
   await server.close();
   const config = loadConfig({ env: { SLACK_BOT_TOKEN: 'x', SLACK_API_URL: url, SLACK_CHANNEL: '#deploys' } });
-  const offline = SlackSink.fromConfig(config, { logger });
+  const offline = SlackSink.fromConfig(config.slack, { logger });
   t.match(await offline.send(ctx(alert)), { status: 'retryable', error: /cannot reach the Slack API/ });
 });
 
@@ -204,20 +204,15 @@ t.test('300 KB of hostile logs: valid for Slack, escaped, fenced, full log uploa
   t.match(fileMsg?.files[0]?.filename, /\.log$/);
 });
 
-t.test('route options: mentions on the first message only, logs: false leaves the log body out', async (t) => {
-  const { server, sink } = await setup(t, {
-    routing: {
-      rules: [
-        { match: { labels: { env: 'production' } }, slack: ['#deploys'], mentions: ['<!subteam^S0PAYMENTS>'], logs: false },
-      ],
-    },
-  });
+t.test('route options as given: the mentions lead the message, logs: false leaves the log body out', async (t) => {
+  const { server, sink } = await setup(t);
   const first = sampleAlert('presync-job-retrying');
-  const root = sentRef(t, await sink.send(ctx(first)));
+  const root = sentRef(t, await sink.send(ctx(first, { route: { mentions: ['<!subteam^S0PAYMENTS>'], logs: false } })));
   const rootMsg = server.messages[0];
   t.match(rootMsg?.text, /^<!subteam\^S0PAYMENTS> /, 'the group is mentioned');
   t.notMatch(JSON.stringify(rootMsg?.blocks), /```/, 'no log body');
   t.match(JSON.stringify(rootMsg?.blocks), /kubectl logs -n payments db-migrate-x7k2p -c migrate/);
-  sentRef(t, await sink.send(ctx({ ...sampleAlert('presync-job-failed'), incidentId: first.incidentId }, { threadRootRef: root })));
-  t.notMatch(server.messages[1]?.text, /subteam/, 'replies do not page again');
+  sentRef(t, await sink.send(ctx({ ...sampleAlert('presync-job-failed'), incidentId: first.incidentId }, { threadRootRef: root, route: { mentions: [], logs: true } })));
+  t.notMatch(server.messages[1]?.text, /subteam/, 'no mentions given, none sent');
+  t.match(JSON.stringify(server.messages[1]?.blocks), /```/, 'logs given, the log body is there');
 });

@@ -2,14 +2,14 @@ import t from 'tap';
 import { createServer } from 'node:net';
 import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup } from '../../support/kube-enrich-setup.js';
-import { alertReportSchema } from '../../../src/enrich/job-report.js';
+import { alertReportSchema } from '../../../src/model/job-report.js';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import { renderEmail } from '../../../src/render/email-message.js';
-import { KubeClient } from '../../../src/enrich/kube-client.js';
+import { KubeClient } from '../../../src/kube/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
-import { fixedCredentials, KubeConnection } from '../../../src/enrich/kubeconfig-connection.js';
+import { fixedCredentials, KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 
 const FAILED_AT = '2026-11-20T14:02:31Z';
 const signal = (): AbortSignal => AbortSignal.timeout(5_000);

@@ -8,7 +8,7 @@ import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
-import { REQUIRED_ACCESS } from '../../../src/enrich/kube-client.js';
+import { REQUIRED_ACCESS } from '../../../src/kube/kube-client.js';
 
 const TOKEN = 'service-test-token-0123456789';
 
@@ -101,7 +101,10 @@ t.test('the running service enriches a hook-failed alert from the cluster and ra
   t.match(stuck, /orders-api/);
   t.match(stuck, /schema-backfill/);
   t.match(stuck, /backfilling orders 12%/, 'the stuck hook\'s pod log is in the alert');
-  const captured = await until('the stuck pod captured', () => service.store.db.prepare<[], { reason: string }>(`SELECT reason FROM captures WHERE pod_name = 'schema-backfill-r1'`).get());
+  const captures = service.store.captureStore({ ttlMs: 3_600_000, maxTotalBytes: 1024 * 1024 * 1024 });
+  const captured = await until('the stuck pod captured', () =>
+    captures.forJob('https://kubernetes.default.svc', 'payments', 'schema-backfill', Date.now()).find((c) => c.pod.name === 'schema-backfill-r1'),
+  );
   t.equal(captured.reason, 'stuck');
 
   // The RBAC manifests are checked against REQUIRED_ACCESS (test/unit/enrich); this checks REQUIRED_ACCESS

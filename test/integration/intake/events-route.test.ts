@@ -214,7 +214,7 @@ t.test('health, readiness and metrics', async (t) => {
 t.test('readiness fails when the store cannot be written', async (t) => {
   const { app, store } = buildTestApp();
   t.teardown(() => app.close());
-  store.db.pragma('query_only = ON');
+  store.pragma('query_only = ON');
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 503);
   t.match(ready.json<{ reasons: string[] }>().reasons[0], /store not writable/);

@@ -9,7 +9,7 @@ import {
 } from '../../../src/argocd/notifications-config.js';
 import { checkNotificationsCm } from '../../../src/argocd/check-notifications-cm.js';
 import { bodyWithPlaceholders, scanTemplateActions } from '../../../src/argocd/template-actions.js';
-import { contractV1Schema } from '../../../src/intake/contract-v1.js';
+import { contractV1Schema } from '../../../src/model/contract-v1.js';
 
 function options(over: Partial<GenerateOptions> = {}): GenerateOptions {
   return generateOptionsSchema.parse({

@@ -11,8 +11,8 @@ import {
   type JobInfo,
   type JobReport,
   type PodReport,
-} from '../../../src/enrich/job-report.js';
-import type { HookRef } from '../../../src/intake/hook-event.js';
+} from '../../../src/model/job-report.js';
+import type { HookRef } from '../../../src/model/hook-event.js';
 
 const FIXTURES = new URL('../../fixtures/diagnose/', import.meta.url);
 

@@ -1,7 +1,7 @@
 // Test cases per rule id: adding a rule means adding its entry here (rules.test.ts fails otherwise).
 // Positives are the tools' real output (fixtures, or single lines in the exact wording of the tool's
 // source); near-misses are real lines that look alike but are not that failure.
-import type { JobReport } from '../../../src/enrich/job-report.js';
+import type { JobReport } from '../../../src/model/job-report.js';
 import {
   container,
   event,

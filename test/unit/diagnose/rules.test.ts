@@ -1,6 +1,6 @@
 import t from 'tap';
 import { matchRules, diagnoseReport } from '../../../src/diagnose/diagnose-report.js';
-import { findingSchema } from '../../../src/diagnose/finding.js';
+import { findingSchema } from '../../../src/model/finding.js';
 import { RULES } from '../../../src/diagnose/rules/index.js';
 import { alertReport } from './job-report-builder.js';
 import { CASES } from './rule-cases.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { CaptureStore, type CaptureSnapshot } from '../../../src/enrich/capture-store.js';
+import type { CaptureSnapshot } from '../../../src/store/capture-store.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema, scrubConfigSchema } from '../../../src/enrich/enrich-config.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
@@ -45,7 +45,7 @@ function snapshot(podName: string, uid: string, logText = 'x'): CaptureSnapshot 
 t.test('capture store: one row per pod uid, newest first, TTL, size cap, sweep', async (t) => {
   const store = SqliteStore.open(':memory:');
   t.teardown(() => store.close());
-  const captures = new CaptureStore(store.db, { ttlMs: 1_000, maxTotalBytes: 5_000 });
+  const captures = store.captureStore({ ttlMs: 1_000, maxTotalBytes: 5_000 });
   captures.save('in-cluster', 'db-migrate', snapshot('a', 'uid-a', 'first'), 100);
   captures.save('in-cluster', 'db-migrate', snapshot('a', 'uid-a', 'replaced'), 200);
   captures.save('in-cluster', 'db-migrate', snapshot('b', 'uid-b'), 300);

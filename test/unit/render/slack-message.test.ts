@@ -2,8 +2,8 @@ import t from 'tap';
 import { markSlackRootResolved, renderSlackMessage } from '../../../src/render/slack-message.js';
 import { commitUrl } from '../../../src/render/revision-link.js';
 import { validateBlocks } from '../../support/slack-api-server.js';
-import type { Alert } from '../../../src/render/alert.js';
-import type { AlertReport, JobReport } from '../../../src/enrich/job-report.js';
+import type { Alert } from '../../../src/model/alert.js';
+import type { AlertReport, JobReport } from '../../../src/model/job-report.js';
 import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from './sample-alerts.js';
 
 // Control sequences the renderer itself writes: our links and the configured mentions.

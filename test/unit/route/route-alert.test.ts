@@ -1,8 +1,8 @@
 import t from 'tap';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createRouteOptions, createRouter } from '../../../src/route/route-alert.js';
-import { enabledSinkNames } from '../../../src/main.js';
-import type { HookEvent } from '../../../src/intake/hook-event.js';
+import { enabledSinkNames } from '../../../src/deliver/sink-selection.js';
+import type { HookEvent } from '../../../src/model/hook-event.js';
 import { sampleEvent } from '../render/sample-alerts.js';
 
 const ENV = { SLACK_BOT_TOKEN: 'xoxb-1', SMTP_URL: 'smtp://localhost:25', EMAIL_FROM: 'alerts@example.com' };
@@ -13,7 +13,7 @@ function configWith(routing: JsonObject, env: Record<string, string> = {}): Retu
 
 function route(routing: JsonObject, event: HookEvent, env: Record<string, string> = {}): string[] {
   const config = configWith(routing, env);
-  return createRouter(config.routing, enabledSinkNames(config))(event);
+  return createRouter(config.routing, enabledSinkNames(config)).targets(event);
 }
 
 const payments = sampleEvent('presync-job-failed'); // project payments, labels env=production team=payments, ns payments
@@ -27,7 +27,7 @@ t.test('with no rules the default route is SLACK_CHANNEL and EMAIL_TO', async (t
   ]);
   const config = loadConfig({ env: { SLACK_CHANNEL: '#deploys', EMAIL_TO: 'a@example.com' } });
   t.same([...enabledSinkNames(config)], ['file'], 'without a token and SMTP settings only the file sink is on');
-  t.same(createRouter(config.routing, enabledSinkNames(config))(payments), ['file:outbox']);
+  t.same(createRouter(config.routing, enabledSinkNames(config)).targets(payments), ['file:outbox']);
 });
 
 const RULES: JsonObject = {
@@ -59,7 +59,7 @@ t.test('rules: first match wins, continue adds, globs and labels, default when n
 t.test('targets of sinks that are off are dropped; the outbox is added when the file sink is on', async (t) => {
   const config = loadConfig({ env: { SLACK_BOT_TOKEN: 'x' }, overrides: { routing: RULES, file: { enabled: 'true' } } });
   t.same([...enabledSinkNames(config)].sort(), ['file', 'slack'], 'email is off: no SMTP settings');
-  t.same(createRouter(config.routing, enabledSinkNames(config))(payments), ['slack:#payments-prod', 'file:outbox']);
+  t.same(createRouter(config.routing, enabledSinkNames(config)).targets(payments), ['slack:#payments-prod', 'file:outbox']);
   const ruleOnly = loadConfig({ env: { SLACK_BOT_TOKEN: 'x' }, overrides: { routing: { rules: [{ match: {}, slack: ['#all'] }] } } });
   t.same([...enabledSinkNames(ruleOnly)], ['slack'], 'a rule alone turns the Slack sink on');
 });
@@ -76,6 +76,21 @@ t.test('route options: mentions of the routes naming the target; logs off wins',
   t.same(options(payments, 'slack:#audit'), { mentions: [], logs: true });
   t.same(options(payments, 'file:outbox'), { mentions: [], logs: false }, 'a target no route names: privacy wins');
   t.same(options(orders, 'slack:#deploys'), { mentions: [], logs: true }, 'default route');
+});
+
+t.test('delivery options: mentions page on the first message and for a stuck hook, never for a resolution', async (t) => {
+  const config = configWith({
+    rules: [{ match: { project: 'payments' }, slack: ['#payments-prod'], mentions: ['<!subteam^S0PAY>'], logs: false }],
+  });
+  const router = createRouter(config.routing, enabledSinkNames(config));
+  const target = 'slack:#payments-prod';
+  const quiet = { mentions: [], logs: false };
+  t.same(router.options(payments, target, { kind: 'failed', threadRootRef: null }), { mentions: ['<!subteam^S0PAY>'], logs: false }, 'first message');
+  t.same(router.options(payments, target, { kind: 'failed', threadRootRef: 'C1:1.0' }), quiet, 'a reply in the thread');
+  t.same(router.options(payments, target, { kind: 'retrying:2', threadRootRef: 'C1:1.0' }), quiet, 'a retry update');
+  t.same(router.options(payments, target, { kind: 'stuck', threadRootRef: 'C1:1.0' }), { mentions: ['<!subteam^S0PAY>'], logs: false }, 'a stuck hook pages again');
+  t.same(router.options(payments, target, { kind: 'resolved', threadRootRef: null }), quiet, 'a resolution');
+  t.same(router.options(payments, 'file:outbox', { kind: 'failed', threadRootRef: null }), quiet, 'the outbox: logs as the matching routes allow');
 });
 
 t.test('routing config errors: unknown fields, bad mentions and bad globs name the field', async (t) => {

@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import { DATABASE_FILE, SqliteStore } from '../../../src/store/sqlite-store.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
 import type { HookAlertsError } from '../../../src/errors.js';
-import { contractV1Schema } from '../../../src/intake/contract-v1.js';
-import { eventDedupeKey, toHookEvent, type HookEvent } from '../../../src/intake/hook-event.js';
+import { contractV1Schema } from '../../../src/model/contract-v1.js';
+import { eventDedupeKey, type HookEvent } from '../../../src/model/hook-event.js';
+import { toHookEvent } from '../../../src/intake/hook-event.js';
 import { contractBody, failedBodyForOperation, loadApplication } from '../../support/contract-bodies.js';
 
 function eventOf(body: unknown): HookEvent {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The path Argo CD's webhook service POSTs contract v1 events to. */
+export const EVENTS_ROUTE = '/v1/argocd/events';
+
 /**
  * Webhook contract v1 (DESIGN.md): the JSON that the generated Argo CD templates render. Every value goes
  * through `toJson`, so a field Argo CD omits arrives as `null`: everything optional here is `.nullish()`.

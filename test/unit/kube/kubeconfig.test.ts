@@ -2,9 +2,9 @@ import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
 import { delimiter, join } from 'node:path';
-import { connectKubeconfig, kubeconfigPaths, loadKubeconfig, loadKubeconfigFromEnv } from '../../../src/enrich/kubeconfig.js';
-import { KubeCredentialError, TokenFileSource, type KubeConnection } from '../../../src/enrich/kubeconfig-connection.js';
-import { inClusterConnection } from '../../../src/enrich/kubeconfig-in-cluster.js';
+import { connectKubeconfig, kubeconfigPaths, loadKubeconfig, loadKubeconfigFromEnv } from '../../../src/kube/kubeconfig.js';
+import { KubeCredentialError, TokenFileSource, type KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
+import { inClusterConnection } from '../../../src/kube/kubeconfig-in-cluster.js';
 import { b64, connectFile, oneContext, tlsPem, writeKubeconfigFile, type KubeconfigDoc } from '../../support/kubeconfig-files.js';
 
 const SERVER = 'https://10.0.0.1:6443';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { eventReportSchema, jobInfoSchema, podReportSchema } from './job-report.js';
+import { eventReportSchema, jobInfoSchema, podReportSchema } from '../model/job-report.js';
 
 /** Why a snapshot was taken. */
 export const captureReasonSchema = z.enum(['container-failed', 'pod-failed', 'deleting', 'stuck']);

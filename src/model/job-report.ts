@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hookRefSchema } from '../intake/hook-event.js';
+import { hookRefSchema } from './hook-event.js';
 
 const nullableString = z.string().nullable();
 const nullableInt = z.number().int().nullable();

@@ -16,7 +16,6 @@ import {
   type KubePod,
 } from './kube-objects.js';
 import type { KubeConnection } from './kubeconfig-connection.js';
-import type { RawLog } from './report-mapping.js';
 
 /**
  * Every API access this service makes (deploy/base/rbac-*.yaml grant exactly these; a test keeps them equal).
@@ -38,6 +37,14 @@ const LIST_PAGE = 250;
  */
 const JSON_BODY_CAP = 32 * 1024 * 1024;
 const USER_AGENT = 'argocd-hook-alerts';
+
+/** A log as read from the API: at most the byte cap, possibly cut by it. */
+export interface RawLog {
+  text: string;
+  bytes: number;
+  /** The API returned the byte cap: the tail window was larger. */
+  cutByCap: boolean;
+}
 
 /** One event of a watch stream. */
 export interface WatchEvent {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema } from '../../../src/enrich/enrich-config.js';
-import { KubeCallError } from '../../../src/enrich/kube-failure.js';
-import type { KubeConnection } from '../../../src/enrich/kubeconfig-connection.js';
+import { KubeCallError } from '../../../src/kube/kube-failure.js';
+import type { KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 import { clientOf, readJob, startApiStub, STUB_JOB_UID, writeExecPlugin, type ApiStub } from '../../support/kube-auth-stub.js';
 import { b64, connectFile, oneContext, tlsPem, writeKubeconfigFile } from '../../support/kubeconfig-files.js';
 

@@ -1,6 +1,6 @@
-import type { HookEvent } from '../intake/hook-event.js';
-import type { AlertReport } from '../enrich/job-report.js';
-import type { Finding } from '../diagnose/finding.js';
+import type { HookEvent } from './hook-event.js';
+import type { AlertReport } from './job-report.js';
+import type { Finding } from './finding.js';
 
 /**
  * What a delivery is: the first alert of an incident, an update in its thread, or its resolution.

@@ -1,4 +1,4 @@
-import type { Alert } from '../render/alert.js';
+import type { Alert } from './alert.js';
 
 /**
  * Outcome of one send (OpenTelemetry `ExportResponse`): adapters map their protocol's answers to these and
@@ -8,6 +8,14 @@ export type SinkOutcome =
   | { status: 'sent'; ref: string | null }
   | { status: 'retryable'; retryInMs?: number; error: string }
   | { status: 'failed'; error: string };
+
+/** How the message of one delivery looks: decided once, by routing, and rendered as given by every sink. */
+export interface RouteOptions {
+  /** Slack control sequences (`<!subteam^ID>`, `<@U…>`) to put in front of this message; empty where it must not page. */
+  mentions: string[];
+  /** false: summary and link only, no log body. */
+  logs: boolean;
+}
 
 /** One delivery as a sink sees it. */
 export interface DeliveryContext {
@@ -25,6 +33,8 @@ export interface DeliveryContext {
   resumed: boolean;
   /** When this delivery's first attempt started (ms since the epoch): an earlier send is not older. */
   firstAttemptAt: number;
+  /** What routing decided for this message: mentions and whether logs go along. */
+  route: RouteOptions;
 }
 
 export type SinkName = 'file' | 'slack' | 'email';
