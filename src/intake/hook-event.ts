@@ -174,7 +174,7 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
   };
 }
 
-/** Identity of an incident: one failed operation of one app (DESIGN.md, "Incidents and deduplication"). */
+/** Identity of an incident: one failed operation of one app (docs/design.md, "Incidents and deduplication"). */
 export function incidentKey(event: HookEvent): { appNamespace: string; appName: string; startedAt: string } | null {
   if (event.operation === null) return null;
   return { appNamespace: event.app.namespace, appName: event.app.name, startedAt: event.operation.startedAt };
