@@ -1,9 +1,10 @@
 import type { EventKind } from '../model/contract-v1.js';
 
 /**
- * Fields of webhook contract v1 (DESIGN.md) and the Go template expression that fills each. Every value
- * goes through `toJson` (argo-cd#8665: string interpolation breaks on quotes, backslashes, newlines), so
- * a field Argo CD omits renders as `null` and any message, label or annotation stays valid JSON.
+ * Fields of webhook contract v1 (docs/design.md, "The webhook contract (v1)") and the Go template
+ * expression that fills each. Every value goes through `toJson` (argo-cd#8665: string interpolation breaks
+ * on quotes, backslashes, newlines), so a field Argo CD omits renders as `null` and any message, label or
+ * annotation stays valid JSON.
  */
 const APP_FIELDS: readonly (readonly [string, string])[] = [
   ['name', '.app.metadata.name'],

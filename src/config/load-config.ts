@@ -4,7 +4,10 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../errors.js';
 
-/** Environment variables of the public interface (DESIGN.md) and the config path each one sets. */
+/**
+ * Environment variables of the public interface (docs/design.md, "Public interface") and the config path
+ * each one sets.
+ */
 export const ENV_BINDINGS = [
   { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true },
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },

@@ -224,7 +224,7 @@ export class SlackSink implements Sink {
   /** Post the message unless an earlier attempt already did (found by its metadata). */
   async #postOnce(ctx: DeliveryContext, message: SlackMessage, root: SlackRef | null, log: Logger): Promise<SlackRef> {
     // A resumed delivery (crash after Slack accepted) or a retry (a timeout after Slack accepted) may have
-    // posted already; DESIGN.md "Incidents and deduplication".
+    // posted already; docs/design.md "Crash windows".
     if (ctx.resumed || ctx.attempt > 1) {
       const earlier = await this.#findOwnPost(ctx, root, log);
       if (earlier !== null) {

@@ -68,10 +68,10 @@ interface JobVerdict {
 const JOB_CACHE_MAX = 2_000;
 
 /**
- * Capture (DESIGN.md, "Terminated hooks lose their logs too"): watches the pods of Jobs in the configured
- * namespaces of one cluster and, when a container of a hook Job's pod fails, the pod fails, or a running
- * hook pod is being deleted, reads its logs and state at once and stores a scrubbed snapshot, before
- * Argo CD's delete policy or its recreation of the Job on retry removes them.
+ * Capture (docs/design.md, "Terminated hooks lose their logs too"): watches the pods of Jobs in the
+ * configured namespaces of one cluster and, when a container of a hook Job's pod fails, the pod fails, or a
+ * running hook pod is being deleted, reads its logs and state at once and stores a scrubbed snapshot,
+ * before Argo CD's delete policy or its recreation of the Job on retry removes them.
  */
 export class CaptureWatcher {
   readonly #d: CaptureWatcherDeps;

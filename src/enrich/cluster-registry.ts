@@ -46,8 +46,8 @@ function configError(path: string, message: string): HookAlertsError {
 }
 
 /**
- * Maps Application destinations to API clients (DESIGN.md, "Public interface"): `in-cluster` goes to the
- * in-cluster config when running in a pod, else to KUBECONFIG's current context; other destinations to
+ * Maps Application destinations to API clients (docs/design.md, "Public interface"): `in-cluster` goes to
+ * the in-cluster config when running in a pod, else to KUBECONFIG's current context; other destinations to
  * the kubeconfig file and context configured under `kubernetes.clusters`.
  */
 export class ClusterRegistry {

@@ -17,7 +17,7 @@ export const clusterConfigSchema = z
     message: 'a cluster needs `server` (the destination server URL) or `name` (the destination name) to be matched',
   });
 
-/** Limits of what enrichment reads from the Kubernetes API (DESIGN.md, "Enrichment bounds"). */
+/** Limits of what enrichment reads from the Kubernetes API (docs/design.md, "Enrichment bounds"). */
 export const enrichBoundsSchema = z.strictObject({
   maxPodsPerHook: z.number().int().min(1).max(50).default(5),
   tailLines: z.number().int().min(1).max(10_000).default(200),
@@ -29,7 +29,7 @@ export const enrichBoundsSchema = z.strictObject({
   maxEventsPerHook: z.number().int().min(1).max(500).default(20),
 });
 
-/** Snapshots of hook pods taken before Argo CD deletes them (DESIGN.md, "Terminated hooks lose their logs too"). */
+/** Snapshots of hook pods taken before Argo CD deletes them (docs/design.md, "Terminated hooks lose their logs too"). */
 export const captureConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Namespaces to watch; empty: every namespace (needs the ClusterRole; the Role variant lists them here). */

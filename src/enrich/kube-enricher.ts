@@ -53,7 +53,7 @@ function asKubeError(err: unknown): KubeCallError {
   return err instanceof KubeCallError ? err : new KubeCallError('unreachable', err instanceof Error ? err.message : String(err));
 }
 
-/** Who deleted a Job that is gone, as precisely as the evidence allows (DESIGN.md, "Say why logs are missing"). */
+/** Who deleted a Job that is gone, as precisely as the evidence allows (docs/design.md, "Say why logs are missing"). */
 export function deletionCause(job: JobInfo | null, hook: HookRef, event: HookEvent): string {
   const terminated = hook.message === 'Terminated' || /operation terminated/i.test(event.operation?.message ?? '');
   if (terminated) return 'Argo CD when the sync was terminated';

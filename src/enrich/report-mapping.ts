@@ -82,7 +82,7 @@ export function toPodReport(pod: KubePod): PodReport {
 /** Which log to read for a container: its current run, its previous run, or none and why. */
 export type LogPlan = { previous: boolean } | { unavailable: string };
 
-/** Decide the log read for a container (DESIGN.md: previous logs when restarted). */
+/** Decide the log read for a container (docs/design.md, "Enrichment bounds": previous logs when restarted). */
 export function planLogRead(c: ContainerReport): LogPlan {
   const { current } = c;
   if (current.state === 'terminated' || current.state === 'running') return { previous: false };
@@ -107,7 +107,7 @@ export function isPodFailed(p: PodReport): boolean {
   );
 }
 
-/** Order: newest failed pods first, then the others newest first (DESIGN.md, "Enrichment bounds"). */
+/** Order: newest failed pods first, then the others newest first (docs/design.md, "Enrichment bounds"). */
 export function comparePods(a: PodReport, b: PodReport): number {
   const fa = isPodFailed(a) ? 0 : 1;
   const fb = isPodFailed(b) ? 0 : 1;

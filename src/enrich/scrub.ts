@@ -1,6 +1,6 @@
 /**
- * Secret scrubbing (DESIGN.md, "Security rules"): pure functions applied to every log line, event message
- * and container message before it is stored or leaves the service.
+ * Secret scrubbing (docs/design.md, "Security rules"): pure functions applied to every log line, event
+ * message and container message before it is stored or leaves the service.
  *
  * Linear time matters: the input is attacker-influenced (a migration can print anything) and JavaScript's
  * regex engine backtracks. Every rule below follows two rules: no nested quantifiers, and the first token

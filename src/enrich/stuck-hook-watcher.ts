@@ -91,7 +91,7 @@ export interface StuckHookWatcherDeps {
   destinationOf: (client: KubeClient) => HookEvent['destination'];
   /** Raise the event (the composition root stores it and wakes the worker). */
   onStuck: (event: HookEvent) => void;
-  /** Snapshot a stuck hook's pod (DESIGN.md: capture also when it is reported stuck). */
+  /** Snapshot a stuck hook's pod (docs/design.md, "Terminated hooks lose their logs too"). */
   capture?: (client: KubeClient, pod: KubePod) => void;
   logger: Logger;
   clock?: () => number;

@@ -4,8 +4,9 @@ import { z } from 'zod';
 export const EVENTS_ROUTE = '/v1/argocd/events';
 
 /**
- * Webhook contract v1 (DESIGN.md): the JSON that the generated Argo CD templates render. Every value goes
- * through `toJson`, so a field Argo CD omits arrives as `null`: everything optional here is `.nullish()`.
+ * Webhook contract v1 (docs/design.md, "The webhook contract (v1)"): the JSON that the generated Argo CD
+ * templates render. Every value goes through `toJson`, so a field Argo CD omits arrives as `null`:
+ * everything optional here is `.nullish()`.
  * Objects are loose: unknown fields are kept for forward compatibility.
  */
 const str = z.string().nullish();

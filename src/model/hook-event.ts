@@ -63,7 +63,7 @@ export const hookEventSchema = z.object({
 export type HookEvent = z.infer<typeof hookEventSchema>;
 export type HookRef = z.infer<typeof hookRefSchema>;
 
-/** Identity of an incident: one failed operation of one app (DESIGN.md, "Incidents and deduplication"). */
+/** Identity of an incident: one failed operation of one app (docs/design.md, "Incidents and deduplication"). */
 export function incidentKey(event: HookEvent): { appNamespace: string; appName: string; startedAt: string } | null {
   if (event.operation === null) return null;
   return { appNamespace: event.app.namespace, appName: event.app.name, startedAt: event.operation.startedAt };

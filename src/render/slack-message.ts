@@ -17,7 +17,7 @@ import { SLACK_LIMITS, clip, codeBlockTail, escapeClip, escapeSlack, isSafeUrl, 
 /** `metadata.event_type` of every message this service posts; the crash-window lookup searches for it. */
 export const SLACK_EVENT_TYPE = 'argocd_hook_alert';
 
-/** Slack message metadata: which incident and delivery kind a message is (DESIGN.md, deduplication). */
+/** Slack message metadata: which incident and delivery kind a message is (docs/design.md, "Crash windows"). */
 export interface SlackAlertMetadata {
   event_type: typeof SLACK_EVENT_TYPE;
   event_payload: { incident: string; kind: string };

@@ -9,7 +9,7 @@
  */
 import t from 'tap';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +24,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
 import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
 import { renderPatch } from '../../src/argocd/render-manifests.js';
-import { REPO_ROOT, SHARED_FIXTURES, contractBody } from '../support/contract-bodies.js';
+import { REPO_ROOT, appFixtureNames, applicationFile, contractBody, loadExpectations } from '../support/contract-bodies.js';
 
 const run = promisify(execFile);
 
@@ -38,7 +38,6 @@ const ARGOCD_URL = 'https://argocd.example.com';
 const RECIPIENT = 'team-payments "db" {{ .x }} <!channel> ünïcødé';
 
 type Json = Record<string, unknown>;
-type Expectations = Record<string, { default: string[]; allHookTypes: string[] }>;
 
 interface HarnessRequest {
   trigger: string;
@@ -83,12 +82,6 @@ if (missing !== null && process.env.CI === undefined) {
       '',
     ].join('\n'),
   );
-}
-
-function fixtureFiles(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) files.set(f.slice(0, -5), join(dir, f));
-  return files;
 }
 
 function readJson<T>(file: string): T {
@@ -178,14 +171,10 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const bin = await buildHarness(work);
 
-  const shared = fixtureFiles(join(SHARED_FIXTURES, 'apps'));
-  const own = fixtureFiles(join(REPO_ROOT, 'test', 'fixtures', 'apps'));
-  const expectations: Expectations = {
-    ...readJson<Expectations>(join(SHARED_FIXTURES, 'expectations.json')),
-    ...readJson<Expectations>(join(REPO_ROOT, 'test', 'fixtures', 'apps-expectations.json')),
-  };
-  const fixtures = new Map([...shared, ...own]);
+  const fixtures = new Map(appFixtureNames().map((name) => [name, applicationFile(name)]));
+  const expectations = loadExpectations();
   t.same([...fixtures.keys()].filter((f) => expectations[f] === undefined), [], 'every fixture has an expectation');
+  t.same(Object.keys(expectations).filter((f) => !fixtures.has(f)), [], 'every expectation has its fixture');
 
   const scenarios: { column: 'default' | 'allHookTypes'; hookTypes: HookType[] }[] = [
     { column: 'default', hookTypes: ['PreSync'] },
@@ -271,24 +260,24 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
     });
     const generated = generateNotificationsConfig(opts);
     const files = writeConfig(work, 'stuck', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
-    const running = shared.get('presync-job-running');
-    if (running === undefined) throw new Error('shared fixture presync-job-running is missing');
-    // The fixture's operation started at 2026-11-20T14:02:31Z.
-    const [late] = await runHarness(bin, files, [running], '2026-11-20T14:40:00Z');
-    const [early] = await runHarness(bin, files, [running], '2026-11-20T14:10:00Z');
+    const running = fixtures.get('presync-job-running');
+    if (running === undefined) throw new Error('fixture presync-job-running is missing');
+    // The fixture's operation started at 2026-11-21T09:12:05Z.
+    const [late] = await runHarness(bin, files, [running], '2026-11-21T09:50:00Z');
+    const [early] = await runHarness(bin, files, [running], '2026-11-21T09:20:00Z');
     if (late === undefined || early === undefined) throw new Error('the harness returned no result');
     t.equal(late.triggers['on-hook-stuck']?.[0]?.fired, true, 'fires 38 minutes after the start');
     t.equal(late.triggers['on-hook-stuck']?.[0]?.error, null);
     t.equal(early.triggers['on-hook-stuck']?.[0]?.fired, false, 'does not fire 8 minutes after the start');
     t.equal(early.triggers['on-hook-stuck']?.[0]?.error, null);
-    record('presync-job-running', 'stuck30@14:40', late.requests.map((r) => String((JSON.parse(r.body) as Json).event)));
+    record('presync-job-running', 'stuck30@09:50', late.requests.map((r) => String((JSON.parse(r.body) as Json).event)));
     for (const req of late.requests) {
       const res = await post(req);
       t.equal(res.status, 202);
       t.type(res.body.incident, 'string', 'the service takes hook-stuck from Argo CD too');
     }
     // Every other fixture: the stuck trigger never errors and never fires for a finished operation.
-    const all = await runHarness(bin, files, [...fixtures.values()], '2026-11-20T14:40:00Z');
+    const all = await runHarness(bin, files, [...fixtures.values()], '2026-11-21T09:50:00Z');
     for (const r of all) {
       const c = r.triggers['on-hook-stuck']?.[0];
       t.equal(c?.error, null, `${r.file}: on-hook-stuck evaluates without error`);
@@ -338,7 +327,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
   });
 
   {
-    const columns = ['default', 'allHookTypes', 'stuck30@14:40'];
+    const columns = ['default', 'allHookTypes', 'stuck30@09:50'];
     const lines = [`${'fixture'.padEnd(44)}${columns.map((c) => c.padEnd(16)).join('')}`];
     for (const [fixture, row] of [...table].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`${fixture.padEnd(44)}${columns.map((c) => (row[c] ?? '').padEnd(16)).join('')}`);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildTestApp, AUTH } from '../support/intake-app.js';
-import { contractBody, loadApplication, sharedFixtureNames } from '../support/contract-bodies.js';
+import { appFixtureNames, contractBody, loadApplication } from '../support/contract-bodies.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { HookAlertsError } from '../../src/errors.js';
 
@@ -12,7 +12,7 @@ const gc = runInNewContext('gc') as () => void;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const seeds: Json[] = sharedFixtureNames().flatMap((name) =>
+const seeds: Json[] = appFixtureNames().flatMap((name) =>
   ['hook-failed', 'hook-retrying', 'sync-succeeded'].map((event) => contractBody(loadApplication(name), event) as Json),
 );
 

@@ -4,39 +4,44 @@ import { join } from 'node:path';
 
 /** Root of the repository (test/support/ is two levels down). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** ../shared/fixtures beside the checkout, as in CI. */
-export const SHARED_FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures');
+/** Argo CD Application objects (`apps/`) and the events the generated triggers fire for each. */
+export const APP_FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 
 type JsonObject = Record<string, unknown>;
+
+/** Events the generated triggers fire for a fixture: with the default hook types (PreSync) and with all. */
+export type FixtureExpectations = Record<string, { default: string[]; allHookTypes: string[] }>;
 
 function asObject(value: unknown): JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
 }
 
-/** Names of the shared Application fixtures (without .json). */
-export function sharedFixtureNames(): string[] {
-  return readdirSync(join(SHARED_FIXTURES, 'apps'))
+/** Names of the Application fixtures in test/fixtures/apps (without .json), sorted. */
+export function appFixtureNames(): string[] {
+  return readdirSync(join(APP_FIXTURES, 'apps'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
 }
 
-/** An Application object from ../shared/fixtures/apps. */
-export function loadApplication(name: string): JsonObject {
-  return asObject(JSON.parse(readFileSync(join(SHARED_FIXTURES, 'apps', `${name}.json`), 'utf8')));
+/** Path of an Application fixture in test/fixtures/apps. */
+export function applicationFile(name: string): string {
+  return join(APP_FIXTURES, 'apps', `${name}.json`);
 }
 
-/** expectations.json: which events the triggers produce per fixture. */
-export function loadExpectations(): Record<string, { default: string[]; allHookTypes: string[] }> {
-  return JSON.parse(readFileSync(join(SHARED_FIXTURES, 'expectations.json'), 'utf8')) as Record<
-    string,
-    { default: string[]; allHookTypes: string[] }
-  >;
+/** An Application object from test/fixtures/apps. */
+export function loadApplication(name: string): JsonObject {
+  return asObject(JSON.parse(readFileSync(applicationFile(name), 'utf8')));
+}
+
+/** test/fixtures/apps-expectations.json: which events the triggers produce per fixture. */
+export function loadExpectations(): FixtureExpectations {
+  return JSON.parse(readFileSync(join(APP_FIXTURES, 'apps-expectations.json'), 'utf8')) as FixtureExpectations;
 }
 
 /**
- * The contract-v1 body the generated Argo CD template renders for an Application (DESIGN.md): built here
- * the way `toJson` would, with `null` for absent fields.
+ * The contract-v1 body the generated Argo CD template renders for an Application (docs/design.md, "The
+ * webhook contract (v1)"): built here the way `toJson` would, with `null` for absent fields.
  */
 export function contractBody(app: JsonObject, event: string, recipient: string | null = 'team-payments'): JsonObject {
   const metadata = asObject(app.metadata);

@@ -82,7 +82,7 @@ function missingConfigHint(ctx: RuleContext): string {
   }
   const hookType = ctx.job.hook.hookType;
   if (hookType === 'PreSync') {
-    // DESIGN.md "Phase before wave": a non-hook resource in any wave is applied after every PreSync hook.
+    // docs/design.md "Phase before wave": a non-hook resource in any wave is applied after every PreSync hook.
     return `Make ${kind} "${name}" a PreSync hook itself (argocd.argoproj.io/hook: PreSync, with a lower argocd.argoproj.io/sync-wave than the Job) and give the hook its own copy rather than sharing the app's: Argo CD orders by phase before wave, so a plain ${kind} even in wave -1 is applied after every PreSync hook.`;
   }
   if (hookType === 'Sync') {

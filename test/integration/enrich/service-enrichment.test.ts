@@ -91,7 +91,10 @@ t.test('the running service enriches a hook-failed alert from the cluster and ra
   );
   t.ok(podHookFile, 'the bare Pod hook alert has its log');
 
-  const failedFile = await until('the failed alert in the outbox', () => outboxFiles(outbox).find((f) => f.includes('-failed')));
+  // Two failed alerts are in the outbox, one folder per incident: pick the Job's by its hook name.
+  const failedFile = await until('the db-migrate alert in the outbox', () =>
+    outboxFiles(outbox).find((f) => f.includes('-failed') && readFileSync(join(outbox, f), 'utf8').includes('hook db-migrate')),
+  );
   const failed = readFileSync(join(outbox, failedFile), 'utf8');
   t.match(failed, /column \\"currency\\" contains null values/, 'the log tail is in the alert');
   t.notMatch(failed, /SvcSecret42/, 'the secret in the log is not');

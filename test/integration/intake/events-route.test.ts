@@ -2,7 +2,7 @@ import t from 'tap';
 import { buildTestApp, AUTH } from '../../support/intake-app.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, contractBody, loadApplication, loadExpectations, sharedFixtureNames } from '../../support/contract-bodies.js';
+import { REPO_ROOT, appFixtureNames, contractBody, loadApplication, loadExpectations } from '../../support/contract-bodies.js';
 
 const failed = (): Record<string, unknown> => contractBody(loadApplication('presync-job-failed'), 'hook-failed');
 
@@ -161,28 +161,31 @@ t.test('a successful sync resolves the open incident of the app', async (t) => {
   t.same(again.json(), { incident, duplicate: true });
 });
 
-t.test('every shared fixture, rendered into a contract-v1 body, is accepted', async (t) => {
+t.test('every Application fixture, rendered into a contract-v1 body, is accepted', async (t) => {
   const expectations = loadExpectations();
-  for (const name of sharedFixtureNames()) {
+  for (const name of appFixtureNames()) {
     const { app } = buildTestApp();
     const expected = expectations[name]?.default ?? [];
-    // A fixture that fires no trigger is still posted as hook-failed: the service must answer 202 ignored.
+    // A fixture that fires no trigger is still posted as hook-failed: the service must answer 202 ignored,
+    // or 400 naming operationState when the app has none (it never synced).
     const events = expected.length > 0 ? expected : ['hook-failed'];
     for (const event of events) {
-      const app2 = event === 'sync-succeeded' ? undefined : app;
-      if (app2 === undefined) {
+      const fixture = loadApplication(name);
+      if (event === 'sync-succeeded') {
         // a success resolves an incident: open one for the same app first
-        const fixture = loadApplication(name);
         const failedBody = failed();
-        (failedBody.app as Record<string, unknown>).name = (fixture.metadata as { name: string }).name;
+        const metadata = fixture.metadata as { name: string; namespace: string };
+        Object.assign(failedBody.app as Record<string, unknown>, { name: metadata.name, namespace: metadata.namespace });
         await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failedBody });
       }
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/argocd/events',
-        headers: AUTH,
-        payload: contractBody(loadApplication(name), event),
-      });
+      const body = contractBody(fixture, event);
+      const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+      if (body.operationState === null) {
+        t.equal(expected.length, 0, `${name} has no operationState: no trigger may fire for it`);
+        t.equal(res.statusCode, 400, `${name} as ${event}: refused`);
+        t.same(res.json<{ issues: { path: string }[] }>().issues.map((i) => i.path), ['operationState'], `${name}: the 400 names operationState`);
+        continue;
+      }
       t.equal(res.statusCode, 202, `${name} as ${event}`);
       const json = res.json<{ incident: string | null; ignored?: string }>();
       if (expected.length > 0) t.type(json.incident, 'string', `${name} opens or resolves an incident`);
