@@ -78,8 +78,7 @@ t.test('SIGKILL 4 times during 1,000 alerts and a delivery backlog: each alert p
   const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...slackEnv(slack, `#${channels[0]?.name ?? ''}`) };
   const processes: ServiceProcess[] = [];
   const start = async (): Promise<ServiceProcess> => {
-    const svc = await startServiceProcess(['--config', join(dir, 'config.yaml')], env);
-    t.teardown(() => svc.child.kill('SIGKILL'));
+    const svc = await startServiceProcess(t, ['--config', join(dir, 'config.yaml')], env);
     processes.push(svc);
     return svc;
   };

@@ -37,8 +37,8 @@ interface StoreCondition {
 }
 
 /** A real full disk when a tmpfs can be mounted; else SQLite's own limit on the database size. */
-function diskFull(t: TestLike): StoreCondition {
-  const tmpfs = mountTmpfs(t, 8 * 1024 * 1024);
+async function diskFull(t: TestLike): Promise<StoreCondition> {
+  const tmpfs = await mountTmpfs(t, 8 * 1024 * 1024);
   const volume = tmpfs.dir;
   if (tmpfs.mounted) {
     let filled: ReturnType<typeof fillVolume> | null = null;
@@ -88,14 +88,14 @@ function readOnly(): StoreCondition {
   };
 }
 
-const conditions: { name: string; make: (t: TestLike) => StoreCondition }[] = [
+const conditions: { name: string; make: (t: TestLike) => Promise<StoreCondition> | StoreCondition }[] = [
   { name: 'disk full', make: diskFull },
   { name: 'read-only', make: () => readOnly() },
 ];
 
 for (const { name, make } of conditions) {
   t.test(`store ${name}: 503 and not ready while it lasts, then every accepted event is delivered once`, async (t) => {
-    const condition = make(t);
+    const condition = await make(t);
     t.comment(`${name}: ${condition.how}`);
     const slack = new SlackApiServer();
     await slack.start();
@@ -165,13 +165,13 @@ for (const { name, make } of conditions) {
 }
 
 t.test('a read-only data volume at start-up: serve exits 1 and says the volume, not corruption', async (t) => {
-  const tmpfs = mountTmpfs(t, 4 * 1024 * 1024);
+  const tmpfs = await mountTmpfs(t, 4 * 1024 * 1024);
   const volume = tmpfs.mounted ? tmpfs.dir : t.testdir({});
   const dataDir = join(volume, 'data');
   // A database from an earlier run, as a restarted pod finds it.
   SqliteStore.open(dataDir).close();
   if (tmpfs.mounted) {
-    remountReadOnly(volume);
+    await remountReadOnly(t, volume);
   } else if (process.getuid?.() !== 0) {
     chmodSync(join(dataDir, DATABASE_FILE), 0o444);
     chmodSync(dataDir, 0o555);
@@ -181,7 +181,7 @@ t.test('a read-only data volume at start-up: serve exits 1 and says the volume, 
     return;
   }
   t.comment(tmpfs.mounted ? `${tmpfs.reason}, remounted read-only` : 'chmod 0555 data directory');
-  const started = startServiceProcess([], { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+  const started = startServiceProcess(t, [], { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
   await t.rejects(started, {
     message: /serve exited \(1\) before listening: argocd-hook-alerts: the data directory .*\/data cannot be written \((EROFS: read-only file system|EACCES: permission denied)[^)]*\): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory\n$/,
   });

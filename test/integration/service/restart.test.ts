@@ -54,7 +54,7 @@ t.test('events accepted before a SIGKILL are each delivered exactly once after r
   writeFileSync(intakeOnly, 'worker:\n  enabled: false\n');
   const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
 
-  const first = await startServiceProcess(['--config', intakeOnly], env);
+  const first = await startServiceProcess(t, ['--config', intakeOnly], env);
   const incidents = new Set<string>();
   for (let i = 0; i < 20; i++) {
     const res = await post(first, failedBodyForOperation(i));
@@ -66,8 +66,7 @@ t.test('events accepted before a SIGKILL are each delivered exactly once after r
   t.equal(await first.exited, 'SIGKILL');
   t.equal(outbox(dataDir).size, 0, 'nothing was delivered before the kill');
 
-  const second = await startServiceProcess([], env);
-  t.teardown(() => second.child.kill('SIGKILL'));
+  const second = await startServiceProcess(t, [], env);
   await waitForDrain(second, 20, dataDir);
   const box = outbox(dataDir);
   t.same([...box.keys()].sort(), [...incidents].sort(), 'every accepted incident was delivered');
@@ -91,7 +90,7 @@ t.test('SIGKILL at random points while delivering loses nothing and publishes no
   let next = 0;
   let attempted = 0;
   for (let round = 0; round < 3; round++) {
-    const svc = await startServiceProcess([], env);
+    const svc = await startServiceProcess(t, [], env);
     const posting = (async () => {
       for (let i = 0; i < 30; i++) {
         attempted++;
@@ -106,8 +105,7 @@ t.test('SIGKILL at random points while delivering loses nothing and publishes no
     await posting;
     next += 30;
   }
-  const last = await startServiceProcess([], env);
-  t.teardown(() => last.child.kill('SIGKILL'));
+  const last = await startServiceProcess(t, [], env);
   await waitForDrain(last, accepted.size, dataDir);
   const box = outbox(dataDir);
   for (const incident of accepted) {
