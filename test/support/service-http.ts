@@ -32,15 +32,17 @@ export async function queueDepth(url: string): Promise<{ events: number; deliver
 }
 
 /**
- * Poll until `done()` holds, every `intervalMs`, for at most `maxMs`; then fail with `what`. A bound on a
- * wait, not a timing assertion: it only turns a hang into a message.
+ * Poll until `done()` holds, every `intervalMs`, for at most `maxMs` (default 120 s); then fail with
+ * `what`. A bound on a wait, not a timing assertion: it only turns a hang into a message, so it is far
+ * longer than anything takes on a loaded machine. Measured on the clock, not counted in rounds: a slow
+ * `done()` does not stretch it.
  */
 export async function waitUntil(what: string, done: () => boolean | Promise<boolean>, opts: { intervalMs?: number; maxMs?: number } = {}): Promise<void> {
   const interval = opts.intervalMs ?? 50;
-  const rounds = Math.ceil((opts.maxMs ?? 30_000) / interval);
-  for (let i = 0; i < rounds; i++) {
-    if (await done()) return;
+  const maxMs = opts.maxMs ?? 120_000;
+  const giveUpAt = Date.now() + maxMs;
+  while (!(await done())) {
+    if (Date.now() >= giveUpAt) throw new Error(`gave up waiting after ${maxMs / 1000} s: ${what}`);
     await new Promise((r) => setTimeout(r, interval));
   }
-  throw new Error(`gave up waiting: ${what}`);
 }
