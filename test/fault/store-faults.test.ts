@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { SqliteStore, DATABASE_FILE } from '../../src/store/sqlite-store.js';
 import { SlackApiServer } from '../support/slack-api-server.js';
 import { failedBodyForOperation } from '../support/contract-bodies.js';
-import { getJson, postEvent, queueDepth, waitUntil } from '../support/service-http.js';
+import { getJson, postEvent, waitForDrain, waitUntil } from '../support/service-http.js';
 import { rootPostsPerIncident } from '../support/slack-posts.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { slackEnv, type TestLike } from '../support/worker-harness.js';
@@ -156,10 +156,7 @@ for (const { name, make } of conditions) {
     // Argo CD sends the refused events again.
     for (const r of refused) t.equal((await post(r.i)).status, 202, `event ${r.i} accepted when sent again`);
     t.equal((await getJson(`${svc.url}/readyz`)).status, 200, 'ready again');
-    await waitUntil('the queue drains', async () => {
-      const depth = await queueDepth(svc.url);
-      return depth.events === 0 && depth.deliveries === 0;
-    });
+    await waitForDrain(svc.url);
     const posts = rootPostsPerIncident(slack);
     t.equal(incidents.size, 20, 'all 20 events accepted in the end');
     t.same([...incidents].filter((i) => posts.get(i) !== 1), [], 'each accepted event posted exactly once');
