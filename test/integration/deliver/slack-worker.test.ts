@@ -1,14 +1,6 @@
 import t from 'tap';
 import { SlackApiServer } from '../../support/slack-api-server.js';
-import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { Worker } from '../../../src/worker/worker.js';
-import { Metrics } from '../../../src/metrics.js';
-import { buildSinks, enabledSinkNames } from '../../../src/main.js';
-import { createRouter } from '../../../src/route/route-alert.js';
-import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
-import { createLogger } from '../../../src/logger.js';
-import { eventDedupeKey, type HookEvent } from '../../../src/intake/hook-event.js';
-import type { Config } from '../../../src/config/schema.js';
+import { slackEnv, workerHarness, T0, type TestLike, type WorkerHarness } from '../../support/worker-harness.js';
 import { sampleEvent } from '../../unit/render/sample-alerts.js';
 
 /**
@@ -16,58 +8,18 @@ import { sampleEvent } from '../../unit/render/sample-alerts.js';
  * the worker's persisted schedule, not real waiting.
  */
 
-const logger = createLogger('silent');
-const T0 = Date.parse('2026-11-20T14:07:15.000Z');
-
-interface Harness {
+interface Harness extends WorkerHarness {
   server: SlackApiServer;
-  store: SqliteStore;
-  worker: Worker;
-  config: Config;
-  clock: { now: number };
-  metrics: Metrics;
-  accept(event: HookEvent): void;
 }
 
-interface TestLike {
-  teardown(fn: () => unknown): void;
-}
-
-async function harness(t: TestLike, dataDir: string, overrides: JsonObject = {}, server?: SlackApiServer): Promise<Harness> {
+/** The shared worker harness (test/support/worker-harness.ts) on a Slack test server, started here unless given. */
+async function harness(t: TestLike, dataDir: string, server?: SlackApiServer): Promise<Harness> {
   const slack = server ?? new SlackApiServer();
   if (server === undefined) {
     await slack.start();
     t.teardown(() => slack.close());
   }
-  const config = loadConfig({
-    env: { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: '#deploys' },
-    overrides: {
-      dataDir,
-      kubernetes: { enabled: 'false' },
-      slack: { requestTimeoutMs: 1_000 },
-      worker: { sendTimeoutMs: 2_000, retry: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, maxAgeMs: 3_600_000 } },
-      ...overrides,
-    },
-  });
-  const store = SqliteStore.open(dataDir);
-  t.teardown(() => store.close());
-  const metrics = new Metrics({ defaultMetrics: false });
-  const names = enabledSinkNames(config);
-  const sinks = buildSinks(config, names, { logger, metrics });
-  t.teardown(() => Promise.allSettled([...sinks.values()].map((s) => s.close())));
-  const clock = { now: T0 };
-  const worker = new Worker({ config, store, sinks, router: createRouter(config.routing, names), logger, metrics, clock: () => clock.now, random: () => 0.5 });
-  return {
-    server: slack,
-    store,
-    worker,
-    config,
-    clock,
-    metrics,
-    accept: (event) => {
-      store.acceptEvent(event, eventDedupeKey(event), clock.now);
-    },
-  };
+  return { ...(await workerHarness(t, { env: slackEnv(slack), dataDir })), server: slack };
 }
 
 t.test('Slack down for 2 minutes: the alert is delivered once it is back, exactly once', async (t) => {
@@ -146,18 +98,20 @@ t.test('killed during delivery (Slack posted, the ts not stored): restart posts 
   const server = new SlackApiServer();
   await server.start();
   t.teardown(() => server.close());
-  const first = await harness(t, dataDir, {}, server);
+  const first = await harness(t, dataDir, server);
   first.accept(sampleEvent('presync-job-failed'));
   // Slack takes the post and the process dies before it hears back: simulate by a hanging answer and
   // closing the store while the delivery is in flight.
   server.failNext('chat.postMessage', { kind: 'hang-after' });
   const pass = first.worker.runOnce();
-  while (server.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
+  await server.waitFor('Slack holds the post', () => server.heldCalls('chat.postMessage') > 0);
   t.equal(first.store.listDeliveries()[0]?.state, 'in_flight');
   first.store.close();
-  await pass.catch(() => undefined);
+  // The send times out into a closed store: the pass reports that it cannot record the outcome.
+  first.sendTimeouts.expireAll();
+  await pass;
 
-  const second = await harness(t, dataDir, {}, server);
+  const second = await harness(t, dataDir, server);
   second.clock.now = T0 + 1_000;
   second.worker.start();
   await second.worker.stop();
