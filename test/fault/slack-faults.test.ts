@@ -135,6 +135,18 @@ for (const c of permanent) {
   });
 }
 
+// The production path of the send timeout, a timer, on the one send it cannot depend on the machine's
+// speed for: a post Slack never answers.
+t.test('with the default timer, a post Slack holds is cut after worker.sendTimeoutMs', async (t) => {
+  const server = await slackServer(t);
+  const h = await workerHarness(t, { env: slackEnv(server), overrides: { worker: { sendTimeoutMs: 200 } }, timerSendTimeouts: true });
+  server.failNext('chat.postMessage', { kind: 'hang' });
+  h.accept(sampleEvent('presync-job-failed'));
+  await h.worker.runOnce();
+  t.match(h.store.listDeliveries(), [{ state: 'pending', attempts: 1, lastError: 'no answer within 200 ms' }]);
+  t.equal(server.heldCalls('chat.postMessage'), 1, 'Slack held the post');
+});
+
 // A backlog after an outage: more posts to the channel than one history page between the lost post and
 // its retry. The lookup reads from the delivery's first attempt on, every page, so it still finds it.
 t.test('an unanswered post, retried after 250 newer posts in its channel', async (t) => {

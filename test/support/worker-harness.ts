@@ -85,9 +85,13 @@ export function emailEnv(server: SmtpTestServer, to = 'oncall@example.com'): Nod
 /**
  * Build a worker on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
  * no Kubernetes, a Slack request timeout that only bounds a hang, backoff 2 s ×2 up to 30 s, and a
- * jitter-free random so that each retry is due at a known instant.
+ * jitter-free random so that each retry is due at a known instant. `timerSendTimeouts`: the worker's own
+ * timer instead of `sendTimeouts` (only for a send that can end no other way).
  */
-export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject }): Promise<WorkerHarness> {
+export async function workerHarness(
+  t: TestLike,
+  opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject; timerSendTimeouts?: boolean },
+): Promise<WorkerHarness> {
   const config = loadConfig({
     env: opts.env,
     overrides: {
@@ -116,7 +120,7 @@ export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv;
     metrics,
     clock: () => clock.now,
     random: () => 0.5,
-    sendTimeout: sendTimeouts.start,
+    ...(opts.timerSendTimeouts === true ? {} : { sendTimeout: sendTimeouts.start }),
   });
   t.teardown(() => worker.stop());
   return {
