@@ -6,7 +6,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
 import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
-import { Worker } from './worker/worker.js';
+import { Worker, type WorkerDeps } from './worker/worker.js';
 import type { Enrichment } from './enrich/enrichment.js';
 import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-source.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   sinkNames?: ReadonlySet<SinkName>;
   /** Default: a registry of its own with the process metrics. */
   metrics?: Metrics;
+  /** How a send's timeout is timed; default a timer. Tests expire it themselves. */
+  sendTimeout?: WorkerDeps['sendTimeout'];
 }
 
 /** The whole service, built and not yet listening: what `serve`, `send-test` and the tests hold. */
@@ -130,6 +132,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       metrics,
       clock,
       ...(opts.random === undefined ? {} : { random: opts.random }),
+      ...(opts.sendTimeout === undefined ? {} : { sendTimeout: opts.sendTimeout }),
     });
     closers.push(() => worker.stop());
     const app = buildApp({

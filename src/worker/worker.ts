@@ -28,6 +28,17 @@ export interface WorkerDeps {
   metrics: Metrics;
   clock?: () => number;
   random?: () => number;
+  /**
+   * Starts the timeout of one send: `expire` runs after `ms` unless the returned cancel runs first. A
+   * timer by default; tests expire it when the send they made hang is known to hang.
+   */
+  sendTimeout?: (ms: number, expire: () => void) => () => void;
+}
+
+/** The default send timeout: a timer. */
+function timerTimeout(ms: number, expire: () => void): () => void {
+  const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
 }
 
 const EVENTS_PER_PASS = 16;
@@ -44,6 +55,7 @@ export class Worker {
   #deps: WorkerDeps;
   #clock: () => number;
   #random: () => number;
+  #sendTimeout: (ms: number, expire: () => void) => () => void;
   #running = false;
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
@@ -54,6 +66,7 @@ export class Worker {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     this.#random = deps.random ?? Math.random;
+    this.#sendTimeout = deps.sendTimeout ?? timerTimeout;
   }
 
   /** Start polling; leases held by a previous (crashed) process are released first. */
@@ -189,9 +202,9 @@ export class Worker {
     };
     const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
     const timeoutMs = this.#deps.config.worker.sendTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout = (): void => undefined;
     const timeout = new Promise<SinkOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ status: 'retryable', error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+      cancelTimeout = this.#sendTimeout(timeoutMs, () => resolve({ status: 'retryable', error: `no answer within ${timeoutMs} ms` }));
     });
     try {
       return await Promise.race([
@@ -203,7 +216,7 @@ export class Worker {
       this.#deps.logger.error({ err, delivery: d.id }, 'sink threw instead of returning an outcome');
       return { status: 'retryable', error: `sink error: ${describeError(err)}` };
     } finally {
-      clearTimeout(timer);
+      cancelTimeout();
     }
   }
 

@@ -8,11 +8,9 @@
  * (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
  */
 import t from 'tap';
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -25,8 +23,14 @@ import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
 import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
 import { renderPatch } from '../../src/argocd/render-manifests.js';
 import { REPO_ROOT, appFixtureNames, applicationFile, contractBody, loadExpectations } from '../support/contract-bodies.js';
+import { runToExit, runsOk } from '../support/process-groups.js';
 
-const run = promisify(execFile);
+/** Run a command in its own process group (process-groups.ts) to its end; rejects unless it exits 0. */
+async function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string }> {
+  const res = await runToExit(t, command, args, opts);
+  if (res.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${res.code ?? res.signal}: ${res.stderr}`);
+  return res;
+}
 
 const GO_DIR = join(REPO_ROOT, 'test', 'contract', 'go');
 const DEBIAN_GOPATH = '/usr/share/gocode';
@@ -60,16 +64,15 @@ function goPath(): string {
 }
 
 /** Why the Go contract cannot run here, or null when it can. */
-function missingToolchain(): string | null {
-  const version = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (version.error !== undefined || version.status !== 0) return 'the Go toolchain (`go`) is not installed';
+async function missingToolchain(): Promise<string | null> {
+  if (!(await runsOk(t, 'go', ['version']))) return 'the Go toolchain (`go`) is not installed';
   const roots = goPath().split(':');
   const missing = GO_LIBRARIES.filter((lib) => !roots.some((root) => existsSync(join(root, 'src', lib))));
   if (missing.length > 0) return `Go libraries missing from GOPATH ${goPath()}: ${missing.join(', ')}`;
   return null;
 }
 
-const missing = missingToolchain();
+const missing = await missingToolchain();
 if (missing !== null && process.env.CI === undefined) {
   process.stderr.write(
     [
@@ -141,7 +144,7 @@ function writeConfig(dir: string, name: string, patchText: string): { cm: string
 
 async function runHarness(bin: string, files: { cm: string; secret: string }, apps: string[], now?: string): Promise<HarnessApp[]> {
   const args = ['-cm', files.cm, '-secret', files.secret, '-recipient', RECIPIENT, ...(now === undefined ? [] : ['-now', now]), ...apps];
-  const { stdout } = await run(bin, args, { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(bin, args);
   return (JSON.parse(stdout) as { apps: HarnessApp[] }).apps;
 }
 

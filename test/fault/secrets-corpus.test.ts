@@ -10,6 +10,7 @@ import { event, hookJob, jobPod, states } from '../support/kube-fixtures.js';
 import { SlackApiServer } from '../support/slack-api-server.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { contractBody, loadApplication } from '../support/contract-bodies.js';
+import { waitUntil } from '../support/service-http.js';
 
 /**
  * Realistic secrets as migration tools, drivers and shells print them. Each `secret` is the part that must
@@ -81,7 +82,8 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
     dataDir: dir,
     server: { host: '127.0.0.1', port: 0, token: 'corpus-test-token-0123456789' },
     worker: { pollIntervalMs: 20 },
-    kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }], stuck: { enabled: false } },
+    // Call timeout and deadline only bound a hang: a loaded machine must not cut the enrichment short.
+    kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }], stuck: { enabled: false }, bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 } },
     scrub: { patterns: ['ACME-LICENSE:\\S+'] },
     slack: { token: slack.token, apiUrl: slack.apiUrl },
     email: { smtpUrl: smtp.url, from: 'alerts@example.com' },
@@ -97,9 +99,7 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
     body: JSON.stringify(contractBody(loadApplication('presync-job-failed'), 'hook-failed')),
   });
   t.equal(res.status, 202);
-  for (let i = 0; i < 500 && (slack.messages.length === 0 || smtp.mails.length === 0 || service.store.queueDepth().deliveries > 0); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil('the alert is delivered', () => slack.messages.length > 0 && smtp.mails.length > 0 && service.store.queueDepth().deliveries === 0);
   t.ok(slack.messages.length > 0 && smtp.mails.length > 0, 'the alert went to Slack and email');
 
   const outbox = join(dir, 'outbox');

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { SlackApiServer, type Fault } from '../support/slack-api-server.js';
-import { failedEvent, slackEnv, stepThroughRetries, workerHarness, type TestLike } from '../support/worker-harness.js';
+import { failedEvent, slackEnv, stepThroughRetries, workerHarness, type TestLike, type WorkerHarness } from '../support/worker-harness.js';
 import { metricValue } from '../support/prom-text.js';
 import { rootPostsPerIncident } from '../support/slack-posts.js';
 import { sampleEvent } from '../unit/render/sample-alerts.js';
+import { configSchema } from '../../src/config/schema.js';
 
 /**
  * Slack misbehaving under the real worker, store and Slack sink: each transient fault is retried on the
@@ -11,9 +12,19 @@ import { sampleEvent } from '../unit/render/sample-alerts.js';
  * error is not retried and says what to fix.
  */
 
-// The worker's own send timeout must be what cuts a hang: the SDK's request timeout is set far above it.
-const SEND_TIMEOUT_MS = 200;
-const HANG_SETTINGS = { slack: { requestTimeoutMs: 60_000 }, worker: { sendTimeoutMs: SEND_TIMEOUT_MS } };
+// The worker's own send timeout is what cuts a hang (the harness sets the SDK's far above it). It is
+// expired by the test once Slack holds the post, not by a timer: a send that is merely slow on a busy
+// machine is never cut.
+const SEND_TIMEOUT_MS = configSchema.parse({}).worker.sendTimeoutMs;
+
+/** Run one worker pass in which Slack holds a post: expire the send's timeout once it does. */
+async function passWithHeldPost(server: SlackApiServer, h: WorkerHarness): Promise<void> {
+  const held = server.heldCalls('chat.postMessage');
+  const pass = h.worker.runOnce();
+  await server.waitFor('Slack holds the post', () => server.heldCalls('chat.postMessage') > held);
+  h.sendTimeouts.expireAll();
+  await pass;
+}
 
 async function slackServer(t: TestLike): Promise<SlackApiServer> {
   const server = new SlackApiServer();
@@ -76,11 +87,13 @@ const transient: TransientCase[] = [
 for (const c of transient) {
   t.test(`Slack ${c.name}: retried on schedule, posted exactly once`, async (t) => {
     const server = await slackServer(t);
-    const h = await workerHarness(t, { env: slackEnv(server), overrides: HANG_SETTINGS });
+    const h = await workerHarness(t, { env: slackEnv(server) });
     server.failNext('chat.postMessage', c.fault, c.times);
     const incident = h.accept(sampleEvent('presync-job-failed'));
-    await h.worker.runOnce();
+    if (c.fault.kind === 'hang' || c.fault.kind === 'hang-after') await passWithHeldPost(server, h);
+    else await h.worker.runOnce();
     await stepThroughRetries(t, h, c.delays, c.error);
+    t.equal(h.sendTimeouts.pending, 0, 'no send is left waiting');
     const [d] = h.store.listDeliveries();
     t.match(d, { state: 'sent', attempts: c.times + 1, lastError: null });
     t.same([...rootPostsPerIncident(server)], [[incident, 1]], 'one post of the incident in the channel');
@@ -122,14 +135,26 @@ for (const c of permanent) {
   });
 }
 
+// The production path of the send timeout, a timer, on the one send it cannot depend on the machine's
+// speed for: a post Slack never answers.
+t.test('with the default timer, a post Slack holds is cut after worker.sendTimeoutMs', async (t) => {
+  const server = await slackServer(t);
+  const h = await workerHarness(t, { env: slackEnv(server), overrides: { worker: { sendTimeoutMs: 200 } }, timerSendTimeouts: true });
+  server.failNext('chat.postMessage', { kind: 'hang' });
+  h.accept(sampleEvent('presync-job-failed'));
+  await h.worker.runOnce();
+  t.match(h.store.listDeliveries(), [{ state: 'pending', attempts: 1, lastError: 'no answer within 200 ms' }]);
+  t.equal(server.heldCalls('chat.postMessage'), 1, 'Slack held the post');
+});
+
 // A backlog after an outage: more posts to the channel than one history page between the lost post and
 // its retry. The lookup reads from the delivery's first attempt on, every page, so it still finds it.
 t.test('an unanswered post, retried after 250 newer posts in its channel', async (t) => {
   const server = await slackServer(t);
-  const h = await workerHarness(t, { env: slackEnv(server), overrides: HANG_SETTINGS });
+  const h = await workerHarness(t, { env: slackEnv(server) });
   server.failNext('chat.postMessage', { kind: 'hang-after' });
   const incident = h.accept(failedEvent(0));
-  await h.worker.runOnce();
+  await passWithHeldPost(server, h);
   t.match(h.store.listDeliveries(), [{ state: 'pending', lastError: /no answer within/ }], 'Slack took the post, the worker never heard back');
   for (let i = 1; i <= 250; i++) h.accept(failedEvent(i));
   // The other alerts go out while the first one's retry waits for its backoff.

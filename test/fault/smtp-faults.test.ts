@@ -14,7 +14,7 @@ async function setup(t: TestLike, to?: string): Promise<{ server: SmtpTestServer
   const server = new SmtpTestServer();
   await server.start();
   t.teardown(() => server.stop());
-  const h = await workerHarness(t, { env: emailEnv(server, to), overrides: { email: { connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 } } });
+  const h = await workerHarness(t, { env: emailEnv(server, to), overrides: { email: { connectionTimeoutMs: 120_000, socketTimeoutMs: 120_000 } } });
   return { server, h };
 }
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { SqliteStore, DATABASE_FILE } from '../../src/store/sqlite-store.js';
 import { SlackApiServer } from '../support/slack-api-server.js';
 import { failedBodyForOperation } from '../support/contract-bodies.js';
-import { getJson, postEvent, queueDepth, waitUntil } from '../support/service-http.js';
+import { getJson, postEvent, waitForDrain, waitUntil } from '../support/service-http.js';
 import { rootPostsPerIncident } from '../support/slack-posts.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { slackEnv, type TestLike } from '../support/worker-harness.js';
@@ -37,8 +37,8 @@ interface StoreCondition {
 }
 
 /** A real full disk when a tmpfs can be mounted; else SQLite's own limit on the database size. */
-function diskFull(t: TestLike): StoreCondition {
-  const tmpfs = mountTmpfs(t, 8 * 1024 * 1024);
+async function diskFull(t: TestLike): Promise<StoreCondition> {
+  const tmpfs = await mountTmpfs(t, 8 * 1024 * 1024);
   const volume = tmpfs.dir;
   if (tmpfs.mounted) {
     let filled: ReturnType<typeof fillVolume> | null = null;
@@ -88,14 +88,14 @@ function readOnly(): StoreCondition {
   };
 }
 
-const conditions: { name: string; make: (t: TestLike) => StoreCondition }[] = [
+const conditions: { name: string; make: (t: TestLike) => Promise<StoreCondition> | StoreCondition }[] = [
   { name: 'disk full', make: diskFull },
   { name: 'read-only', make: () => readOnly() },
 ];
 
 for (const { name, make } of conditions) {
   t.test(`store ${name}: 503 and not ready while it lasts, then every accepted event is delivered once`, async (t) => {
-    const condition = make(t);
+    const condition = await make(t);
     t.comment(`${name}: ${condition.how}`);
     const slack = new SlackApiServer();
     await slack.start();
@@ -107,8 +107,10 @@ for (const { name, make } of conditions) {
         dataDir: condition.dataDir,
         server: { host: '127.0.0.1', port: 0 },
         kubernetes: { enabled: 'false' },
-        slack: { requestTimeoutMs: 5_000 },
-        worker: { pollIntervalMs: 20, leaseMs: 1_000, sendTimeoutMs: 300, retry: { initialDelayMs: 50, maxDelayMs: 200 } },
+        // Request and send timeouts only bound a hang: the one post held below is let go by the test. A
+        // send cut by a short timer while Slack was merely slow to answer could be posted twice.
+        slack: { requestTimeoutMs: 120_000 },
+        worker: { pollIntervalMs: 20, leaseMs: 1_000, sendTimeoutMs: 150_000, retry: { initialDelayMs: 50, maxDelayMs: 200 } },
       },
     });
     const svc = await startService(config, logger);
@@ -123,11 +125,10 @@ for (const { name, make } of conditions) {
     };
     for (let i = 0; i < 10; i++) t.equal((await post(i)).status, 202, `event ${i} accepted before`);
     // Slack back for one post that it takes without answering: the condition starts while that send is
-    // in flight, so its outcome cannot be recorded.
-    const hung = (): boolean => slack.calls.some((c) => c.answer.error === 'no answer');
+    // in flight, so its outcome cannot be recorded when the connection drops.
     slack.failNext('chat.postMessage', { kind: 'hang-after' });
     slack.down = false;
-    await waitUntil('Slack holds a post', hung, { intervalMs: 2 });
+    await slack.waitFor('Slack holds a post', () => slack.heldCalls('chat.postMessage') > 0);
     slack.down = true;
     condition.apply(svc);
     const callsBefore = slack.calls.length;
@@ -142,8 +143,10 @@ for (const { name, make } of conditions) {
     t.match(ready.json, { status: 'not ready', reasons: [condition.reason] }, 'and why');
     t.equal((await getJson(`${svc.url}/healthz`)).status, 200, 'the process is alive');
     const workerErrors = (): string[] => logs.filter((l) => l.component === 'worker' && l.level === 50).map((l) => String(l.msg));
+    // The held post's connection drops (after Slack posted it): the send fails while the store does.
+    slack.dropHeld();
     if (condition.failsEveryWrite) {
-      await waitUntil('the hung send times out and its outcome cannot be stored', () => workerErrors().some((m) => m.startsWith('cannot record a delivery outcome')));
+      await waitUntil('the held send fails and its outcome cannot be stored', () => workerErrors().some((m) => m.startsWith('cannot record a delivery outcome')));
     } else {
       await waitUntil('a few worker passes under the condition', () => slack.calls.length > callsBefore + 5);
     }
@@ -153,10 +156,7 @@ for (const { name, make } of conditions) {
     // Argo CD sends the refused events again.
     for (const r of refused) t.equal((await post(r.i)).status, 202, `event ${r.i} accepted when sent again`);
     t.equal((await getJson(`${svc.url}/readyz`)).status, 200, 'ready again');
-    await waitUntil('the queue drains', async () => {
-      const depth = await queueDepth(svc.url);
-      return depth.events === 0 && depth.deliveries === 0;
-    });
+    await waitForDrain(svc.url);
     const posts = rootPostsPerIncident(slack);
     t.equal(incidents.size, 20, 'all 20 events accepted in the end');
     t.same([...incidents].filter((i) => posts.get(i) !== 1), [], 'each accepted event posted exactly once');
@@ -165,13 +165,13 @@ for (const { name, make } of conditions) {
 }
 
 t.test('a read-only data volume at start-up: serve exits 1 and says the volume, not corruption', async (t) => {
-  const tmpfs = mountTmpfs(t, 4 * 1024 * 1024);
+  const tmpfs = await mountTmpfs(t, 4 * 1024 * 1024);
   const volume = tmpfs.mounted ? tmpfs.dir : t.testdir({});
   const dataDir = join(volume, 'data');
   // A database from an earlier run, as a restarted pod finds it.
   SqliteStore.open(dataDir).close();
   if (tmpfs.mounted) {
-    remountReadOnly(volume);
+    await remountReadOnly(t, volume);
   } else if (process.getuid?.() !== 0) {
     chmodSync(join(dataDir, DATABASE_FILE), 0o444);
     chmodSync(dataDir, 0o555);
@@ -181,7 +181,7 @@ t.test('a read-only data volume at start-up: serve exits 1 and says the volume, 
     return;
   }
   t.comment(tmpfs.mounted ? `${tmpfs.reason}, remounted read-only` : 'chmod 0555 data directory');
-  const started = startServiceProcess([], { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+  const started = startServiceProcess(t, [], { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
   await t.rejects(started, {
     message: /serve exited \(1\) before listening: argocd-hook-alerts: the data directory .*\/data cannot be written \((EROFS: read-only file system|EACCES: permission denied)[^)]*\): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory\n$/,
   });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -80,15 +80,39 @@ export async function startApiStub(t: Test, opts: { tls?: { requestCert: boolean
   return stub;
 }
 
+/**
+ * The per-call timeout and deadline of the test clients: only a bound on a hang. A call includes the run
+ * of an exec plugin (a node process), which takes seconds to start on a loaded machine.
+ */
+const CALL_BOUND_MS = 120_000;
+
 /** A KubeClient over the connection (closed in t.teardown). */
 export function clientOf(t: Test, connection: KubeConnection): KubeClient {
   t.teardown(() => connection.close());
-  return new KubeClient('test', connection, { callTimeoutMs: 5_000 });
+  return new KubeClient('test', connection, { callTimeoutMs: CALL_BOUND_MS });
 }
 
 /** GET the stub's Job through a client. */
 export function readJob(client: KubeClient): Promise<KubeJob | null> {
-  return client.readJob('payments', 'db-migrate', AbortSignal.timeout(5_000));
+  return client.readJob('payments', 'db-migrate', AbortSignal.timeout(CALL_BOUND_MS));
+}
+
+/** Pids of the processes whose command line contains `fragment` (from /proc; Linux). */
+function pidsRunning(fragment: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch (err) {
+      // The process ended between the listing and the read.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') continue;
+      throw err;
+    }
+    if (cmdline.split('\0').includes(fragment)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** One run of the test exec plugin, as it recorded it. */
@@ -109,10 +133,12 @@ export interface PluginRun {
  * - fail: writes a login error on stderr and exits 3;
  * - garbage: prints its token as plain text; wrong-version: answers with another apiVersion;
  * - hang: never answers;
- * - flood-with-child: starts a child that holds stdout open for 20 s (its pid in child.pid), then prints
- *   2 MiB and waits.
+ * - flood-with-child: starts a child that holds stdout open until it is killed or this test process is
+ *   gone (its pid in child.pid), then prints 2 MiB and waits.
+ * `running()` lists the processes running the plugin now, read from /proc: right after the spawn, before
+ * the plugin itself could record anything.
  */
-export function writeExecPlugin(dir: string): { command: string; runs: () => PluginRun[]; childPid: () => number | null } {
+export function writeExecPlugin(dir: string): { command: string; runs: () => PluginRun[]; childPid: () => number | null; running: () => number[] } {
   const command = join(dir, 'plugin.cjs');
   const log = join(dir, 'runs.jsonl');
   const script = `#!/usr/bin/env node
@@ -145,7 +171,9 @@ switch (process.env.PLUGIN_MODE || 'token') {
     });
     break;
   case 'flood-with-child': {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Polls for the test process, so that a test killed before its teardown leaves nothing behind.
+    const watch = 'setInterval(() => { try { process.kill(${process.pid}, 0); } catch { process.exit(0); } }, 1000);';
+    const child = spawn(process.execPath, ['-e', watch], { stdio: ['ignore', 'inherit', 'inherit'] });
     fs.writeFileSync(${JSON.stringify(join(dir, 'child.pid'))}, String(child.pid));
     process.stdout.write('x'.repeat(2 * 1024 * 1024));
     setInterval(() => {}, 1000);
@@ -171,5 +199,5 @@ switch (process.env.PLUGIN_MODE || 'token') {
     const file = join(dir, 'child.pid');
     return existsSync(file) ? Number(readFileSync(file, 'utf8')) : null;
   };
-  return { command, runs, childPid };
+  return { command, runs, childPid, running: () => pidsRunning(command) };
 }

@@ -23,7 +23,10 @@ export interface KubeEnrichSetup {
   partials: () => Promise<Record<string, number>>;
 }
 
-/** Start a KubeApiServer and an enricher for it (small bounds by default, so that tests are fast). */
+/**
+ * Start a KubeApiServer and an enricher for it. The call timeout and the deadline only bound a hang
+ * unless a test sets the one it is about: an enrichment makes a dozen calls, slow on a loaded machine.
+ */
 export async function kubeEnrichSetup(t: Test, opts: { kubernetes?: Record<string, unknown> } = {}): Promise<KubeEnrichSetup> {
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
@@ -32,7 +35,7 @@ export async function kubeEnrichSetup(t: Test, opts: { kubernetes?: Record<strin
   const config = kubernetesConfigSchema.parse({
     enabled: 'true',
     ...opts.kubernetes,
-    bounds: { callTimeoutMs: 2_000, deadlineMs: 5_000, ...(opts.kubernetes?.bounds as object | undefined) },
+    bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000, ...(opts.kubernetes?.bounds as object | undefined) },
   });
   const { registry } = ClusterRegistry.fromConfig(config, { KUBECONFIG: kubeconfig, HOME: dir });
   if (registry === null) throw new Error('the test kubeconfig did not load');

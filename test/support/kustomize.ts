@@ -1,17 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import { runToExit, runsOk } from './process-groups.js';
+import type { TestLike } from './worker-harness.js';
 
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
 
 /** Whether kubectl (with its built-in kustomize) is on this machine. */
-export function hasKubectl(): boolean {
-  return spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+export async function hasKubectl(t: TestLike): Promise<boolean> {
+  return runsOk(t, 'kubectl', ['version', '--client']);
 }
 
 /** Render a kustomization directory with `kubectl kustomize` and parse every object. */
-export function kustomize(dir: string): KubeObject[] {
-  const res = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
-  if (res.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${res.stderr}`);
+export async function kustomize(t: TestLike, dir: string): Promise<KubeObject[]> {
+  const res = await runToExit(t, 'kubectl', ['kustomize', dir]);
+  if (res.code !== 0) throw new Error(`kubectl kustomize ${dir} failed (${res.code ?? res.signal}): ${res.stderr}`);
   return parseAllDocuments(res.stdout)
     .map((d) => d.toJS() as unknown)
     .filter((o): o is KubeObject => typeof o === 'object' && o !== null && 'kind' in o);

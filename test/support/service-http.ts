@@ -32,15 +32,41 @@ export async function queueDepth(url: string): Promise<{ events: number; deliver
 }
 
 /**
- * Poll until `done()` holds, every `intervalMs`, for at most `maxMs`; then fail with `what`. A bound on a
- * wait, not a timing assertion: it only turns a hang into a message.
+ * Poll until `done()` holds, every `intervalMs`; fail with `what` after `maxMs` (default 120 s), or,
+ * with `progress`, only after `progress()` has not changed for `maxMs`: for a wait whose length depends
+ * on how loaded the machine is (a queue of hundreds draining). A bound on a hang, not a timing
+ * assertion: far longer than anything takes on a loaded machine, measured on the clock.
  */
-export async function waitUntil(what: string, done: () => boolean | Promise<boolean>, opts: { intervalMs?: number; maxMs?: number } = {}): Promise<void> {
+export async function waitUntil(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  opts: { intervalMs?: number; maxMs?: number; progress?: () => number } = {},
+): Promise<void> {
   const interval = opts.intervalMs ?? 50;
-  const rounds = Math.ceil((opts.maxMs ?? 30_000) / interval);
-  for (let i = 0; i < rounds; i++) {
-    if (await done()) return;
+  const maxMs = opts.maxMs ?? 120_000;
+  let giveUpAt = Date.now() + maxMs;
+  let seen = opts.progress?.();
+  while (!(await done())) {
+    const now = opts.progress?.();
+    if (now !== seen) {
+      seen = now;
+      giveUpAt = Date.now() + maxMs;
+    }
+    if (Date.now() >= giveUpAt) throw new Error(`gave up waiting: ${what} (${opts.progress === undefined ? 'not within' : 'no progress for'} ${maxMs / 1000} s)`);
     await new Promise((r) => setTimeout(r, interval));
   }
-  throw new Error(`gave up waiting: ${what}`);
+}
+
+/** Wait until a running service has no event and no delivery left to work on, as long as the queue keeps shrinking. */
+export async function waitForDrain(url: string, what = 'the queue drains'): Promise<void> {
+  let left = Number.POSITIVE_INFINITY;
+  await waitUntil(
+    what,
+    async () => {
+      const depth = await queueDepth(url);
+      left = depth.events + depth.deliveries;
+      return left === 0;
+    },
+    { intervalMs: 100, progress: () => left },
+  );
 }

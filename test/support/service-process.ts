@@ -1,6 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './contract-bodies.js';
+import { spawnInGroup } from './process-groups.js';
+import type { TestLike } from './worker-harness.js';
 
 /** A `argocd-hook-alerts serve` child process and the URL it listens on. */
 export interface ServiceProcess {
@@ -12,9 +14,12 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
 }
 
-/** Spawn the real CLI (`serve`) from source and wait until it logs that it listens. */
-export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', ...args], {
+/**
+ * Spawn the real CLI (`serve`) from source and wait until it logs that it listens. The process (and its
+ * group) is killed in `t`'s teardown if it still runs then.
+ */
+export async function startServiceProcess(t: TestLike, args: string[], env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const { child, exited } = spawnInGroup(t, process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,9 +28,6 @@ export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout ?? process.stdin });
@@ -38,7 +40,7 @@ export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv
         logs.push({ raw: line });
       }
     });
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
+    exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)), reject);
   });
   return { child, url, logs, exited };
 }

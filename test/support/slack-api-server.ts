@@ -174,6 +174,8 @@ export class SlackApiServer {
   #fileCounter = 0;
   #baseTime: number;
   #hanging = new Set<ServerResponse>();
+  /** Conditions waited for with waitFor(), checked after each call. */
+  #waiters = new Set<() => void>();
 
   constructor(opts: { token?: string; channels?: SlackChannel[]; baseTime?: number } = {}) {
     this.token = opts.token ?? 'xoxb-test-token';
@@ -207,10 +209,53 @@ export class SlackApiServer {
   }
 
   async close(): Promise<void> {
-    for (const res of this.#hanging) res.destroy();
-    this.#hanging.clear();
+    this.dropHeld();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /**
+   * Resolve once `done()` holds, checked now and after each call Slack answers (or holds); `what` names
+   * it in the error if it has not happened within `maxMs`, a bound on a hang only.
+   */
+  waitFor(what: string, done: () => boolean, maxMs = 120_000): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`gave up waiting after ${maxMs / 1000} s: ${what}`));
+      }, maxMs);
+      // A wait the test abandoned must not keep the process alive.
+      timer.unref();
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Calls Slack took without answering so far. */
+  heldCalls(method: string): number {
+    return this.callsOf(method).filter((c) => c.answer.error === 'no answer').length;
+  }
+
+  /** Drop the connections of the calls held without an answer, as a network failure after Slack accepted. */
+  dropHeld(): void {
+    for (const res of this.#hanging) res.destroy();
+    this.#hanging.clear();
+  }
+
+  /** Forget faults armed with failNext() that no call has met yet. */
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  #record(call: ApiCall): void {
+    this.calls.push(call);
+    for (const check of [...this.#waiters]) check();
   }
 
   /** Make the next call of `method` ('*': any method) fail this way; queued in order. */
@@ -447,7 +492,7 @@ export class SlackApiServer {
     const method = url.pathname.replace(/^\/api\//, '');
     const params = await this.#params(req, body);
     const record = (answer: ApiCall['answer']): void => {
-      this.calls.push({ method, params, answer });
+      this.#record({ method, params, answer });
     };
     if (this.down) {
       record(send(503, { ok: false, error: 'service_unavailable' }));
@@ -484,7 +529,7 @@ export class SlackApiServer {
       if (fault?.kind === 'hang-after') {
         // Slack did the work; the answer never arrives (the client times out or the process dies).
         this.#hanging.add(res);
-        this.calls.push({ method, params, answer: { status: 0, ok: null, error: 'no answer' } });
+        record({ status: 0, ok: null, error: 'no answer' });
         return;
       }
       record(send(200, { ok: true, ...result }));

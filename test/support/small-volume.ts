@@ -1,27 +1,31 @@
-import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeError } from '../../src/errors.js';
+import { runToExit } from './process-groups.js';
 import type { TestLike } from './worker-harness.js';
+
+/** Run a mount command to its end; throws with its stderr unless it exits 0. */
+async function mountCommand(t: TestLike, command: string, args: string[]): Promise<void> {
+  const res = await runToExit(t, command, args);
+  if (res.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${res.code ?? res.signal}): ${res.stderr.trim()}`);
+}
 
 /**
  * A real small filesystem for store fault tests: a tmpfs of `bytes` on a new directory (needs root with
  * CAP_SYS_ADMIN, as in the CI container; elsewhere `mounted` is false with the reason), which can be
  * filled to ENOSPC and remounted read-only. Unmounted and removed in teardown.
  */
-export function mountTmpfs(t: TestLike, bytes: number): { mounted: boolean; dir: string; reason: string } {
+export async function mountTmpfs(t: TestLike, bytes: number): Promise<{ mounted: boolean; dir: string; reason: string }> {
   // Not in t.testdir(): tap removes that before the teardowns run, and a mount point cannot be removed.
   const dir = mkdtempSync(join(tmpdir(), 'hook-alerts-volume-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
+  const mount = await runToExit(t, 'mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
+  if (mount.code !== 0) {
     rmdirSync(dir);
-    return { mounted: false, dir, reason: `cannot mount a tmpfs: ${describeError(err).trim()}` };
+    return { mounted: false, dir, reason: `cannot mount a tmpfs: ${mount.stderr.trim()}` };
   }
-  t.teardown(() => {
+  t.teardown(async () => {
     // Lazy: a store that a failed test left open must not keep the mount.
-    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    await mountCommand(t, 'umount', ['-l', dir]);
     rmdirSync(dir);
   });
   return { mounted: true, dir, reason: `a ${bytes}-byte tmpfs` };
@@ -52,6 +56,6 @@ export function fillVolume(dir: string): { bytes: number; release(): void } {
 }
 
 /** Remount a tmpfs from mountTmpfs read-only (nothing may have a file open for writing on it). */
-export function remountReadOnly(dir: string): void {
-  execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' });
+export async function remountReadOnly(t: TestLike, dir: string): Promise<void> {
+  await mountCommand(t, 'mount', ['-o', 'remount,ro', dir]);
 }

@@ -21,16 +21,43 @@ export interface TestLike {
 /** The instant every harness clock starts at (the sample events' receivedAt). */
 export const T0 = Date.parse('2026-11-20T14:07:15.000Z');
 
+/** Send timeouts that expire only when a test says so: the worker's `sendTimeout`, without a timer. */
+export class ManualTimeouts {
+  #pending = new Set<() => void>();
+
+  /** For WorkerDeps.sendTimeout. */
+  readonly start = (_ms: number, expire: () => void): (() => void) => {
+    this.#pending.add(expire);
+    return () => {
+      this.#pending.delete(expire);
+    };
+  };
+
+  /** Timeouts started and neither expired nor cancelled. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Expire every pending timeout, as if its time were up. */
+  expireAll(): void {
+    const due = [...this.#pending];
+    this.#pending.clear();
+    for (const expire of due) expire();
+  }
+}
+
 /**
- * The service as `serve` wires it (createService), not listening and with its worker not started, and an
- * injected clock: the test runs the worker's passes, and retries and backoff are its persisted schedule,
- * stepped by moving `clock.now` instead of waiting.
+ * The service as `serve` wires it (createService), not listening and with its worker not started, with an
+ * injected clock and send timeouts: retries and backoff are the worker's persisted schedule, stepped by
+ * moving `clock.now` instead of waiting, and a send times out only when the test expires it
+ * (`sendTimeouts`), so that no outcome depends on how fast the machine is.
  */
 export interface WorkerHarness {
   store: SqliteStore;
   worker: Worker;
   config: Config;
   clock: { now: number };
+  sendTimeouts: ManualTimeouts;
   metrics: Metrics;
   /** The worker's log lines of level warn and above, parsed: what an operator would read. */
   logs: Record<string, unknown>[];
@@ -57,28 +84,35 @@ export function emailEnv(server: SmtpTestServer, to = 'oncall@example.com'): Nod
 
 /**
  * Build the service on a store in `dataDir` (':memory:' by default) with the sinks `env` turns on. Defaults:
- * no Kubernetes, short Slack and send timeouts, backoff 2 s ×2 up to 30 s, and a jitter-free random so
- * that each retry is due at a known instant. `env` is also where enrichment looks for a kubeconfig.
+ * no Kubernetes, a Slack request timeout that only bounds a hang, backoff 2 s ×2 up to 30 s, and a
+ * jitter-free random so that each retry is due at a known instant. `env` is also where enrichment looks for
+ * a kubeconfig. `timerSendTimeouts`: the worker's own timer instead of `sendTimeouts` (only for a send that
+ * can end no other way).
  */
-export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject }): Promise<WorkerHarness> {
+export async function workerHarness(
+  t: TestLike,
+  opts: { env: NodeJS.ProcessEnv; dataDir?: string; overrides?: JsonObject; timerSendTimeouts?: boolean },
+): Promise<WorkerHarness> {
   const config = loadConfig({
     env: opts.env,
     overrides: {
       dataDir: opts.dataDir ?? ':memory:',
       kubernetes: { enabled: 'false' },
-      slack: { requestTimeoutMs: 1_000 },
-      worker: { sendTimeoutMs: 2_000, retry: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, maxAgeMs: 3_600_000 } },
+      slack: { requestTimeoutMs: 120_000 },
+      worker: { retry: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, maxAgeMs: 3_600_000 } },
       ...opts.overrides,
     },
   });
   const { logger, logs } = capturingLogger('warn');
   const clock = { now: T0 };
+  const sendTimeouts = new ManualTimeouts();
   const service = await createService(config, {
     logger,
     clock: () => clock.now,
     random: () => 0.5,
     env: opts.env,
     metrics: new Metrics({ defaultMetrics: false }),
+    ...(opts.timerSendTimeouts === true ? {} : { sendTimeout: sendTimeouts.start }),
   });
   t.teardown(() => service.close());
   const { store, worker, metrics } = service;
@@ -87,6 +121,7 @@ export async function workerHarness(t: TestLike, opts: { env: NodeJS.ProcessEnv;
     worker,
     config,
     clock,
+    sendTimeouts,
     metrics,
     logs,
     accept: (event) => {

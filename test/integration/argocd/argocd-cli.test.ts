@@ -1,30 +1,17 @@
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
+import { runCli } from '../../support/cli-process.js';
+import type { CommandRun } from '../../support/process-groups.js';
 
 const NAIVE = join(REPO_ROOT, 'test', 'contract', 'fixtures', 'naive-notifications-cm.yaml');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the CLI as a user would (node + tsx on src/cli.ts) and collect its exit code and output. */
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli.ts'), ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
-      if (err !== null && typeof err.code !== 'number') {
-        reject(new Error(`cannot run the CLI: ${err.message}`, { cause: err }));
-        return;
-      }
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<CommandRun> {
+  return runCli(t, args);
 }
 
 function configMapOf(yamlText: string): { data: Record<string, string> } {

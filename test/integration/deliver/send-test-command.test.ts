@@ -1,26 +1,14 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
-
-const CLI = join(import.meta.dirname, '..', '..', '..', 'src', 'cli.ts');
+import { runCli } from '../../support/cli-process.js';
+import type { CommandRun } from '../../support/process-groups.js';
 
 /** Run `argocd-hook-alerts <args>` from source with only the given environment. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string>): Promise<CommandRun> {
+  return runCli(t, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
 }
 
 t.test('send-test --to slack posts a sample alert with a diagnosis and says where', async (t) => {

@@ -6,6 +6,7 @@ import { loadSampleApplication } from '../../../src/commands/send-test.js';
 import { contractBodyFromApplication } from '../../../src/commands/send-test-samples.js';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
+import { waitUntil } from '../../support/service-http.js';
 
 /** End to end: contract-v1 POSTs into the running service, out to the Slack and SMTP test servers. */
 
@@ -23,12 +24,10 @@ async function post(svc: RunningService, body: unknown): Promise<Record<string, 
 
 /** Wait until every delivery is finished (sent, failed or dead); bounded, not a timing assertion. */
 async function drained(svc: RunningService, expected: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  await waitUntil(`${expected} deliveries finish`, () => {
     const all = svc.store.listDeliveries();
-    if (all.length >= expected && all.every((d) => d.state !== 'pending' && d.state !== 'in_flight') && svc.store.queueDepth().events === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`deliveries did not finish: ${JSON.stringify(svc.store.listDeliveries())}`);
+    return all.length >= expected && all.every((d) => d.state !== 'pending' && d.state !== 'in_flight') && svc.store.queueDepth().events === 0;
+  });
 }
 
 t.test('retrying, failed ×5, succeeded: one Slack thread and one mail thread per target', async (t) => {

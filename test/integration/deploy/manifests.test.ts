@@ -1,11 +1,11 @@
 import t from 'tap';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { hasKubectl, kustomize, validateAgainstOpenApi, type KubeObject } from '../../support/kustomize.js';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
+import { runCli } from '../../support/cli-process.js';
 import { configSchema } from '../../../src/config/schema.js';
 
 // Custom resources that kubernetes-models does not know; everything else must validate.
@@ -25,15 +25,16 @@ function kustomizations(dir: string): string[] {
 }
 
 const dirs = kustomizations(join(REPO_ROOT, 'deploy'));
+const kubectl = await hasKubectl(t);
 
-if (!hasKubectl()) {
+if (!kubectl) {
   if (process.env.CI !== undefined) t.fail('kubectl is required in CI to render deploy/ (it is on the machine image)');
   else t.test('deploy/ manifests', { skip: 'SKIPPED: kubectl is not installed, deploy/ manifests were NOT rendered or validated' }, () => undefined);
 } else {
   t.test('every kustomization renders and each object validates against the Kubernetes OpenAPI schemas', async (t) => {
     t.ok(dirs.length >= 3, `found kustomizations: ${dirs.map((d) => relative(REPO_ROOT, d)).join(', ')}`);
     for (const dir of dirs) {
-      const objects = kustomize(dir);
+      const objects = await kustomize(t, dir);
       t.ok(objects.length > 0, `${relative(REPO_ROOT, dir)} renders objects`);
       for (const obj of objects) {
         const id = `${relative(REPO_ROOT, dir)}: ${obj.kind}/${obj.metadata.name}`;
@@ -45,7 +46,7 @@ if (!hasKubectl()) {
   });
 
   t.test('the Deployment is hardened and matches what the code needs', async (t) => {
-    const objects = kustomize(join(REPO_ROOT, 'deploy/overlays/example'));
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/example'));
     const byKind = (kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
     const deployment = byKind('Deployment')[0] as unknown as {
       metadata: { namespace: string };
@@ -93,7 +94,7 @@ if (!hasKubectl()) {
   });
 
   t.test('the NetworkPolicy admits only Argo CD notifications and egress to DNS, API, Slack and SMTP', async (t) => {
-    const objects = kustomize(join(REPO_ROOT, 'deploy/overlays/example'));
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/example'));
     const policy = objects.find((o) => o.kind === 'NetworkPolicy') as unknown as {
       spec: {
         ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];
@@ -111,21 +112,17 @@ if (!hasKubectl()) {
 t.test('the committed Argo CD component is what `generate argocd` produces today', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'hook-alerts-component-'));
   const committed = join(REPO_ROOT, 'deploy/overlays/example/argocd-notifications');
-  const res = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'generate', 'argocd', '--url', 'http://argocd-hook-alerts.argocd-hook-alerts.svc', '--subscribe', 'none', '--output', `kustomize=${out}`],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  );
-  t.equal(res.status, 0, res.stderr);
+  const res = await runCli(t, ['generate', 'argocd', '--url', 'http://argocd-hook-alerts.argocd-hook-alerts.svc', '--subscribe', 'none', '--output', `kustomize=${out}`]);
+  t.equal(res.code, 0, res.stderr);
   for (const file of readdirSync(committed)) {
     t.equal(readFileSync(join(committed, file), 'utf8'), readFileSync(join(out, file), 'utf8'), `${file} is up to date (re-run the command in this test to refresh it)`);
   }
   t.same(readdirSync(out).sort(), readdirSync(committed).sort());
 });
 
-if (hasKubectl()) {
+if (kubectl) {
   t.test('the Argo CD component adds its keys to argocd-notifications-cm and keeps the user\'s own', async (t) => {
-    const objects = kustomize(join(REPO_ROOT, 'deploy/examples/argocd-install'));
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/examples/argocd-install'));
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-notifications-cm') as unknown as { data: Record<string, string> };
     t.ok(cm.data['trigger.on-deployed'], "the user's trigger is kept");
     t.ok(cm.data['trigger.on-hook-failed'], 'our trigger is added');

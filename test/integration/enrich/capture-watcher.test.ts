@@ -1,19 +1,15 @@
 import t, { type Test } from 'tap';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup, type KubeEnrichSetup } from '../../support/kube-enrich-setup.js';
 import { CaptureWatcher } from '../../../src/enrich/capture-watcher.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
 import type { KubeObject } from '../../support/kube-api-server.js';
+import { waitUntil } from '../../support/service-http.js';
 
 /** Wait for a condition the watcher reaches asynchronously; fails the test instead of hanging. */
 async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i += 1) {
-    if (cond()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for: ${what}`);
+  await waitUntil(what, cond, { intervalMs: 10 });
 }
 
 async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: string[] } = {}): Promise<CaptureWatcher> {
@@ -57,7 +53,7 @@ t.test('HookFailed: the Job and pods are deleted right after the failure, the al
   s.kube.deleteJobWithPods('payments', 'db-migrate');
   t.equal(s.kube.get('pods', 'payments', 'db-migrate-hf001'), undefined, 'the pod is gone from the cluster');
 
-  const report = await s.enricher.enrich(hookFailedEvent(), { signal: AbortSignal.timeout(5_000) });
+  const report = await s.enricher.enrich(hookFailedEvent(), { signal: AbortSignal.timeout(120_000) });
   const hook = report.hooks[0];
   t.equal(hook?.source, 'capture');
   t.match(hook?.pods[0], { name: 'db-migrate-hf001', capturedAt: /^\d{4}-/, containers: [{ current: { exitCode: 1 }, log: { text: /users_email_key/ } }] });
@@ -85,7 +81,7 @@ t.test('retries: each attempt (a recreated Job of the same name) keeps its logs'
 
   const report = await s.enricher.enrich(
     hookFailedEvent({}, { kind: 'hook-retrying', operation: { phase: 'Running', message: 'Retrying attempt #1', startedAt: '2026-11-20T14:02:05Z', finishedAt: null, retryCount: 1, retryLimit: 2, initiatedBy: { username: null, automated: true } } }),
-    { signal: AbortSignal.timeout(5_000) },
+    { signal: AbortSignal.timeout(120_000) },
   );
   const hook = report.hooks[0];
   t.equal(hook?.source, 'live');
@@ -109,7 +105,7 @@ t.test('a running hook pod being deleted (sync terminated) is captured while its
   });
   await until('captured on deletion', () => watcher.captures === 1);
   s.kube.deleteJobWithPods('payments', 'db-migrate');
-  const report = await s.enricher.enrich(hookFailedEvent({ message: 'Terminated', hookPhase: 'Failed' }), { signal: AbortSignal.timeout(5_000) });
+  const report = await s.enricher.enrich(hookFailedEvent({ message: 'Terminated', hookPhase: 'Failed' }), { signal: AbortSignal.timeout(120_000) });
   t.match(report.hooks[0]?.pods[0]?.containers[0]?.log?.text, /61%/);
   t.match(report.hooks[0]?.missing, [/the Job was deleted by Argo CD when the sync was terminated/]);
   const record = s.captures.forJob('in-cluster', 'payments', 'db-migrate', Date.now())[0];

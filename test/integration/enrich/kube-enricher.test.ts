@@ -12,7 +12,8 @@ import { createScrubber } from '../../../src/enrich/scrub.js';
 import { fixedCredentials, KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 
 const FAILED_AT = '2026-11-20T14:02:31Z';
-const signal = (): AbortSignal => AbortSignal.timeout(5_000);
+// The enrichment deadline of the tests that are not about it: a bound on a hang only.
+const signal = (): AbortSignal => AbortSignal.timeout(120_000);
 
 t.test('OOMKilled: container state, limits, log tail and events, warnings first', async (t) => {
   const { kube, enricher, partials } = await kubeEnrichSetup(t);
@@ -243,7 +244,8 @@ t.test('a hanging API server: per-call timeout, the report still comes with the 
   kube.fault({ path: /./, respond: 'hang' });
   const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
   t.match(report.hooks[0]?.missing, [/^Job payments\/db-migrate: cluster in-cluster did not answer in time \(no answer within 150 ms\)$/]);
-  t.equal(kube.requests.length, 1, 'a cluster that does not answer is asked once, not once per pod and event');
+  // At most: on a loaded machine the 150 ms may run out before the server has read the request.
+  t.ok(kube.requests.length <= 1, `a cluster that does not answer is asked once, not once per pod and event (${kube.requests.length})`);
   t.same(await partials(), { job: 1 });
 });
 
@@ -266,8 +268,8 @@ t.test('API down: the cluster is named unreachable with the socket error', async
     credentials: fixedCredentials({ authorization: 'Bearer x', cert: null, key: null }),
   });
   const enricher = new KubeEnricher({
-    registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 2_000 })),
-    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 2_000, deadlineMs: 5_000, concurrency: 4, maxEventsPerHook: 20 },
+    registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 60_000 })),
+    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 60_000, deadlineMs: 120_000, concurrency: 4, maxEventsPerHook: 20 },
     scrub: createScrubber(),
     captures: null,
     captureEnabled: false,

@@ -3,6 +3,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
 import { failedBodyForOperation } from '../../support/contract-bodies.js';
+import { waitForDrain } from '../../support/service-http.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 
 const TOKEN = 'restart-test-token-0123456789';
@@ -32,17 +33,6 @@ function outbox(dataDir: string): Map<string, string[]> {
   return result;
 }
 
-async function waitForDrain(svc: ServiceProcess, expectedIncidents: number, dataDir: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    const events = /hook_alerts_queue_depth\{queue="events"\} (\d+)/.exec(metrics)?.[1];
-    const deliveries = /hook_alerts_queue_depth\{queue="deliveries"\} (\d+)/.exec(metrics)?.[1];
-    if (events === '0' && deliveries === '0' && outbox(dataDir).size >= expectedIncidents) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the queue did not drain within 30 s');
-}
-
 async function stop(svc: ServiceProcess): Promise<number | string> {
   svc.child.kill('SIGTERM');
   return svc.exited;
@@ -54,7 +44,7 @@ t.test('events accepted before a SIGKILL are each delivered exactly once after r
   writeFileSync(intakeOnly, 'worker:\n  enabled: false\n');
   const env = { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
 
-  const first = await startServiceProcess(['--config', intakeOnly], env);
+  const first = await startServiceProcess(t, ['--config', intakeOnly], env);
   const incidents = new Set<string>();
   for (let i = 0; i < 20; i++) {
     const res = await post(first, failedBodyForOperation(i));
@@ -66,9 +56,8 @@ t.test('events accepted before a SIGKILL are each delivered exactly once after r
   t.equal(await first.exited, 'SIGKILL');
   t.equal(outbox(dataDir).size, 0, 'nothing was delivered before the kill');
 
-  const second = await startServiceProcess([], env);
-  t.teardown(() => second.child.kill('SIGKILL'));
-  await waitForDrain(second, 20, dataDir);
+  const second = await startServiceProcess(t, [], env);
+  await waitForDrain(second.url);
   const box = outbox(dataDir);
   t.same([...box.keys()].sort(), [...incidents].sort(), 'every accepted incident was delivered');
   for (const [incident, files] of box) {
@@ -91,24 +80,24 @@ t.test('SIGKILL at random points while delivering loses nothing and publishes no
   let next = 0;
   let attempted = 0;
   for (let round = 0; round < 3; round++) {
-    const svc = await startServiceProcess([], env);
-    const posting = (async () => {
-      for (let i = 0; i < 30; i++) {
-        attempted++;
-        const res = await post(svc, failedBodyForOperation(next + i)).catch(() => null);
-        if (res === null) return; // the process was killed mid-request: not accepted, Argo CD would retry
-        if (res.status === 202) accepted.add(String(res.json.incident));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 400)));
+    const svc = await startServiceProcess(t, [], env);
+    // Killed while the POST after a random number of accepted ones is in flight (and the worker delivers
+    // those): a point in the run, not a moment on the clock, so that a slow machine still gets there.
+    const killAt = 1 + Math.floor(Math.random() * 29);
+    for (let i = 0; i < 30; i++) {
+      attempted++;
+      const sent = post(svc, failedBodyForOperation(next + i));
+      if (i === killAt) svc.child.kill('SIGKILL');
+      const res = await sent.catch(() => null);
+      if (res === null) break; // the process was killed mid-request: not accepted, Argo CD would retry
+      if (res.status === 202) accepted.add(String(res.json.incident));
+    }
     svc.child.kill('SIGKILL');
     await svc.exited;
-    await posting;
     next += 30;
   }
-  const last = await startServiceProcess([], env);
-  t.teardown(() => last.child.kill('SIGKILL'));
-  await waitForDrain(last, accepted.size, dataDir);
+  const last = await startServiceProcess(t, [], env);
+  await waitForDrain(last.url);
   const box = outbox(dataDir);
   for (const incident of accepted) {
     const files = box.get(incident) ?? [];
