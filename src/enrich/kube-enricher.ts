@@ -5,7 +5,7 @@ import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from './
 import type { EnrichBounds } from './enrich-config.js';
 import type { CaptureRecord, CaptureStore } from './capture-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';
-import type { KubeClient } from './kube-client.js';
+import { MAX_JOB_PODS, type KubeClient } from './kube-client.js';
 import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from './kube-failure.js';
 import type { KubePod } from './kube-objects.js';
 import { createLimiter, type Limiter } from './limiter.js';
@@ -167,7 +167,11 @@ export class KubeEnricher implements Enricher {
     let podsFailed = false;
     if (!clusterDown) {
       try {
-        livePods = await limit(() => client.listJobPods(namespace, name, signal));
+        const listed = await limit(() => client.listJobPods(namespace, name, signal));
+        livePods = listed.items;
+        if (listed.truncated) {
+          gaps.note(`${jobRef} has more than ${MAX_JOB_PODS} pods; only the first ${MAX_JOB_PODS} the API listed were considered (kubectl get pods -n ${namespace} -l job-name=${name})`);
+        }
       } catch (err) {
         const e = asKubeError(err);
         gaps.fail('pods', describeKubeFailure(`pods of ${jobRef}`, e, this.#ctx(client, 'list', 'pods', namespace)));
@@ -293,12 +297,14 @@ export class KubeEnricher implements Enricher {
   ): Promise<EventReport[]> {
     const max = this.#deps.bounds.maxEventsPerHook;
     let failed = false;
+    const cut: string[] = [];
     const lists = await Promise.all(
       objects.map(async (o) => {
         if (failed) return [];
         try {
-          const events = await limit(() => (failed ? Promise.resolve([]) : client.listEvents(namespace, o.kind, o.name, max, signal)));
-          return events.map(toEventReport);
+          const events = await limit(() => (failed ? Promise.resolve({ items: [], truncated: false }) : client.listEvents(namespace, o.kind, o.name, max, signal)));
+          if (events.truncated) cut.push(`${o.kind} ${o.name}`);
+          return events.items.map(toEventReport);
         } catch (err) {
           if (!failed) {
             failed = true;
@@ -311,6 +317,9 @@ export class KubeEnricher implements Enricher {
         }
       }),
     );
+    if (cut.length > 0) {
+      gaps.note(`more events exist than the ${max} read per object (kubernetes.bounds.maxEventsPerHook) for ${cut.join(', ')}; kubectl get events -n ${namespace} shows them all`);
+    }
     return lists.flat();
   }
 }
