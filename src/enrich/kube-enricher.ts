@@ -92,8 +92,9 @@ export class KubeEnricher implements Enricher {
     const started = this.#clock();
     const limit = createLimiter(this.#deps.bounds.concurrency);
     const resolution = this.#deps.registry.resolve(event.destination);
+    const max = this.#deps.bounds.maxHooksPerEvent;
     const hooks = await Promise.all(
-      event.hooks.map(async (hook) => {
+      event.hooks.slice(0, max).map(async (hook) => {
         const gaps = new Gaps();
         let report: JobReport;
         if (!resolution.ok) {
@@ -107,6 +108,9 @@ export class KubeEnricher implements Enricher {
       }),
     );
     const notes: string[] = [];
+    if (event.hooks.length > max) {
+      notes.push(`${event.hooks.length} failed hooks in this sync: the first ${max} were read from the cluster (kubernetes.bounds.maxHooksPerEvent), the others are listed by name`);
+    }
     if (opts.signal.aborted) {
       notes.push(`enrichment stopped at its ${this.#deps.bounds.deadlineMs} ms deadline; what was not read is listed per hook`);
     }

@@ -31,8 +31,8 @@ async function serve(t: Test, kube: KubeApiServer): Promise<{ svc: ServiceProces
   return { svc, outbox: join(dir, 'outbox') };
 }
 
-/** The text of the first Slack rendering in the outbox, once there; fails at once if the service died. */
-async function deliveredSlackJson(svc: ServiceProcess, outbox: string): Promise<string> {
+/** The text of the first Slack rendering (or `.eml`) in the outbox, once there; fails at once if the service died. */
+async function deliveredSlackJson(svc: ServiceProcess, outbox: string, ext = '.slack.json'): Promise<string> {
   let found: string | null = null;
   await waitUntil(
     'the alert in the outbox',
@@ -41,7 +41,7 @@ async function deliveredSlackJson(svc: ServiceProcess, outbox: string): Promise<
         throw new Error(`the service died (${svc.child.exitCode ?? svc.child.signalCode}) instead of delivering the alert`);
       }
       if (!existsSync(outbox)) return false;
-      const file = readdirSync(outbox, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.slack.json'));
+      const file = readdirSync(outbox, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith(ext));
       if (file === undefined) return false;
       found = readFileSync(join(outbox, file), 'utf8');
       return true;
@@ -126,4 +126,25 @@ t.test('a watch stream without a newline is dropped at the line cap and the watc
   t.match(failure?.error, /a watch event is larger than 4 MiB/, 'the log says why the watch was dropped');
   t.ok(kube.streamedBytes < watches() * 16 * 1024 * 1024, 'each stream was dropped near the cap, not read on');
   t.equal((await fetch(`${svc.url}/healthz`)).status, 200, 'the service is alive');
+});
+
+t.test('a sync listing 14,000 failed hooks (a 1 MB body) reads 10 from the cluster and sends a bounded alert', async (t) => {
+  const kube = await KubeApiServer.start();
+  t.teardown(() => kube.close());
+  const { svc, outbox } = await serve(t, kube);
+  const body = hookFailedBody({}) as { operationState: { syncResult: { resources: unknown[] } } };
+  body.operationState.syncResult.resources = Array.from({ length: 14_000 }, (_, i) => ({ kind: 'Job', name: `m-${i}`, hookType: 'PreSync', hookPhase: 'Failed' }));
+  t.ok(JSON.stringify(body).length > 900_000 && JSON.stringify(body).length < 1024 * 1024, 'the body is ~1 MB, under the body limit');
+  const requestsBefore = kube.requests.length;
+  const posted = Date.now();
+  t.equal((await postEvent(svc.url, TOKEN, body)).status, 202);
+  const eml = await deliveredSlackJson(svc, outbox, '.eml');
+  const slack = await deliveredSlackJson(svc, outbox, '.slack.json');
+  t.comment(`delivered ${Date.now() - posted} ms after the POST; email ${eml.length} bytes, Slack ${slack.length} bytes; ${kube.requests.length - requestsBefore} Kubernetes requests; peak RSS ${peakRssKiB(svc.child.pid)} KiB`);
+  const enrichment = kube.requests.slice(requestsBefore).filter((r) => r.query.watch !== 'true' && r.path !== '/api/v1/pods');
+  t.ok(enrichment.length <= 10 * 6, `${enrichment.length} Kubernetes requests: 10 hooks read, not 14,000`);
+  t.ok(eml.length < 200_000, `the email is bounded (${eml.length} bytes)`);
+  t.ok(slack.length < 100_000, `the Slack message is bounded (${slack.length} bytes)`);
+  t.match(slack, /13990 more failed hooks not shown \(14000 in all\): m-10, m-11, m-12/, 'the others are listed by name with a count');
+  t.match(slack, /14000 failed hooks in this sync: the first 10 were read from the cluster/, 'the alert says how many were read');
 });

@@ -267,7 +267,7 @@ t.test('API down: the cluster is named unreachable with the socket error', async
   });
   const enricher = new KubeEnricher({
     registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 2_000 })),
-    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 2_000, deadlineMs: 5_000, concurrency: 4, maxEventsPerHook: 20 },
+    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 2_000, deadlineMs: 5_000, concurrency: 4, maxEventsPerHook: 20, maxHooksPerEvent: 10 },
     scrub: createScrubber(),
     captures: null,
     captureEnabled: false,
