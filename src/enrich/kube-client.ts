@@ -162,6 +162,10 @@ export class KubeClient {
   readonly #connection: KubeConnection;
   readonly #base: string;
   readonly #timeoutMs: number;
+  /** When the API server last answered anything (response headers of any call). */
+  #lastAnswerAt = 0;
+  /** Set when the cluster was found silent or unreachable: calls fail at once until `until`. */
+  #silent: { until: number; error: KubeCallError } | null = null;
 
   constructor(clusterId: string, connection: KubeConnection, opts: { callTimeoutMs: number }) {
     this.clusterId = clusterId;
@@ -183,6 +187,9 @@ export class KubeClient {
    */
   async #call<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
     if (signal.aborted) throw classifyKubeError(null, { kind: 'deadline' });
+    const silent = this.#silent;
+    if (silent !== null && Date.now() < silent.until) throw silent.error;
+    const startedAt = Date.now();
     const controller = new AbortController();
     let abortedBy: AbortCause | null = null;
     const onOuterAbort = (): void => {
@@ -200,11 +207,29 @@ export class KubeClient {
     try {
       return await Promise.race([fn(controller.signal), aborted]);
     } catch (err) {
-      throw classifyKubeError(err, abortedBy);
+      const failure = classifyKubeError(err, abortedBy);
+      this.#noteSilence(failure, startedAt);
+      throw failure;
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onOuterAbort);
     }
+  }
+
+  /**
+   * A cluster that answered nothing during a whole call timeout, or cannot be reached, is not asked again
+   * for three call timeouts: each event's enrichment fails at once with the reason instead of waiting out
+   * its own timeouts (16 events behind a hanging API server took 85 s to go out).
+   */
+  #noteSilence(failure: KubeCallError, startedAt: number): void {
+    const silent = (failure.kind === 'timeout' && this.#lastAnswerAt < startedAt) || failure.kind === 'unreachable';
+    if (!silent || (this.#silent !== null && Date.now() < this.#silent.until)) return;
+    const holdMs = this.#timeoutMs * 3;
+    const until = Date.now() + holdMs;
+    this.#silent = {
+      until,
+      error: new KubeCallError(failure.kind, `${failure.detail}; not asked again until ${new Date(until).toISOString()} (${holdMs / 1000} s)`),
+    };
   }
 
   #parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -371,6 +396,8 @@ export class KubeClient {
       };
       send();
     });
+    this.#lastAnswerAt = Date.now();
+    if (this.#silent !== null && Date.now() >= this.#silent.until) this.#silent = null;
     if (res.statusCode === 401) this.#connection.invalidateCredentials();
     return res;
   }
