@@ -8,6 +8,7 @@ import { renderEmail } from '../../../src/render/email-message.js';
 import { KubeClient } from '../../../src/enrich/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
+import { enrichBoundsSchema } from '../../../src/enrich/enrich-config.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
 import { fixedCredentials, KubeConnection } from '../../../src/enrich/kubeconfig-connection.js';
 
@@ -267,7 +268,7 @@ t.test('API down: the cluster is named unreachable with the socket error', async
   });
   const enricher = new KubeEnricher({
     registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 2_000 })),
-    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 2_000, deadlineMs: 5_000, concurrency: 4, maxEventsPerHook: 20, maxHooksPerEvent: 10 },
+    bounds: enrichBoundsSchema.parse({ callTimeoutMs: 2_000, deadlineMs: 5_000 }),
     scrub: createScrubber(),
     captures: null,
     captureEnabled: false,
