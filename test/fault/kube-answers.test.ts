@@ -78,16 +78,22 @@ function floodPod(i: number): KubeObject {
   };
 }
 
-t.test('an events list of 200,000 items (~30 MB, limit ignored) is refused and the alert goes out', async (t) => {
+/** A failed hook Job whose `resource` lists answer `count` items ignoring `limit`: the alert, once delivered. */
+async function alertWithFlood(t: Test, resource: 'events' | 'pods', count: number, item: (i: number) => KubeObject): Promise<{ alert: string; kube: KubeApiServer }> {
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
   failedJobWithPod(kube);
-  kube.serveHugeList('events', 200_000, tinyEvent);
+  kube.serveHugeList(resource, count, item);
   const { svc, outbox } = await serve(t, kube);
   const posted = Date.now();
   t.equal((await postEvent(svc.url, TOKEN, hookFailedBody({}))).status, 202);
   const alert = await deliveredSlackJson(svc, outbox);
   t.comment(`delivered ${Date.now() - posted} ms after the POST; peak RSS ${peakRssKiB(svc.child.pid)} KiB`);
+  return { alert, kube };
+}
+
+t.test('an events list of 200,000 items (~30 MB, limit ignored) is refused and the alert goes out', async (t) => {
+  const { alert, kube } = await alertWithFlood(t, 'events', 200_000, tinyEvent);
   t.match(alert, /events of Job payments\/db-migrate: cluster in-cluster sent more than this service reads at once/, 'the alert says why events are missing');
   t.match(alert, /relation \\"ledger\\" does not exist/, 'the rest of the enrichment is there');
   const lists = kube.requests.filter((r) => r.path.endsWith('/events')).length;
@@ -95,15 +101,7 @@ t.test('an events list of 200,000 items (~30 MB, limit ignored) is refused and t
 });
 
 t.test('a pod list of 60,000 pods (~30 MB, limit ignored) is refused and the alert goes out', async (t) => {
-  const kube = await KubeApiServer.start();
-  t.teardown(() => kube.close());
-  failedJobWithPod(kube);
-  kube.serveHugeList('pods', 60_000, floodPod);
-  const { svc, outbox } = await serve(t, kube);
-  const posted = Date.now();
-  t.equal((await postEvent(svc.url, TOKEN, hookFailedBody({}))).status, 202);
-  const alert = await deliveredSlackJson(svc, outbox);
-  t.comment(`delivered ${Date.now() - posted} ms after the POST; peak RSS ${peakRssKiB(svc.child.pid)} KiB`);
+  const { alert } = await alertWithFlood(t, 'pods', 60_000, floodPod);
   t.match(alert, /pods of Job payments\/db-migrate: cluster in-cluster sent more than this service reads at once/, 'the alert says why pods are missing');
 });
 
