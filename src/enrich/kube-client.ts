@@ -162,7 +162,8 @@ export class KubeClient {
   readonly #connection: KubeConnection;
   readonly #base: string;
   readonly #timeoutMs: number;
-  /** When the API server last answered anything (response headers of any call). */
+  /** When a request last left for the API server (credentials in hand), and when it last answered anything. */
+  #lastRequestAt = 0;
   #lastAnswerAt = 0;
   /** Set when the cluster was found silent or unreachable: calls fail at once until `until`. */
   #silent: { until: number; error: KubeCallError } | null = null;
@@ -222,7 +223,9 @@ export class KubeClient {
    * its own timeouts (16 events behind a hanging API server took 85 s to go out).
    */
   #noteSilence(failure: KubeCallError, startedAt: number): void {
-    const silent = (failure.kind === 'timeout' && this.#lastAnswerAt < startedAt) || failure.kind === 'unreachable';
+    // A slow credential plugin is not the server's silence: only a call whose request left counts.
+    const asked = this.#lastRequestAt >= startedAt;
+    const silent = asked && ((failure.kind === 'timeout' && this.#lastAnswerAt < startedAt) || failure.kind === 'unreachable');
     if (!silent || (this.#silent !== null && Date.now() < this.#silent.until)) return;
     const holdMs = this.#timeoutMs * 3;
     const until = Date.now() + holdMs;
@@ -374,6 +377,7 @@ export class KubeClient {
     // A credential failure (KubeCredentialError) is classified by the caller, like every other failure.
     const opts = await this.#connection.requestOptions();
     const request = url.protocol === 'http:' ? http.request : https.request;
+    this.#lastRequestAt = Date.now();
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       let retried = false;
       const send = (): void => {
