@@ -143,12 +143,10 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       clock: () => new Date(clock()),
       onAccepted: () => worker.notify(),
       committer,
-      readiness: [
-        () => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' }),
-        ...(config.worker.enabled
-          ? [() => (worker.isAlive() ? { ok: true as const } : { ok: false as const, reason: 'the delivery worker has not completed a pass recently' })]
-          : []),
-      ],
+      // Ready means "can accept webhooks": a slow cluster or a stuck send must not take the pod out of the
+      // Service (Argo CD's webhooks would fail); the worker's liveness is reported on /healthz instead.
+      readiness: [() => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' })],
+      health: () => ({ worker: config.worker.enabled ? worker.health() : 'disabled (worker.enabled: false)' }),
     });
     closers.push(() => app.close());
 

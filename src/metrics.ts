@@ -46,6 +46,11 @@ export class Metrics {
     labelNames: ['id'] as const,
     registers: [this.registry],
   });
+  readonly workerLastPass = new Gauge({
+    name: 'hook_alerts_worker_last_pass_timestamp_seconds',
+    help: 'When the delivery worker last finished a pass (Unix time); enrichment runs beside it and does not delay it',
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'hook_alerts_queue_depth',
     help: 'Work not finished yet: events to route and deliveries to send',

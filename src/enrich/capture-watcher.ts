@@ -225,7 +225,7 @@ export class CaptureWatcher {
       const list = await this.#limit(() =>
         this.#d.client.listEvents(namespace, 'Pod', pod.metadata.name, this.#d.bounds.maxEventsPerHook, signal),
       );
-      events = list.map(toEventReport);
+      events = list.items.map(toEventReport);
     } catch (err) {
       // Events survive the pod for an hour: enrichment reads them live; the snapshot goes without.
       this.#d.logger.debug({ err: err instanceof KubeCallError ? err.message : err }, 'events of a captured pod not read');

@@ -5,7 +5,7 @@ import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from '..
 import type { EnrichBounds } from './enrich-config.js';
 import type { CaptureRecord, CaptureStore } from '../store/capture-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import { MAX_JOB_PODS, type KubeClient } from '../kube/kube-client.js';
 import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from '../kube/kube-failure.js';
 import type { KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
@@ -92,8 +92,9 @@ export class KubeEnricher implements Enricher {
     const started = this.#clock();
     const limit = createLimiter(this.#deps.bounds.concurrency);
     const resolution = this.#deps.registry.resolve(event.destination);
+    const max = this.#deps.bounds.maxHooksPerEvent;
     const hooks = await Promise.all(
-      event.hooks.map(async (hook) => {
+      event.hooks.slice(0, max).map(async (hook) => {
         const gaps = new Gaps();
         let report: JobReport;
         if (!resolution.ok) {
@@ -107,6 +108,9 @@ export class KubeEnricher implements Enricher {
       }),
     );
     const notes: string[] = [];
+    if (event.hooks.length > max) {
+      notes.push(`${event.hooks.length} failed hooks in this sync: the first ${max} were read from the cluster (kubernetes.bounds.maxHooksPerEvent), the others are listed by name`);
+    }
     if (opts.signal.aborted) {
       notes.push(`enrichment stopped at its ${this.#deps.bounds.deadlineMs} ms deadline; what was not read is listed per hook`);
     }
@@ -167,7 +171,11 @@ export class KubeEnricher implements Enricher {
     let podsFailed = false;
     if (!clusterDown) {
       try {
-        livePods = await limit(() => client.listJobPods(namespace, name, signal));
+        const listed = await limit(() => client.listJobPods(namespace, name, signal));
+        livePods = listed.items;
+        if (listed.truncated) {
+          gaps.note(`${jobRef} has more than ${MAX_JOB_PODS} pods; only the first ${MAX_JOB_PODS} the API listed were considered (kubectl get pods -n ${namespace} -l job-name=${name})`);
+        }
       } catch (err) {
         const e = asKubeError(err);
         gaps.fail('pods', describeKubeFailure(`pods of ${jobRef}`, e, this.#ctx(client, 'list', 'pods', namespace)));
@@ -293,12 +301,14 @@ export class KubeEnricher implements Enricher {
   ): Promise<EventReport[]> {
     const max = this.#deps.bounds.maxEventsPerHook;
     let failed = false;
+    const cut: string[] = [];
     const lists = await Promise.all(
       objects.map(async (o) => {
         if (failed) return [];
         try {
-          const events = await limit(() => (failed ? Promise.resolve([]) : client.listEvents(namespace, o.kind, o.name, max, signal)));
-          return events.map(toEventReport);
+          const events = await limit(() => (failed ? Promise.resolve({ items: [], truncated: false }) : client.listEvents(namespace, o.kind, o.name, max, signal)));
+          if (events.truncated) cut.push(`${o.kind} ${o.name}`);
+          return events.items.map(toEventReport);
         } catch (err) {
           if (!failed) {
             failed = true;
@@ -311,6 +321,9 @@ export class KubeEnricher implements Enricher {
         }
       }),
     );
+    if (cut.length > 0) {
+      gaps.note(`more events exist than the ${max} read per object (kubernetes.bounds.maxEventsPerHook) for ${cut.join(', ')}; kubectl get events -n ${namespace} shows them all`);
+    }
     return lists.flat();
   }
 }

@@ -36,6 +36,8 @@ export interface IntakeDeps {
   /** Called after an event is committed, so the worker picks it up without waiting for its poll. */
   onAccepted?: () => void;
   readiness?: ReadinessCheck[];
+  /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
+  health?: () => Record<string, unknown>;
   /** Commits accepted events; default: group commit on `store`'s own connection. */
   committer?: EventCommitter;
 }
@@ -195,7 +197,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     },
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', ...deps.health?.() }));
 
   app.get('/readyz', async (_req, reply) => {
     const failures: string[] = [];

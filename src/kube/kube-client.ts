@@ -1,6 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
@@ -29,13 +28,26 @@ export const REQUIRED_ACCESS = [
 
 /** Largest error body read from the API server (a Status object is a few hundred bytes). */
 const ERROR_BODY_CAP = 64 * 1024;
-/** Items per page when listing, so that one answer never holds a whole cluster's pods. */
-const LIST_PAGE = 250;
 /**
- * Largest JSON answer read (a page of 250 pods is a few MB; objects with big annotations can be more).
- * A larger one is refused rather than held, to keep memory bounded.
+ * Largest answer about one object (a GET, one watch event). etcd refuses objects over 1.5 MiB by default;
+ * their JSON is a little larger.
  */
-const JSON_BODY_CAP = 32 * 1024 * 1024;
+export const OBJECT_BODY_CAP = 4 * 1024 * 1024;
+/**
+ * Largest list page read. JSON.parse holds the text and the objects at once (1.25-1.5x the text on the
+ * heap, measured on event and pod lists) and the raw bytes twice off the heap while they are joined; the
+ * image gives the whole process a 128 MiB heap and the pod 256 MiB. A 4 MiB page holds 100 pods of 40 KB
+ * (real ones are 5-15 KB). A larger page is refused, not held, and items beyond `limit` are dropped
+ * before they are parsed: a server or proxy that ignores `limit` cannot make us hold 30 MB (200,000 events
+ * crashed the process under the former 32 MiB cap).
+ */
+export const LIST_BODY_CAP = 4 * 1024 * 1024;
+/** Longest line of a watch stream: one event carries one object. Without a cap, a stream with no newline grows without end. */
+export const WATCH_LINE_CAP = OBJECT_BODY_CAP;
+/** Items asked per page (`limit`). */
+export const LIST_PAGE = 100;
+/** Pods of one Job read at most: the alert shows maxPodsPerHook (≤ 50) of them. */
+export const MAX_JOB_PODS = 200;
 const USER_AGENT = 'argocd-hook-alerts';
 
 /** A log as read from the API: at most the byte cap, possibly cut by it. */
@@ -52,7 +64,10 @@ export interface WatchEvent {
   object: unknown;
 }
 
-/** A list answer: items are parsed one by one with the object's own schema. */
+/**
+ * A list answer's envelope. Items stay unknown here: they are cut to the number asked for before each is
+ * parsed with its object's schema, so an answer that ignores `limit` costs no more than one that obeys.
+ */
 const listSchema = z.object({
   metadata: z
     .object({ resourceVersion: z.string().nullish(), continue: z.string().nullish() })
@@ -62,11 +77,23 @@ const listSchema = z.object({
       // The API server sends continue: "" on the last page.
       continueToken: v?.continue === undefined || v.continue === null || v.continue === '' ? null : v.continue,
     })),
-  items: z
-    .array(z.unknown())
-    .nullish()
-    .transform((v) => v ?? []),
+  items: z.unknown(),
 });
+
+/** One page of a list, cut to what was asked for. */
+interface ListPage {
+  items: unknown[];
+  resourceVersion: string | null;
+  continueToken: string | null;
+  /** The server sent more items than `limit` asked for (it or a proxy ignores `limit`); the rest was dropped. */
+  overflow: boolean;
+}
+
+/** Items of a list read page by page up to a maximum; `truncated`: more exist than were read. */
+export interface BoundedList<T> {
+  items: T[];
+  truncated: boolean;
+}
 
 const watchLineSchema = z.object({
   type: z.enum(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']),
@@ -78,6 +105,12 @@ export interface PodPage {
   items: KubePod[];
   resourceVersion: string | null;
   continueToken: string | null;
+  /** The server sent more pods than asked for: only the first LIST_PAGE were read (and no next page exists). */
+  truncated: boolean;
+}
+
+function mib(bytes: number): string {
+  return `${bytes / (1024 * 1024)} MiB`;
 }
 
 /** Read a response body into memory up to `cap` bytes; stops reading (destroys the stream) at the cap. */
@@ -136,6 +169,11 @@ export class KubeClient {
   readonly #connection: KubeConnection;
   readonly #base: string;
   readonly #timeoutMs: number;
+  /** When a request last left for the API server (credentials in hand), and when it last answered anything. */
+  #lastRequestAt = 0;
+  #lastAnswerAt = 0;
+  /** Set when the cluster was found silent or unreachable: calls fail at once until `until`. */
+  #silent: { until: number; error: KubeCallError } | null = null;
 
   constructor(clusterId: string, connection: KubeConnection, opts: { callTimeoutMs: number }) {
     this.clusterId = clusterId;
@@ -157,6 +195,9 @@ export class KubeClient {
    */
   async #call<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
     if (signal.aborted) throw classifyKubeError(null, { kind: 'deadline' });
+    const silent = this.#silent;
+    if (silent !== null && Date.now() < silent.until) throw silent.error;
+    const startedAt = Date.now();
     const controller = new AbortController();
     let abortedBy: AbortCause | null = null;
     const onOuterAbort = (): void => {
@@ -174,11 +215,31 @@ export class KubeClient {
     try {
       return await Promise.race([fn(controller.signal), aborted]);
     } catch (err) {
-      throw classifyKubeError(err, abortedBy);
+      const failure = classifyKubeError(err, abortedBy);
+      this.#noteSilence(failure, startedAt);
+      throw failure;
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onOuterAbort);
     }
+  }
+
+  /**
+   * A cluster that answered nothing during a whole call timeout, or cannot be reached, is not asked again
+   * for three call timeouts: each event's enrichment fails at once with the reason instead of waiting out
+   * its own timeouts (16 events behind a hanging API server took 85 s to go out).
+   */
+  #noteSilence(failure: KubeCallError, startedAt: number): void {
+    // A slow credential plugin is not the server's silence: only a call whose request left counts.
+    const asked = this.#lastRequestAt >= startedAt;
+    const silent = asked && ((failure.kind === 'timeout' && this.#lastAnswerAt < startedAt) || failure.kind === 'unreachable');
+    if (!silent || (this.#silent !== null && Date.now() < this.#silent.until)) return;
+    const holdMs = this.#timeoutMs * 3;
+    const until = Date.now() + holdMs;
+    this.#silent = {
+      until,
+      error: new KubeCallError(failure.kind, `${failure.detail}; not asked again until ${new Date(until).toISOString()} (${holdMs / 1000} s)`),
+    };
   }
 
   #parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -187,13 +248,13 @@ export class KubeClient {
     return result.data;
   }
 
-  /** GET a JSON object: non-200 answers are classified from their Status body, oversized or non-JSON ones refused. */
-  async #getJson(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+  /** GET a JSON answer of at most `cap` bytes: non-200 answers are classified from their Status body, larger or non-JSON ones refused. */
+  async #getJson(path: string, query: Record<string, string>, signal: AbortSignal, cap: number): Promise<unknown> {
     return this.#call(signal, async (s) => {
       const res = await this.#openStream(path, query, s);
       await throwUnlessOk(res);
-      const { buffer, capped } = await readCapped(res, JSON_BODY_CAP);
-      if (capped) throw new KubeCallError('invalid-response', `the answer to GET ${path} is larger than ${JSON_BODY_CAP} bytes and was not read`);
+      const { buffer, capped } = await readCapped(res, cap);
+      if (capped) throw new KubeCallError('too-large', `the answer to GET ${path} is larger than ${mib(cap)}${'limit' in query ? ` (asked for ${query.limit} items: the API server, or a proxy in between, ignores \`limit\`)` : ''}`);
       try {
         return JSON.parse(buffer.toString('utf8')) as unknown;
       } catch (err) {
@@ -202,14 +263,53 @@ export class KubeClient {
     });
   }
 
-  async #getList(path: string, query: Record<string, string>, signal: AbortSignal): Promise<z.infer<typeof listSchema>> {
-    return this.#parse(listSchema, await this.#getJson(path, query, signal));
+  /** One page of a list: at most `limit` items (an answer with more is cut, see ListPage.overflow). */
+  async #getPage(path: string, query: Record<string, string>, limit: number, signal: AbortSignal): Promise<ListPage> {
+    const list = this.#parse(listSchema, await this.#getJson(path, { ...query, limit: String(limit) }, signal, LIST_BODY_CAP));
+    const items = list.items ?? [];
+    if (!Array.isArray(items)) throw new KubeCallError('invalid-response', `the answer to GET ${path} has no items list`);
+    return {
+      items: items.length > limit ? items.slice(0, limit) : items,
+      resourceVersion: list.metadata.resourceVersion,
+      continueToken: items.length > limit ? null : list.metadata.continueToken,
+      overflow: items.length > limit,
+    };
+  }
+
+  /**
+   * Items of a list, `pageSize` per request (`limit`, then `continue`), parsed one by one with `schema`,
+   * stopping at `maxItems`: Kubernetes list semantics, so that neither one answer nor the whole list
+   * is ever held beyond those bounds.
+   */
+  async #listBounded<S extends z.ZodType>(
+    path: string,
+    query: Record<string, string>,
+    schema: S,
+    bounds: { pageSize: number; maxItems: number },
+    signal: AbortSignal,
+  ): Promise<BoundedList<z.infer<S>>> {
+    const items: z.infer<S>[] = [];
+    let continueToken: string | null = null;
+    for (;;) {
+      const room = bounds.maxItems - items.length;
+      const page: ListPage = await this.#getPage(
+        path,
+        continueToken === null ? query : { ...query, continue: continueToken },
+        Math.min(bounds.pageSize, room),
+        signal,
+      );
+      for (const item of page.items) items.push(this.#parse(schema, item));
+      continueToken = page.continueToken;
+      if (page.overflow) return { items, truncated: true };
+      if (continueToken === null) return { items, truncated: false };
+      if (items.length >= bounds.maxItems) return { items, truncated: true };
+    }
   }
 
   /** The Job, or null when it does not exist (404). */
   async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
     try {
-      const job = await this.#getJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal);
+      const job = await this.#getJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
       return this.#parse(jobSchema, job);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -220,7 +320,7 @@ export class KubeClient {
   /** The pod, or null when it does not exist (404). */
   async readPod(namespace: string, name: string, signal: AbortSignal): Promise<KubePod | null> {
     try {
-      const pod = await this.#getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal);
+      const pod = await this.#getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
       return this.#parse(podSchema, pod);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -228,43 +328,49 @@ export class KubeClient {
     }
   }
 
-  /** Pods of a Job by the Job controller's label, falling back to the legacy `job-name` label. */
-  async listJobPods(namespace: string, jobName: string, signal: AbortSignal): Promise<KubePod[]> {
+  /**
+   * Pods of a Job by the Job controller's label, falling back to the legacy `job-name` label; at most
+   * MAX_JOB_PODS (`truncated` says that more exist).
+   */
+  async listJobPods(namespace: string, jobName: string, signal: AbortSignal): Promise<BoundedList<KubePod>> {
     for (const label of [JOB_NAME_LABEL, LEGACY_JOB_NAME_LABEL]) {
-      const list = await this.#getList(
+      const pods = await this.#listBounded(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-        { labelSelector: `${label}=${jobName}`, limit: String(LIST_PAGE) },
+        { labelSelector: `${label}=${jobName}` },
+        podSchema,
+        { pageSize: LIST_PAGE, maxItems: MAX_JOB_PODS },
         signal,
       );
-      const pods = list.items.map((p) => this.#parse(podSchema, p));
-      if (pods.length > 0) return pods;
+      if (pods.items.length > 0) return pods;
     }
-    return [];
+    return { items: [], truncated: false };
   }
 
-  /** Events about one object (fieldSelector on involvedObject), at most `limit`. */
-  async listEvents(namespace: string, kind: string, name: string, limit: number, signal: AbortSignal): Promise<KubeEvent[]> {
-    const list = await this.#getList(
+  /** Events about one object (fieldSelector on involvedObject), at most `limit`; `truncated` says that more exist. */
+  async listEvents(namespace: string, kind: string, name: string, limit: number, signal: AbortSignal): Promise<BoundedList<KubeEvent>> {
+    return this.#listBounded(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-      { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`, limit: String(limit) },
+      { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` },
+      eventSchema,
+      { pageSize: limit, maxItems: limit },
       signal,
     );
-    return list.items.map((e) => this.#parse(eventSchema, e));
   }
 
-  /** One page of pods matching a label selector, in a namespace or cluster-wide. */
+  /** One page of pods (LIST_PAGE at most) matching a label selector, in a namespace or cluster-wide. */
   async listPods(
     params: { namespace: string | null; labelSelector: string; continueToken: string | null },
     signal: AbortSignal,
   ): Promise<PodPage> {
     const path = params.namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(params.namespace)}/pods`;
-    const query: Record<string, string> = { labelSelector: params.labelSelector, limit: String(LIST_PAGE) };
+    const query: Record<string, string> = { labelSelector: params.labelSelector };
     if (params.continueToken !== null) query.continue = params.continueToken;
-    const list = await this.#getList(path, query, signal);
+    const page = await this.#getPage(path, query, LIST_PAGE, signal);
     return {
-      items: list.items.map((p) => this.#parse(podSchema, p)),
-      resourceVersion: list.metadata.resourceVersion,
-      continueToken: list.metadata.continueToken,
+      items: page.items.map((p) => this.#parse(podSchema, p)),
+      resourceVersion: page.resourceVersion,
+      continueToken: page.continueToken,
+      truncated: page.overflow,
     };
   }
 
@@ -278,6 +384,7 @@ export class KubeClient {
     // A credential failure (KubeCredentialError) is classified by the caller, like every other failure.
     const opts = await this.#connection.requestOptions();
     const request = url.protocol === 'http:' ? http.request : https.request;
+    this.#lastRequestAt = Date.now();
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       let retried = false;
       const send = (): void => {
@@ -300,6 +407,8 @@ export class KubeClient {
       };
       send();
     });
+    this.#lastAnswerAt = Date.now();
+    if (this.#silent !== null && Date.now() >= this.#silent.until) this.#silent = null;
     if (res.statusCode === 401) this.#connection.invalidateCredentials();
     return res;
   }
@@ -384,38 +493,63 @@ export class KubeClient {
       const res = await this.#openStream(path, query, controller.signal);
       await throwUnlessOk(res);
       await new Promise<void>((resolve, reject) => {
-        const lines = createInterface({ input: res, crlfDelay: Infinity });
         let failed: Error | null = null;
-        lines.on('line', (line) => {
-          armIdle();
-          if (line.trim() === '' || failed !== null) return;
+        const fail = (err: Error): void => {
+          failed ??= err;
+          res.destroy();
+        };
+        const onLine = (line: Buffer): void => {
+          if (failed !== null) return;
+          const text = line.toString('utf8');
+          if (text.trim() === '') return;
           try {
-            const parsed = watchLineSchema.parse(JSON.parse(line));
+            const parsed = watchLineSchema.parse(JSON.parse(text));
             onEvent({ type: parsed.type, object: parsed.object });
           } catch (err) {
-            failed = err instanceof Error ? err : new Error('a watch line is not a {type, object} event');
-            res.destroy();
+            fail(err instanceof Error ? err : new Error('a watch line is not a {type, object} event'));
+          }
+        };
+        // Lines are split on the byte 0x0A, which never occurs inside a multi-byte UTF-8 character. A line
+        // is held only up to WATCH_LINE_CAP: readline would buffer a stream without newlines until the heap
+        // ran out (5 s on a fast link).
+        let partial: Buffer[] = [];
+        let partialBytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          armIdle();
+          let start = 0;
+          for (let nl = chunk.indexOf(0x0a); nl >= 0 && failed === null; nl = chunk.indexOf(0x0a, start)) {
+            const piece = chunk.subarray(start, nl);
+            start = nl + 1;
+            if (partialBytes + piece.length > WATCH_LINE_CAP) {
+              fail(new KubeCallError('too-large', `a watch event is larger than ${mib(WATCH_LINE_CAP)}; the stream was dropped`));
+              return;
+            }
+            onLine(partial.length === 0 ? piece : Buffer.concat([...partial, piece]));
+            partial = [];
+            partialBytes = 0;
+          }
+          if (failed !== null || start >= chunk.length) return;
+          partial.push(chunk.subarray(start));
+          partialBytes += chunk.length - start;
+          if (partialBytes > WATCH_LINE_CAP) {
+            partial = [];
+            fail(new KubeCallError('too-large', `a watch event is larger than ${mib(WATCH_LINE_CAP)} (no newline within it); the stream was dropped`));
           }
         });
-        // readline re-emits its input's errors on the interface: both need a listener, or a dropped
-        // connection becomes an uncaught exception.
-        const onError = (err: Error): void => {
+        res.on('end', () => {
+          if (partialBytes > 0) onLine(Buffer.concat(partial));
+          partial = [];
+        });
+        // A dropped connection must reject, not become an uncaught exception.
+        res.on('error', (err) => {
           failed ??= err;
-        };
-        res.on('error', onError);
-        lines.on('error', onError);
-        // readline closes on the input's 'end' only; an aborted or reset response ends with 'close' alone.
-        let settled = false;
-        const settle = (): void => {
-          if (settled) return;
-          settled = true;
-          lines.close();
+        });
+        // An aborted or reset response ends with 'close' alone ('end' never comes).
+        res.on('close', () => {
           if (failed !== null) reject(failed);
           else if (!res.complete) reject(new Error('the watch connection closed before the server ended it'));
           else resolve();
-        };
-        lines.on('close', settle);
-        res.on('close', settle);
+        });
       });
     } catch (err) {
       if (idleFired) throw new KubeCallError('timeout', `no watch event or bookmark for ${params.idleMs} ms`);

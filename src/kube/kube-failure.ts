@@ -13,6 +13,8 @@ export type KubeFailureKind =
   | 'deadline'
   | 'unreachable'
   | 'invalid-response'
+  /** An answer larger than this service reads (a list that ignores `limit`, a watch line without end). */
+  | 'too-large'
   /** No credentials could be had (an exec plugin failed, a token file is gone): nothing was sent. */
   | 'credentials';
 
@@ -154,6 +156,8 @@ export function explainKubeFailure(err: KubeCallError, ctx: { cluster: string; a
       return `cluster ${ctx.cluster} unreachable: ${err.detail}`;
     case 'invalid-response':
       return `cluster ${ctx.cluster} sent an answer that is not a Kubernetes object: ${err.detail}`;
+    case 'too-large':
+      return `cluster ${ctx.cluster} sent more than this service reads at once, so it was not read: ${err.detail}`;
     case 'credentials':
       return `no credentials for cluster ${ctx.cluster}: ${err.detail}`;
   }

@@ -72,6 +72,12 @@ export class PodWatch {
       );
       // Every page of one paged list shares the first page's resourceVersion.
       resourceVersion ??= page.resourceVersion;
+      if (page.truncated) {
+        this.#o.logger.warn(
+          { cluster: this.#o.client.clusterId, namespace: this.#o.namespace ?? 'all namespaces' },
+          'the API server sent more pods than the page size asked for (it or a proxy ignores `limit`); only the first page was read, so some hook pods are not watched until the next list',
+        );
+      }
       for (const pod of page.items) {
         if (pod.metadata.uid !== null) uids.add(pod.metadata.uid);
         this.#o.onPod('SYNC', pod);

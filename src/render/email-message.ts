@@ -9,6 +9,7 @@ import {
   hookFacts,
   initiatedByText,
   logLabel,
+  omittedHooksText,
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
@@ -139,6 +140,8 @@ function renderText(alert: Alert, facts: readonly HookFacts[], subject: string, 
     }
     for (const m of f.missing) out.push(`! ${m}`);
   }
+  const omitted = omittedHooksText(alert);
+  if (omitted !== null) out.push('', omitted);
   for (const note of alert.report?.notes ?? []) out.push('', `Note: ${note}`);
   const url = argoUrl(alert);
   if (url !== null) out.push('', `Open in Argo CD: ${url}`);
@@ -198,6 +201,8 @@ function renderHtml(alert: Alert, facts: readonly HookFacts[], subject: string, 
       h.push(`<ul style="margin:6px 0;padding-left:18px;color:#b54708">${f.missing.map((m) => `<li>${escapeHtml(m)}</li>`).join('')}</ul>`);
     }
   }
+  const omitted = omittedHooksText(alert);
+  if (omitted !== null) h.push(`<p style="margin:12px 0 0;color:#374151">${escapeHtml(omitted)}</p>`);
   for (const note of alert.report?.notes ?? []) h.push(`<p style="margin:8px 0 0;color:#6b7280">Note: ${escapeHtml(note)}</p>`);
   const url = argoUrl(alert);
   if (url !== null) {

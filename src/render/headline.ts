@@ -28,7 +28,9 @@ export function whatHappened(alert: Alert, facts: readonly HookFacts[], details:
   if (event.kind === 'sync-succeeded') return 'sync succeeded, incident resolved';
   const first = facts[0];
   if (first === undefined) return `sync ${event.operation?.phase ?? 'event'}`;
-  const more = facts.length > 1 ? ` (+${facts.length - 1} more)` : '';
+  // Counted on the event: the facts cover only the hooks shown.
+  const total = Math.max(facts.length, event.hooks.length);
+  const more = total > 1 ? ` (+${total - 1} more)` : '';
   const summary = details ? failureSummary(first) : '';
   const paren = summary === '' ? '' : ` (${summary})`;
   const hook = `${first.hook.hookType} hook ${first.hook.name}`;

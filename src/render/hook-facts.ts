@@ -95,9 +95,40 @@ function reportFor(alert: Alert, hook: HookRef): JobReport | null {
   );
 }
 
-/** Facts for each hook of the alert, in the event's order. */
+/** Hooks shown when none or few were enriched. */
+const HOOKS_SHOWN = 10;
+/** Hooks shown at most: every one enrichment read (kubernetes.bounds.maxHooksPerEvent allows up to 20). */
+export const MAX_HOOKS_SHOWN = 20;
+/** Room for the names of the hooks not shown: the alert stays bounded whatever the sync listed. */
+const OMITTED_NAMES_CHARS = 1_000;
+
+function shownHooks(alert: Alert): number {
+  return Math.min(MAX_HOOKS_SHOWN, Math.max(HOOKS_SHOWN, alert.report?.hooks.length ?? 0));
+}
+
+/**
+ * The hooks beyond those shown, in one sentence: how many, and as many names as fit in ~1,000
+ * characters (a sync listed 14,000 failed hooks once). null when every hook is shown.
+ */
+export function omittedHooksText(alert: Alert): string | null {
+  const all = alert.event.hooks;
+  const rest = all.slice(shownHooks(alert));
+  if (rest.length === 0) return null;
+  const names: string[] = [];
+  let chars = 0;
+  for (const h of rest) {
+    const name = `${h.namespace === null ? '' : `${h.namespace}/`}${h.name}`;
+    if (chars + name.length > OMITTED_NAMES_CHARS) break;
+    names.push(name);
+    chars += name.length + 2;
+  }
+  const unnamed = rest.length - names.length;
+  return `${rest.length} more failed hook${rest.length === 1 ? '' : 's'} not shown (${all.length} in all): ${names.join(', ')}${unnamed > 0 ? ` and ${unnamed} more` : ''}; Argo CD lists them all.`;
+}
+
+/** Facts for each hook shown (the first 10, or as many as enrichment read, up to 20), in the event's order. */
 export function hookFacts(alert: Alert): HookFacts[] {
-  return alert.event.hooks.map((hook): HookFacts => {
+  return alert.event.hooks.slice(0, shownHooks(alert)).map((hook): HookFacts => {
     const report = reportFor(alert, hook);
     const failing = failingContainer(report?.pods ?? []);
     const state = failing === null ? null : failedState(failing.container);

@@ -9,6 +9,7 @@ import {
   hookFacts,
   initiatedByText,
   logLabel,
+  omittedHooksText,
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
@@ -236,9 +237,14 @@ export function renderSlackMessage(alert: Alert, opts: SlackRenderOptions = {}):
     blocks.push({ type: 'divider' }, ...rendered.blocks);
     files.push(...rendered.files);
   }
+  const notShown: string[] = [];
   if (hidden > 0) {
-    blocks.push(context([`${hidden} more failed hook${hidden === 1 ? '' : 's'} not shown here (Slack allows ${SLACK_LIMITS.blocks} blocks); their logs are attached in the thread and all hooks are in Argo CD.`]));
+    notShown.push(`${hidden} more failed hook${hidden === 1 ? '' : 's'} not shown here (Slack allows ${SLACK_LIMITS.blocks} blocks); their logs are attached in the thread and all hooks are in Argo CD.`);
   }
+  const omitted = omittedHooksText(alert);
+  if (omitted !== null) notShown.push(escapeSlack(omitted));
+  // One block for both: RESERVED_BLOCKS keeps room for exactly one.
+  if (notShown.length > 0) blocks.push(context(notShown));
   blocks.push(...tail);
   return {
     text: clip(`${mentions}${escapeSlack(title)}`, SLACK_LIMITS.sectionText),

@@ -80,4 +80,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX incidents_open;
   `,
+  // 3: enrichment attempts are recorded before they start, so that an event whose enrichment killed the
+  // process is recognized on the next start (retried alone, then delivered without enrichment).
+  `
+  ALTER TABLE events ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE events ADD COLUMN enrich_solo_attempts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -34,6 +34,10 @@ export interface PendingEvent {
   id: number;
   incidentId: string;
   event: HookEvent;
+  /** Enrichments of it that started and never finished: each one was cut short by the process ending. */
+  enrichAttempts: number;
+  /** Of those, the ones that ran alone: the process ended while only this event was being enriched. */
+  enrichSoloAttempts: number;
 }
 
 /** A delivery claimed by the worker, with what its sink needs. */
@@ -185,17 +189,44 @@ export class SqliteStore {
     return acceptRows(this.#db, this.#statements, batch.map((item) => toAcceptRow(item.event, item.dedupeKey, item.now)));
   }
 
-  /** Events accepted but not yet routed, oldest first. */
-  pendingEvents(limit: number): PendingEvent[] {
-    return this.#sql<[number], { id: number; incident_id: string; event_json: string }>(
-        `SELECT id, incident_id, event_json FROM events WHERE state = 'pending' AND incident_id IS NOT NULL ORDER BY id LIMIT ?`,
+  /** Events accepted but not yet routed, oldest first, leaving out `except` (those being enriched). */
+  pendingEvents(limit: number, except: readonly number[] = []): PendingEvent[] {
+    return this.#sql<[string, number], { id: number; incident_id: string; event_json: string; enrich_attempts: number; enrich_solo_attempts: number }>(
+        `SELECT id, incident_id, event_json, enrich_attempts, enrich_solo_attempts FROM events
+         WHERE state = 'pending' AND incident_id IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))
+         ORDER BY id LIMIT ?`,
       )
-      .all(limit)
+      .all(JSON.stringify(except), limit)
       .map((row) => ({
         id: row.id,
         incidentId: row.incident_id,
         event: parseJson(hookEventSchema, row.event_json, `event ${row.id}`),
+        enrichAttempts: row.enrich_attempts,
+        enrichSoloAttempts: row.enrich_solo_attempts,
       }));
+  }
+
+  /**
+   * Record that an event's enrichment starts (`solo`: with no other enrichment running, until
+   * markEnrichmentShared says otherwise), before any request leaves: if the process dies during it, the
+   * next start sees the attempt that never finished, and whether it ran alone.
+   */
+  markEnrichmentStarted(eventId: number, solo: boolean): void {
+    this.#sql(`UPDATE events SET enrich_attempts = enrich_attempts + 1, enrich_solo_attempts = enrich_solo_attempts + ? WHERE id = ?`)
+      .run(solo ? 1 : 0, eventId);
+  }
+
+  /** An enrichment recorded as running alone has company now: it no longer counts as a lone attempt. */
+  markEnrichmentShared(eventId: number): void {
+    this.#sql(`UPDATE events SET enrich_solo_attempts = MAX(0, enrich_solo_attempts - 1) WHERE id = ?`).run(eventId);
+  }
+
+  /** Take back a start recorded by markEnrichmentStarted: the service stopped it on purpose (shutdown), it did not crash. */
+  markEnrichmentAbandoned(eventId: number, solo: boolean): void {
+    this.#sql(
+        `UPDATE events SET enrich_attempts = MAX(0, enrich_attempts - 1), enrich_solo_attempts = MAX(0, enrich_solo_attempts - ?) WHERE id = ?`,
+      )
+      .run(solo ? 1 : 0, eventId);
   }
 
   /** Incidents that a sync-succeeded event resolved. */

@@ -14,7 +14,7 @@ import type { WorkerConfig } from './worker-config.js';
 /** What the worker reads of the config: its own section, and how long one enrichment may take. */
 export interface WorkerSettings {
   worker: WorkerConfig;
-  kubernetes: { bounds: Pick<EnrichBounds, 'deadlineMs'> };
+  kubernetes: { bounds: Pick<EnrichBounds, 'deadlineMs' | 'eventsPerCluster'> };
 }
 
 export interface WorkerDeps {
@@ -41,15 +41,55 @@ function timerTimeout(ms: number, expire: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
-const EVENTS_PER_PASS = 16;
+/** Pending events looked at per pass (those being enriched are left out by the query). */
+const EVENTS_PER_PASS = 64;
+/** Events routed without enrichment per pass: bounds the work between two delivery rounds. */
+const ROUTED_PER_PASS = 16;
 // Sends in flight at once: each holds its alert (report, rendered Slack message, MIME mail) in memory, so this
 // bounds the worker's share of the memory budget (16 measured ~5 MiB more peak RSS than 8); Slack allows
 // ~1 post per second per channel anyway.
 const DELIVERIES_PER_PASS = 8;
 
+/** What the worker is doing, for /healthz: liveness is reported there, not in readiness. */
+export interface WorkerHealth {
+  running: boolean;
+  /** ISO time the last pass finished, null before the first. */
+  lastPassAt: string | null;
+  /** A pass finished within the expected interval (a pass is bounded by worker.sendTimeoutMs). */
+  passing: boolean;
+  /** Events being enriched now, each in the background. */
+  enriching: number;
+}
+
+/** Which cluster an event's enrichment asks: its destination, as the cluster registry matches it. */
+function clusterKey(event: PendingEvent['event']): string {
+  return (event.destination.server ?? `name:${event.destination.name ?? ''}`).trim().replace(/\/+$/, '');
+}
+
+function appKey(event: PendingEvent['event']): string {
+  return `${event.app.namespace}/${event.app.name}`;
+}
+
+/** An event whose enrichment runs in the background. */
+interface Enriching {
+  app: string;
+  cluster: string;
+  /** Suspected of killing the process: nothing else starts while it runs. */
+  suspect: boolean;
+  /** No other enrichment has run beside it so far (as recorded in the store). */
+  alone: boolean;
+  done: Promise<void>;
+}
+
+/** The note of an alert whose enrichment was skipped because it crashed the service. */
+export const POISON_NOTE =
+  'enrichment was skipped: it crashed the service on the previous start (the process ended while this event was being enriched alone); look at the cluster with kubectl';
+
 /**
  * The worker: claims accepted events (enrich → diagnose → route) and due deliveries (render → send →
  * record). All state lives in the store, so a crash at any point is resumed by the next process.
+ * Enrichment runs in the background, a few events per cluster at a time, so that a slow cluster holds
+ * back neither the events of other clusters nor the delivery of alerts already enriched.
  */
 export class Worker {
   #deps: WorkerDeps;
@@ -60,7 +100,10 @@ export class Worker {
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
   #again = false;
-  #lastTickAt = 0;
+  #lastPassAt = 0;
+  readonly #enriching = new Map<number, Enriching>();
+  /** Aborted by stop(): enrichments in flight end at once and their events wait for the next start. */
+  #stopping = new AbortController();
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
@@ -73,6 +116,7 @@ export class Worker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#stopping = new AbortController();
     const released = this.#deps.store.releaseLeases(this.#clock());
     if (released > 0) this.#deps.logger.warn({ released }, 'resuming deliveries that were in flight when the previous process stopped');
     this.#schedule(0);
@@ -88,18 +132,38 @@ export class Worker {
     this.#schedule(0);
   }
 
-  /** Stop polling and wait for the pass in progress (the current delivery) to finish. */
+  /**
+   * Stop polling, stop the enrichments running (their events stay pending, not suspected, for the next
+   * start: a shutdown must not wait out a slow cluster) and wait for the pass in progress.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#stopping.abort();
     await this.#pass;
+    await this.idle();
   }
 
-  /** Alive when a pass finished recently (readiness). */
+  /** Wait until no enrichment runs (their results are routed by then). */
+  async idle(): Promise<void> {
+    while (this.#enriching.size > 0) await Promise.all([...this.#enriching.values()].map((e) => e.done));
+  }
+
+  /** Alive when a pass finished recently. A pass no longer waits for enrichment, so a late one means a stuck send or a bug. */
   isAlive(now = this.#clock()): boolean {
     const limit = Math.max(5_000, this.#deps.config.worker.pollIntervalMs * 10) + this.#deps.config.worker.sendTimeoutMs;
-    return this.#running && now - this.#lastTickAt < limit;
+    return this.#running && now - this.#lastPassAt < limit;
+  }
+
+  /** Liveness detail for /healthz and the metrics. */
+  health(now = this.#clock()): WorkerHealth {
+    return {
+      running: this.#running,
+      lastPassAt: this.#lastPassAt === 0 ? null : new Date(this.#lastPassAt).toISOString(),
+      passing: this.isAlive(now),
+      enriching: this.#enriching.size,
+    };
   }
 
   #schedule(delay: number): void {
@@ -122,11 +186,13 @@ export class Worker {
     }, delay);
   }
 
-  /** One pass: route pending events, then send due deliveries. Returns how many items it handled. */
+  /**
+   * One pass: route pending events that need no enrichment and start the enrichment of others (in the
+   * background; each routes its event when done and wakes the worker), then send due deliveries. Returns
+   * how many items it handled or started.
+   */
   async runOnce(): Promise<number> {
-    this.#lastTickAt = this.#clock();
-    const events = this.#deps.store.pendingEvents(EVENTS_PER_PASS);
-    for (const pending of events) await this.#routeEvent(pending);
+    const events = this.#takeEvents();
     const claimed = this.#deps.store.claimDueDeliveries(this.#clock(), DELIVERIES_PER_PASS, this.#deps.config.worker.leaseMs);
     // One target's trouble must not hold up another's (fan-out isolation).
     const results = await Promise.allSettled(claimed.map((d) => this.#deliver(d)));
@@ -140,17 +206,108 @@ export class Worker {
         );
       }
     });
-    this.#lastTickAt = this.#clock();
-    return events.length + claimed.length;
+    this.#lastPassAt = this.#clock();
+    this.#deps.metrics.workerLastPass.set(this.#lastPassAt / 1000);
+    return events + claimed.length;
   }
 
-  async #enrich(pending: PendingEvent): Promise<AlertReport | null> {
-    const enricher = this.#deps.enricher;
-    if (enricher == null || pending.event.hooks.length === 0) return null;
+  /**
+   * Route or start what the pending events allow. Events of one app keep their order (a resolution must
+   * follow the alert it resolves): one that waits holds back the app's later ones. Enrichment runs at most
+   * kubernetes.bounds.eventsPerCluster events at once per cluster. An event whose lone enrichment was cut
+   * short by the process ending goes out without enrichment (it would crash every start); one that was cut
+   * short beside others is retried alone first, once nothing else is being enriched.
+   */
+  #takeEvents(): number {
+    const perCluster = new Map<string, number>();
+    const blockedApps = new Set<string>();
+    for (const e of this.#enriching.values()) {
+      perCluster.set(e.cluster, (perCluster.get(e.cluster) ?? 0) + 1);
+      blockedApps.add(e.app);
+    }
+    // While a suspect waits for the others to finish, nothing new starts.
+    let exclusive = [...this.#enriching.values()].some((e) => e.suspect);
+    const limit = this.#deps.config.kubernetes.bounds.eventsPerCluster;
+    let handled = 0;
+    let routed = 0;
+    for (const pending of this.#deps.store.pendingEvents(EVENTS_PER_PASS, [...this.#enriching.keys()])) {
+      const app = appKey(pending.event);
+      if (blockedApps.has(app)) continue;
+      const enricher = this.#deps.enricher;
+      if (enricher == null || pending.event.hooks.length === 0 || pending.enrichSoloAttempts > 0) {
+        if (routed >= ROUTED_PER_PASS) {
+          blockedApps.add(app);
+          continue;
+        }
+        this.#route(pending, pending.enrichSoloAttempts > 0 ? this.#poisonReport(pending) : null);
+        routed += 1;
+        handled += 1;
+        continue;
+      }
+      const suspect = pending.enrichAttempts > 0;
+      const cluster = clusterKey(pending.event);
+      if (exclusive || (suspect && this.#enriching.size > 0) || (perCluster.get(cluster) ?? 0) >= limit) {
+        if (suspect) exclusive = true;
+        blockedApps.add(app);
+        continue;
+      }
+      if (suspect) {
+        this.#deps.logger.warn({ event: pending.id, attempts: pending.enrichAttempts }, 'the process ended while this event was being enriched; enriching it again, alone');
+        exclusive = true;
+      }
+      this.#startEnrichment(pending, enricher, { app, cluster, suspect });
+      perCluster.set(cluster, (perCluster.get(cluster) ?? 0) + 1);
+      blockedApps.add(app);
+      handled += 1;
+    }
+    return handled;
+  }
+
+  /**
+   * Start an event's enrichment in the background. Each attempt is recorded first, with whether it runs
+   * alone: a process that dies during a lone attempt names its culprit, one that dies while several ran
+   * makes each of them a suspect, retried alone.
+   */
+  #startEnrichment(pending: PendingEvent, enricher: Enricher, where: { app: string; cluster: string; suspect: boolean }): void {
+    const { store } = this.#deps;
+    for (const [id, other] of this.#enriching) {
+      if (!other.alone) continue;
+      store.markEnrichmentShared(id);
+      other.alone = false;
+    }
+    const entry: Enriching = { ...where, alone: this.#enriching.size === 0, done: Promise.resolve() };
+    store.markEnrichmentStarted(pending.id, entry.alone);
+    const stopping = this.#stopping.signal;
+    entry.done = this.#enrich(pending, enricher, stopping)
+      .then((report) => {
+        if (stopping.aborted) store.markEnrichmentAbandoned(pending.id, entry.alone);
+        else this.#route(pending, report);
+      })
+      .catch((err: unknown) => {
+        // The event stays pending and is tried again on a later pass.
+        this.#deps.logger.error({ err, event: pending.id }, 'cannot record the routing of an enriched event in the store; it is retried: check the data volume');
+      })
+      .finally(() => {
+        this.#enriching.delete(pending.id);
+        this.notify();
+      });
+    this.#enriching.set(pending.id, entry);
+  }
+
+  #poisonReport(pending: PendingEvent): AlertReport {
+    this.#deps.metrics.enrichPartial.inc({ what: 'all' });
+    this.#deps.logger.error(
+      { event: pending.id, incident: pending.incidentId, attempts: pending.enrichAttempts, app: appKey(pending.event) },
+      'enrichment of this event killed the process, also when it ran alone: the alert goes out without cluster details',
+    );
+    return { hooks: [], notes: [POISON_NOTE], enrichedAt: new Date(this.#clock()).toISOString(), durationMs: 0 };
+  }
+
+  async #enrich(pending: PendingEvent, enricher: Enricher, stopping: AbortSignal): Promise<AlertReport> {
     const deadline = this.#deps.config.kubernetes.bounds.deadlineMs;
     const started = this.#clock();
     try {
-      return await enricher.enrich(pending.event, { signal: AbortSignal.timeout(deadline) });
+      return await enricher.enrich(pending.event, { signal: AbortSignal.any([AbortSignal.timeout(deadline), stopping]) });
     } catch (err) {
       // Enrichment is best effort: the alert goes out with the reason instead of the details.
       this.#deps.metrics.enrichPartial.inc({ what: 'all' });
@@ -164,10 +321,9 @@ export class Worker {
     }
   }
 
-  async #routeEvent(pending: PendingEvent): Promise<void> {
+  #route(pending: PendingEvent, report: AlertReport | null): void {
     const { store, router, logger } = this.#deps;
     const event = pending.event;
-    const report = await this.#enrich(pending);
     let findings: Finding[] = [];
     if (report !== null && this.#deps.diagnose != null) {
       findings = this.#deps.diagnose(report);

@@ -8,8 +8,10 @@ import { join } from 'node:path';
  * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
  * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
- * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Tests can make requests hang or
- * fail on demand and delete objects mid-test; every watch sees the change.
+ * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Lists honour `limit` and hand out
+ * `metadata.continue` tokens as the API server does. Tests can make requests hang or fail on demand, delete
+ * objects mid-test (every watch sees the change), and play a misbehaving server: a list of any size that
+ * ignores `limit`, or a watch stream that never sends a newline.
  */
 
 export type KubeObject = {
@@ -141,6 +143,10 @@ export class KubeApiServer {
   readonly logReads: LogRead[] = [];
   /** Ignore limitBytes on pods/log, like a proxy that strips it: the client must stop reading itself. */
   ignoreLimitBytes = false;
+  /** Bytes written to streamed answers (huge lists, newline-less watches): how far a client let them go. */
+  streamedBytes = 0;
+  #hugeLists = new Map<Resource, { count: number; item: (i: number) => KubeObject }>();
+  #watchNoNewline: { maxBytes: number } | null = null;
   #server: http.Server;
   #url = '';
   #rv = 100;
@@ -318,6 +324,20 @@ export class KubeApiServer {
     });
   }
 
+  /**
+   * Answer every list of `resource` with `count` generated items in one answer, ignoring `limit` and
+   * selectors (a broken server, or a proxy that strips the query): streamed, so that the test process
+   * does not hold it.
+   */
+  serveHugeList(resource: Resource, count: number, item: (i: number) => KubeObject): void {
+    this.#hugeLists.set(resource, { count, item });
+  }
+
+  /** Answer every watch with one endless line (no newline ever), up to `maxBytes`, then end. */
+  serveWatchWithoutNewlines(maxBytes = 256 * 1024 * 1024): void {
+    this.#watchNoNewline = { maxBytes };
+  }
+
   /** Remove every fault rule. */
   clearFaults(): void {
     this.#faults = [];
@@ -410,7 +430,36 @@ export class KubeApiServer {
       return;
     }
     if (isWatch) {
+      if (this.#watchNoNewline !== null) {
+        seen.status = 200;
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        const head = Buffer.from('{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"');
+        const filler = Buffer.alloc(64 * 1024, 'a');
+        this.#stream(res, head, (sent) => (sent >= (this.#watchNoNewline?.maxBytes ?? 0) ? null : filler), Buffer.alloc(0));
+        return;
+      }
       this.#watch(res, seen, resource, namespace, query);
+      return;
+    }
+    const huge = this.#hugeLists.get(resource);
+    if (huge !== undefined) {
+      seen.status = 200;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      const head = Buffer.from(`{"kind":"${KIND[resource].kind}List","apiVersion":"${KIND[resource].apiVersion}","metadata":{"resourceVersion":"${this.#rv}"},"items":[`);
+      let next = 0;
+      this.#stream(
+        res,
+        head,
+        () => {
+          if (next >= huge.count) return null;
+          const batch: string[] = [];
+          for (let n = 0; n < 256 && next < huge.count; n += 1, next += 1) {
+            batch.push(JSON.stringify(huge.item(next)));
+          }
+          return Buffer.from(`${next - batch.length === 0 ? '' : ','}${batch.join(',')}`);
+        },
+        Buffer.from(']}'),
+      );
       return;
     }
     this.#list(req, res, seen, resource, namespace, query);
@@ -446,6 +495,36 @@ export class KubeApiServer {
       metadata: { resourceVersion: String(this.#rv), ...(next === undefined ? {} : { continue: next }) },
       items,
     });
+  }
+
+  /** Write `head`, then each chunk `next` gives (null: done), then `tail`, with backpressure; stops when the client goes. */
+  #stream(res: ServerResponse, head: Buffer, next: (sent: number) => Buffer | null, tail: Buffer): void {
+    let sent = 0;
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    const write = (chunk: Buffer): boolean => {
+      sent += chunk.length;
+      this.streamedBytes += chunk.length;
+      return res.write(chunk);
+    };
+    const pump = (): void => {
+      for (;;) {
+        if (closed) return;
+        const chunk = next(sent);
+        if (chunk === null) {
+          res.end(tail);
+          return;
+        }
+        if (!write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    if (write(head)) pump();
+    else res.once('drain', pump);
   }
 
   #watchMatches(w: OpenWatch, e: WatchEntry): boolean {

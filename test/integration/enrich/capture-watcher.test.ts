@@ -4,6 +4,7 @@ import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup, type KubeEnrichSetup } from '../../support/kube-enrich-setup.js';
 import { CaptureWatcher } from '../../../src/enrich/capture-watcher.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
+import { LIST_PAGE } from '../../../src/kube/kube-client.js';
 import type { KubeObject } from '../../support/kube-api-server.js';
 import { waitUntil } from '../../support/service-http.js';
 
@@ -129,7 +130,7 @@ t.test('pods of Jobs that are not hooks are not captured; the watch asks only fo
   t.same(s.captures.forJob('in-cluster', 'payments', 'nightly-report', Date.now()), []);
   const lists = s.kube.requests.filter((r) => r.path === '/api/v1/pods');
   t.ok(lists.length >= 2 && lists.every((r) => r.query.labelSelector === 'batch.kubernetes.io/job-name'), 'list and watch carry the label selector');
-  t.ok(lists.some((r) => r.query.limit === '250'), 'the list is paged');
+  t.ok(lists.some((r) => r.query.limit === String(LIST_PAGE)), 'the list is paged');
   t.ok(lists.some((r) => r.query.watch === 'true' && r.query.allowWatchBookmarks === 'true'), 'the watch asks for bookmarks');
 });
 

@@ -8,6 +8,7 @@ import { renderEmail } from '../../../src/render/email-message.js';
 import { KubeClient } from '../../../src/kube/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
+import { enrichBoundsSchema } from '../../../src/enrich/enrich-config.js';
 import { createScrubber } from '../../../src/enrich/scrub.js';
 import { fixedCredentials, KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 
@@ -269,7 +270,7 @@ t.test('API down: the cluster is named unreachable with the socket error', async
   });
   const enricher = new KubeEnricher({
     registry: ClusterRegistry.of(new KubeClient('in-cluster', connection, { callTimeoutMs: 60_000 })),
-    bounds: { maxPodsPerHook: 5, tailLines: 200, maxLogBytesPerContainer: 65536, callTimeoutMs: 60_000, deadlineMs: 120_000, concurrency: 4, maxEventsPerHook: 20 },
+    bounds: enrichBoundsSchema.parse({ callTimeoutMs: 60_000, deadlineMs: 120_000 }),
     scrub: createScrubber(),
     captures: null,
     captureEnabled: false,
