@@ -45,6 +45,9 @@ const SECRET_KEYS = [
   '(?<![a-z0-9])sig',
 ].join('|');
 
+/** Substrings one of which every SECRET_KEYS match contains. */
+const SECRET_KEY_WORDS = ['pass', 'pwd', 'secret', 'key', 'token', 'credential', 'sig'];
+
 /** A PEM private key's first and last lines. */
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----/g;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----/g;
@@ -186,12 +189,13 @@ const PGPASS = /^[ \t]*[^\s:#]{1,253}:(?:\d{1,5}|\*):[^\s:]{1,63}:[^\s:]{1,63}:(
 export const PROJECT_RULES: readonly ScrubRule[] = [
   pemBlock,
   kubeSecretData,
-  regexRule('url-credentials', /(?<![\w+.-])[a-z][a-z0-9+.-]{1,30}:\/\/[^\s:@/]{0,256}:(?<secret>[^\s/]{1,256})@/gi),
+  // Starts at the literal `://` (the scheme is a lookbehind), which the regex engine finds fast.
+  regexRule('url-credentials', /(?<=(?<![\w+.-])[a-z][a-z0-9+.-]{1,30}):\/\/[^\s:@/]{0,256}:(?<secret>[^\s/]{1,256})@/gi, REDACTED, ['://']),
   regexRule(
     'authorization',
-    /(?<![\w-])authorization["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?(?<secret>[^\s"',;]+)/gi,
+    /(?<![\w-])authorization["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?(?<secret>[^\s"',;]+)/gi, REDACTED, ['authorization'],
   ),
-  regexRule('bearer', /(?<![\w-])bearer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{12,}=*)/gi),
+  regexRule('bearer', /(?<![\w-])bearer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{12,}=*)/gi, REDACTED, ['bearer']),
   regexRule('jwt', /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[REDACTED JWT]'),
   regexRule('aws-access-key-id', /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])/g, '[REDACTED AWS KEY ID]'),
   // Tokens that carry their own prefix, found without a key: those secretlint's preset does not know
@@ -206,30 +210,30 @@ export const PROJECT_RULES: readonly ScrubRule[] = [
     new RegExp(
       `(?<![\\w-])[\\w.-]{0,40}?(?:${SECRET_KEYS})["']?[ \\t]{0,10}[:=][ \\t]{0,10}(?:"(?<secret>(?:[^"\\\\\\r\\n]|\\\\.){1,4096})"|'(?<secret2>[^'\\r\\n]{1,4096})'|(?<secret3>[^\\s"',;&}]{1,4096}))`,
       'gi',
-    ),
+    ), REDACTED, SECRET_KEY_WORDS,
   ),
   // An unquoted value after `key: ` or `key = ` (YAML, prose, ini) runs to the end of the line, so a
   // passphrase of several words is hidden whole. Only for unquoted keys: `"token": 123, ...` is JSON.
   regexRule(
     'secret-phrase',
-    new RegExp(`(?<![\\w"'-])[\\w.-]{0,40}?(?:${SECRET_KEYS})[ \\t]{0,10}[:=][ \\t]{1,10}(?<secret>[^\\s"'][^\\r\\n]{0,4095})`, 'gi'),
+    new RegExp(`(?<![\\w"'-])[\\w.-]{0,40}?(?:${SECRET_KEYS})[ \\t]{0,10}[:=][ \\t]{1,10}(?<secret>[^\\s"'][^\\r\\n]{0,4095})`, 'gi'), REDACTED, SECRET_KEY_WORDS,
   ),
   regexRule(
     'secret-flag',
-    /(?<![\w-])--?(?:[a-z0-9]{1,30}-)?(?:password|passwd|pass|token|secret|api-key|access-key|secret-key|client-secret)[ \t]+(?!-)(?<secret>[^\s"']{1,4096})/gi,
+    /(?<![\w-])--?(?:[a-z0-9]{1,30}-)?(?:password|passwd|pass|token|secret|api-key|access-key|secret-key|client-secret)[ \t]+(?!-)(?<secret>[^\s"']{1,4096})/gi, REDACTED, ['pass', 'token', 'secret', 'key'],
   ),
   // mysql -pSECRET (no space: `-p` alone prompts), in the mysql family's command lines.
   regexRule(
     'mysql-password-flag',
-    /(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlsh|mariadb|mariadb-dump)(?![\w-])[^\r\n|;&]{0,200}?[ \t]-p(?<secret>[^\s'"-][^\s'"]{0,4095}|'[^'\r\n]{1,4096}'|"[^"\r\n]{1,4096}")/g,
+    /(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlsh|mariadb|mariadb-dump)(?![\w-])[^\r\n|;&]{0,200}?[ \t]-p(?<secret>[^\s'"-][^\s'"]{0,4095}|'[^'\r\n]{1,4096}'|"[^"\r\n]{1,4096}")/g, REDACTED, ['mysql', 'mariadb'],
   ),
   // curl -u user:password, --user, --proxy-user.
   regexRule('user-password-flag', /(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]{0,5}["']?[^\s:"']{1,256}:(?<secret>[^\s"']{1,4096})/g),
-  regexRule('sshpass', /(?<![\w-])sshpass[ \t]{1,10}-p[ \t]{0,10}(?:'(?<secret>[^'\r\n]{1,4096})'|"(?<secret2>[^"\r\n]{1,4096})"|(?<secret3>[^\s'"]{1,4096}))/g),
+  regexRule('sshpass', /(?<![\w-])sshpass[ \t]{1,10}-p[ \t]{0,10}(?:'(?<secret>[^'\r\n]{1,4096})'|"(?<secret2>[^"\r\n]{1,4096})"|(?<secret3>[^\s'"]{1,4096}))/g, REDACTED, ['sshpass']),
   // aws configure set <key> <value>: every value (a region hidden by mistake costs nothing).
-  regexRule('aws-configure-set', /(?<![\w-])aws[ \t]{1,10}configure[ \t]{1,10}set[ \t]{1,10}[\w.-]{1,100}[ \t]{1,10}(?<secret>[^\s]{1,4096})/g),
+  regexRule('aws-configure-set', /(?<![\w-])aws[ \t]{1,10}configure[ \t]{1,10}set[ \t]{1,10}[\w.-]{1,100}[ \t]{1,10}(?<secret>[^\s]{1,4096})/g, REDACTED, ['configure']),
   // jdbc:oracle:thin:user/password@host, and sqlplus user/password@db.
-  regexRule('oracle-credentials', /(?<![\w-])(?:thin:|(?:sqlplus|sqlldr|expdp|impdp|rman)[ \t]{1,10}(?:-[sSlL][ \t]{1,10})?)["']?[^\s/@"']{1,128}\/(?<secret>[^\s@"']{1,256})["']?@/g),
+  regexRule('oracle-credentials', /(?<![\w-])(?:thin:|(?:sqlplus|sqlldr|expdp|impdp|rman)[ \t]{1,10}(?:-[sSlL][ \t]{1,10})?)["']?[^\s/@"']{1,128}\/(?<secret>[^\s@"']{1,256})["']?@/g, REDACTED, ['thin:', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman']),
   regexRule('pgpass-line', PGPASS),
 ];
 

@@ -95,7 +95,8 @@ export function createScrubber(extraPatterns: readonly string[] = []): Scrubber 
   return (text: string): string => {
     if (text.length === 0) return text;
     const found: Redaction[] = [];
-    for (const rule of rules) rule.find(text, found);
+    const lower = text.toLowerCase();
+    for (const rule of rules) rule.find(text, found, lower);
     return applyRedactions(text, found);
   };
 }
