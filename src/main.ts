@@ -14,6 +14,7 @@ import { createRouter } from './route/route-alert.js';
 import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
+import { createScrubber } from './scrub/scrub.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -130,6 +131,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       enricher: enrichment?.enricher ?? null,
       logger: logger.child({ component: 'worker' }),
       metrics,
+      scrub: createScrubber(config.scrub.patterns),
       clock,
       ...(opts.random === undefined ? {} : { random: opts.random }),
       ...(opts.sendTimeout === undefined ? {} : { sendTimeout: opts.sendTimeout }),

@@ -11,7 +11,7 @@ import type { KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
 import { readPodReport, type LogFallback } from './pod-reader.js';
 import { comparePods, sortEvents, toEventReport, toJobInfo, toPodReport } from './report-mapping.js';
-import { scrubDeep, type Scrubber } from './scrub.js';
+import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 
 /** Label values of hook_alerts_enrich_partial_total{what}. */
 export type MissingWhat = 'cluster' | 'job' | 'pods' | 'logs' | 'events';

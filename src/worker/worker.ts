@@ -10,6 +10,7 @@ import type { AlertReport } from '../model/job-report.js';
 import type { Finding } from '../model/finding.js';
 import type { EnrichBounds } from '../enrich/enrich-config.js';
 import type { WorkerConfig } from './worker-config.js';
+import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 
 /** What the worker reads of the config: its own section, and how long one enrichment may take. */
 export interface WorkerSettings {
@@ -26,6 +27,8 @@ export interface WorkerDeps {
   diagnose?: Diagnoser | null;
   logger: Logger;
   metrics: Metrics;
+  /** Hides secrets in every text of an alert before a sink sees it (see #send). */
+  scrub: Scrubber;
   clock?: () => number;
   random?: () => number;
   /**
@@ -349,12 +352,19 @@ export class Worker {
   }
 
   async #send(sink: Sink, d: ClaimedDelivery, address: string): Promise<SinkOutcome> {
+    // The one place every outbound text passes: each sink (Slack, email, file, and send-test) renders only
+    // this Alert, and nothing else reaches a sink. Scrubbing here, rather than at each source, covers the
+    // webhook body (operationState.message, hook messages: Kubernetes validation errors echo env values),
+    // the report (logs, container and event messages, pod names, notes) and the findings alike, whatever a
+    // renderer picks from them. Enrichment scrubs too, so that captures and reports are stored without
+    // secrets; scrubbing is idempotent, so the second pass changes nothing it already hid.
+    const { scrub } = this.#deps;
     const alert: Alert = {
       incidentId: d.incidentId,
       deliveryKind: d.kind,
-      event: d.event,
-      report: d.report,
-      findings: d.findings,
+      event: scrubDeep(d.event, scrub),
+      report: d.report === null ? null : scrubDeep(d.report, scrub),
+      findings: scrubDeep(d.findings, scrub),
     };
     const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
     const timeoutMs = this.#deps.config.worker.sendTimeoutMs;

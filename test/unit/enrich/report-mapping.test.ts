@@ -10,7 +10,7 @@ import { appIdentity, stuckAfterSeconds, stuckEvent } from '../../../src/enrich/
 import { createLimiter } from '../../../src/kube/limiter.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError } from '../../../src/kube/kube-failure.js';
 import { REQUIRED_ACCESS } from '../../../src/kube/kube-client.js';
-import { createScrubber } from '../../../src/enrich/scrub.js';
+import { createScrubber } from '../../../src/scrub/scrub.js';
 import { hookEventSchema } from '../../../src/model/hook-event.js';
 import { hookFailedEvent } from '../../support/kube-enrich-setup.js';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
