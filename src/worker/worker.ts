@@ -31,17 +31,6 @@ export interface WorkerDeps {
   scrub: Scrubber;
   clock?: () => number;
   random?: () => number;
-  /**
-   * Starts the timeout of one send: `expire` runs after `ms` unless the returned cancel runs first. A
-   * timer by default; tests expire it when the send they made hang is known to hang.
-   */
-  sendTimeout?: (ms: number, expire: () => void) => () => void;
-}
-
-/** The default send timeout: a timer. */
-function timerTimeout(ms: number, expire: () => void): () => void {
-  const timer = setTimeout(expire, ms);
-  return () => clearTimeout(timer);
 }
 
 /** Pending events looked at per pass (those being enriched are left out by the query). */
@@ -98,7 +87,6 @@ export class Worker {
   #deps: WorkerDeps;
   #clock: () => number;
   #random: () => number;
-  #sendTimeout: (ms: number, expire: () => void) => () => void;
   #running = false;
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
@@ -112,7 +100,6 @@ export class Worker {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     this.#random = deps.random ?? Math.random;
-    this.#sendTimeout = deps.sendTimeout ?? timerTimeout;
   }
 
   /** Start polling; leases held by a previous (crashed) process are released first. */
@@ -367,23 +354,8 @@ export class Worker {
       findings: scrubDeep(d.findings, scrub),
     };
     const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
-    const timeoutMs = this.#deps.config.worker.sendTimeoutMs;
-    let cancelTimeout = (): void => undefined;
-    const timeout = new Promise<SinkOutcome>((resolve) => {
-      cancelTimeout = this.#sendTimeout(timeoutMs, () => resolve({ status: 'retryable', error: `no answer within ${timeoutMs} ms` }));
-    });
-    try {
-      return await Promise.race([
-        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route }),
-        timeout,
-      ]);
-    } catch (err) {
-      // A sink should return outcomes; a throw is a bug in it, retried so that the alert is not lost.
-      this.#deps.logger.error({ err, delivery: d.id }, 'sink threw instead of returning an outcome');
-      return { status: 'retryable', error: `sink error: ${describeError(err)}` };
-    } finally {
-      cancelTimeout();
-    }
+    // The sinks come wrapped (src/deliver/sink-wrappers.ts): a send that hangs or throws is a retryable outcome.
+    return sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route });
   }
 
   async #deliver(d: ClaimedDelivery): Promise<void> {
