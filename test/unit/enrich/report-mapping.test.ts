@@ -5,7 +5,7 @@ import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { jobSchema, podSchema } from '../../../src/kube/kube-objects.js';
 import { comparePods, isPodFailed, planLogRead, sortEvents, toJobInfo, toLogTail, toPodReport } from '../../../src/enrich/report-mapping.js';
 import { captureTrigger, owningJob } from '../../../src/enrich/capture-watcher.js';
-import { deletionCause } from '../../../src/enrich/kube-enricher.js';
+import { deletionCause } from '../../../src/enrich/job-hook-gaps.js';
 import { appIdentity, stuckAfterSeconds, stuckEvent } from '../../../src/enrich/stuck-hook-watcher.js';
 import { createLimiter } from '../../../src/kube/limiter.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError } from '../../../src/kube/kube-failure.js';
