@@ -89,7 +89,6 @@ export const scrubConfigSchema = z.strictObject({
     .default([]),
 });
 
-export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;

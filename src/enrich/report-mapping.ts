@@ -115,11 +115,6 @@ export function comparePods(a: PodReport, b: PodReport): number {
   return (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
 }
 
-/** Pods sorted by `comparePods`. */
-export function sortPods(pods: readonly PodReport[]): PodReport[] {
-  return [...pods].sort(comparePods);
-}
-
 /** One event as the report shows it. */
 export function toEventReport(e: KubeEvent): EventReport {
   return {
