@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { emailEnv, stepThroughRetries, workerHarness, type TestLike, type WorkerHarness } from '../support/worker-harness.js';
 import { metricValue } from '../support/prom-text.js';
-import { sampleEvent } from '../unit/render/sample-alerts.js';
+import { sampleEvent } from '../support/sample-alerts.js';
 
 /**
  * The SMTP relay refusing under the real worker, store and email sink (nodemailer pool): down or 4xx is
