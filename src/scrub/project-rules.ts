@@ -184,7 +184,10 @@ const kubeSecretData: ScrubRule = {
   },
 };
 
-const IS_WORD_OR_DASH = /[\w-]/;
+/** Whether a UTF-16 code is in `[\w-]` (ASCII letters, digits, `_`, `-`). */
+function isWordOrDash(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
 
 /**
  * A `key=value` rule, scanned from the key: `(?<![\w-])[\w.-]{0,40}?(?:KEYS)…` as one regex would start
@@ -200,8 +203,9 @@ function keyedRule(id: string, keys: string, rest: string, quoteBefore: boolean)
   const prefixOk = (text: string, at: number): boolean => {
     for (let j = at - 1; j >= at - 41; j -= 1) {
       if (j < 0) return true;
-      const c = text.charAt(j);
-      if (!IS_WORD_OR_DASH.test(c)) return !quoteBefore || (c !== '"' && c !== "'");
+      const c = text.charCodeAt(j);
+      // 34 and 39: `"` and `'`.
+      if (!isWordOrDash(c)) return !quoteBefore || (c !== 34 && c !== 39);
     }
     return false;
   };
@@ -214,7 +218,14 @@ function keyedRule(id: string, keys: string, rest: string, quoteBefore: boolean)
       for (let k = start.exec(text); k !== null; k = start.exec(text)) {
         const at = k.index;
         start.lastIndex = at + 1;
-        if (!prefixOk(text, at)) continue;
+        if (!prefixOk(text, at)) {
+          // The 41 characters before are all [\w-]: so is every window until the run ends, so no key
+          // before the next other character can pass (one forward scan: "passwordpassword…" in one step).
+          let q = at;
+          while (q < text.length && isWordOrDash(text.charCodeAt(q))) q += 1;
+          start.lastIndex = q + 1;
+          continue;
+        }
         whole.lastIndex = at;
         const m = whole.exec(text);
         if (m === null) continue;
