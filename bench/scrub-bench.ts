@@ -3,7 +3,7 @@
 // on a realistic log and on adversarial inputs built to make a backtracking regex go quadratic.
 // Run: node --import tsx bench/scrub-bench.ts
 import { performance } from 'node:perf_hooks';
-import { createScrubber } from '../src/scrub/scrub.js';
+import { BUILTIN_RULES, createScrubber, findRedactions } from '../src/scrub/scrub.js';
 import { createScrubber as createBaselineScrubber } from './support/scrub-baseline.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
@@ -15,8 +15,8 @@ function stats(samples: number[]): { median: number; p95: number } {
   return { median: at(0.5), p95: at(0.95) };
 }
 
-function fill(unit: string): string {
-  return unit.repeat(Math.ceil(LOG_BYTES / unit.length)).slice(0, LOG_BYTES);
+function fill(unit: string, bytes = LOG_BYTES): string {
+  return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
 }
 
 /** A migration log of about 64 KiB, with a credential URL every 50 lines. */
@@ -34,7 +34,7 @@ export function realisticLog(bytes = LOG_BYTES): string {
   return lines.join('\n').slice(0, bytes);
 }
 
-function timeMs(scrub: (text: string) => string, text: string): { median: number; p95: number } {
+function timeMs(scrub: (text: string) => unknown, text: string): { median: number; p95: number } {
   for (let i = 0; i < 5; i += 1) scrub(text);
   const samples: number[] = [];
   for (let i = 0; i < 40; i += 1) {
@@ -49,37 +49,59 @@ function timeMs(scrub: (text: string) => string, text: string): { median: number
 export function scrubBench(): BenchRow[] {
   const scrub = createScrubber(['cust-[0-9]{6}']);
   const baseline = createBaselineScrubber(['cust-[0-9]{6}']);
-  const inputs: [string, string][] = [
-    ['realistic migration log', realisticLog()],
-    ['adversarial: "eyJ-" runs (JWT starts)', fill('eyJ-')],
-    ['adversarial: "password" without separator', fill('password')],
-    ['adversarial: "password=" repeated', fill('password=')],
-    ['adversarial: BEGIN PRIVATE KEY + 64 KiB base64', `-----BEGIN PRIVATE KEY-----\n${fill('QUJD')}`],
-    ['adversarial: base64 lines ending in END, no BEGIN', `${fill('QUJDREVGR0hJSktMTU5PUA==\n')}\n-----END PRIVATE KEY-----`],
-    ['adversarial: "a://b:" (URL credential starts)', fill('a://b:')],
-    ['adversarial: 64 KiB of one word', fill('x')],
-    ['adversarial: "bearer " repeated', fill('bearer ')],
-    ['adversarial: "a." runs (dotted key prefixes)', fill('a.')],
-    ['adversarial: "x.password" runs', fill('x.password')],
-    ['adversarial: BEGIN lines repeated', fill('-----BEGIN RSA PRIVATE KEY-----\n')],
-    ['adversarial: "authorization: " repeated', fill('authorization: ')],
-    ['adversarial: "mysql " repeated', fill('mysql ')],
-    ['adversarial: "data:\\n  k: " repeated', fill('data:\n  k: ')],
-    ['adversarial: "SG." repeated', fill('SG.')],
-    ['adversarial: "xoxb-" repeated', fill('xoxb-')],
-    ['adversarial: "a:1:b:c:" (.pgpass starts)', fill('a:1:b:c:')],
+  const inputs: [string, (bytes: number) => string][] = [
+    ['realistic migration log', (n) => realisticLog(n)],
+    ['adversarial: "eyJ-" runs (JWT starts)', (n) => fill('eyJ-', n)],
+    ['adversarial: "password" without separator', (n) => fill('password', n)],
+    ['adversarial: "password=" repeated', (n) => fill('password=', n)],
+    ['adversarial: BEGIN PRIVATE KEY + 64 KiB base64', (n) => `-----BEGIN PRIVATE KEY-----\n${fill('QUJD', n)}`],
+    ['adversarial: base64 lines ending in END, no BEGIN', (n) => `${fill('QUJDREVGR0hJSktMTU5PUA==\n', n)}\n-----END PRIVATE KEY-----`],
+    ['adversarial: "a://b:" (URL credential starts)', (n) => fill('a://b:', n)],
+    ['adversarial: 64 KiB of one word', (n) => fill('x', n)],
+    ['adversarial: "bearer " repeated', (n) => fill('bearer ', n)],
+    ['adversarial: "a." runs (dotted key prefixes)', (n) => fill('a.', n)],
+    ['adversarial: "x.password" runs', (n) => fill('x.password', n)],
+    ['adversarial: BEGIN lines repeated', (n) => fill('-----BEGIN RSA PRIVATE KEY-----\n', n)],
+    ['adversarial: "authorization: " repeated', (n) => fill('authorization: ', n)],
+    ['adversarial: "mysql " repeated', (n) => fill('mysql ', n)],
+    ['adversarial: "mysql -p -p " (flags without a value)', (n) => fill('mysql -p -p ', n)],
+    ['adversarial: "data:\\n  k: " repeated', (n) => fill('data:\n  k: ', n)],
+    ['adversarial: "SG." repeated', (n) => fill('SG.', n)],
+    ['adversarial: "xoxb-" repeated', (n) => fill('xoxb-', n)],
+    ['adversarial: "a:1:b:c:" (.pgpass starts)', (n) => fill('a:1:b:c:', n)],
   ];
-  return inputs.map(([name, text]) => {
+  return inputs.map(([name, make]) => {
+    const text = make(LOG_BYTES);
     const now = timeMs(scrub, text);
     const before = timeMs(baseline, text);
+    // Linear time: twice the input should take about twice as long (a quadratic rule shows 4 and more).
+    const doubled = timeMs(scrub, make(2 * LOG_BYTES));
     return {
       figure: `scrub 64 KiB: ${name}`,
       value: `${now.median.toFixed(2)} ms`,
-      note: `p95 ${now.p95.toFixed(2)} ms; baseline (old scrubber) ${before.median.toFixed(2)} ms; goal: realistic < 2 ms, adversarial linear`,
+      note: `p95 ${now.p95.toFixed(2)} ms; baseline (old scrubber) ${before.median.toFixed(2)} ms; 128 KiB / 64 KiB ${(doubled.median / now.median).toFixed(1)}x; goal: realistic < 2 ms, adversarial linear`,
     };
   });
 }
 
+/**
+ * Where the time goes: the 10 costliest built-in rules on one input, each run alone as the scrubber runs it
+ * (skipped when its keywords are absent, else on the lines that have them).
+ */
+export function ruleCostRows(name: string, text: string): BenchRow[] {
+  const costs = BUILTIN_RULES.map((rule) => ({ id: rule.id, ms: timeMs(() => findRedactions([rule], text), text).median }));
+  const total = costs.reduce((sum, c) => sum + c.ms, 0);
+  return costs
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 10)
+    .map((c) => ({
+      figure: `rule cost on ${name}: ${c.id}`,
+      value: `${c.ms.toFixed(3)} ms`,
+      note: `${((100 * c.ms) / total).toFixed(0)}% of the ${BUILTIN_RULES.length} rules' ${total.toFixed(2)} ms run one by one`,
+    }));
+}
+
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   printRows(scrubBench());
+  printRows(ruleCostRows('realistic 64 KiB log', realisticLog()));
 }

@@ -1,4 +1,4 @@
-import { REDACTED, regexRule, type Redaction, type ScrubRule } from './scrub-rule.js';
+import { anchoredRule, hiddenRange, REDACTED, regexRule, secretRegex, type Redaction, type ScrubRule } from './scrub-rule.js';
 
 /*
  * The project's own rules: what secretlint's recommended preset does not find in logs, container and event
@@ -90,6 +90,7 @@ function isKeyBodyLine(line: string, beforeEnd: boolean): boolean {
  */
 const pemBlock: ScrubRule = {
   id: 'private-key',
+  keywords: ['private key'],
   find: (text, found) => {
     let coveredUntil = -1;
     PEM_BEGIN.lastIndex = 0;
@@ -153,6 +154,7 @@ const DATA_JSON_ENTRY = /\s*"[^"\\\r\n]{1,253}"\s*:\s*"([A-Za-z0-9+/]{0,65536}={
  */
 const kubeSecretData: ScrubRule = {
   id: 'kube-secret-data',
+  keywords: ['data'],
   find: (text, found) => {
     DATA_YAML.lastIndex = 0;
     for (let m = DATA_YAML.exec(text); m !== null; m = DATA_YAML.exec(text)) {
@@ -182,6 +184,113 @@ const kubeSecretData: ScrubRule = {
   },
 };
 
+/** Whether a UTF-16 code is in `[\w-]` (ASCII letters, digits, `_`, `-`). */
+function isWordOrDash(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
+
+/**
+ * A `key=value` rule, scanned from the key: `(?<![\w-])[\w.-]{0,40}?(?:KEYS)…` as one regex would start
+ * an attempt at every dotted prefix and try 40 lengths times every key there ("x.password" runs cost 4 ms
+ * per 64 KiB). The same matches come from each place a key starts: the prefix exists iff one of the 41
+ * characters before the key is not `[\w-]` (or the text starts there), and for `quoteBefore` rules that
+ * character is not a quote. Then the sticky `(?:KEYS)…` is tried there; after a match the scan goes on
+ * from its end, as a global regex does.
+ */
+function keyedRule(id: string, keys: string, rest: string, quoteBefore: boolean): ScrubRule {
+  const start = new RegExp(`(?:${keys})`, 'gi');
+  const { re: whole, secretGroups } = secretRegex(`(?:${keys})${rest}`, 'iy');
+  const prefixOk = (text: string, at: number): boolean => {
+    for (let j = at - 1; j >= at - 41; j -= 1) {
+      if (j < 0) return true;
+      const c = text.charCodeAt(j);
+      // 34 and 39: `"` and `'`.
+      if (!isWordOrDash(c)) return !quoteBefore || (c !== 34 && c !== 39);
+    }
+    return false;
+  };
+  return {
+    id,
+    keywords: SECRET_KEY_WORDS,
+    singleLine: true,
+    find: (text, found, offset = 0) => {
+      start.lastIndex = 0;
+      for (let k = start.exec(text); k !== null; k = start.exec(text)) {
+        const at = k.index;
+        start.lastIndex = at + 1;
+        if (!prefixOk(text, at)) {
+          // The 41 characters before are all [\w-]: so is every window until the run ends, so no key
+          // before the next other character can pass (one forward scan: "passwordpassword…" in one step).
+          let q = at;
+          while (q < text.length && isWordOrDash(text.charCodeAt(q))) q += 1;
+          start.lastIndex = q + 1;
+          continue;
+        }
+        whole.lastIndex = at;
+        const m = whole.exec(text);
+        if (m === null) continue;
+        const [from, to] = hiddenRange(m, secretGroups);
+        if (to > from) found.push({ start: from + offset, end: to + offset, label: REDACTED });
+        start.lastIndex = Math.max(at + 1, whole.lastIndex);
+      }
+    },
+  };
+}
+
+const MYSQL_WORD = /(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlsh|mariadb|mariadb-dump)(?![\w-])/g;
+const MYSQL_FLAG_AT = /[ \t]-p/g;
+// The whole `-p…` after the space is hidden (the password, with its quotes if any).
+const MYSQL_FLAG = /[ \t]-p([^\s'"-][^\s'"]{0,4095}|'[^'\r\n]{1,4096}'|"[^"\r\n]{1,4096}")/y;
+const COMMAND_END = /[\r\n|;&]/g;
+
+/**
+ * mysql -pSECRET (no space: `-p` alone prompts) in the mysql family's command lines: the first `-p…`
+ * within 200 characters after the program's name, in the same command (no `|;&` or line break between).
+ * As the regex `mysql[^\r\n|;&]{0,200}?[ \t]-p…` it would rescan 200 characters after every name ("mysql "
+ * repeated: 9 ms per 64 KiB); here the next `-p…` and the next command end are each found once and reused
+ * while the names move forward past them.
+ */
+const mysqlPasswordFlag: ScrubRule = {
+  id: 'mysql-password-flag',
+  find: (text, found, offset = 0) => {
+    let flagAt = -1;
+    let flag: RegExpExecArray | null = null;
+    let flagSearchedTo = 0;
+    let commandEnd = -1;
+    MYSQL_WORD.lastIndex = 0;
+    for (let w = MYSQL_WORD.exec(text); w !== null; w = MYSQL_WORD.exec(text)) {
+      const from = w.index + w[0].length;
+      if (flagAt !== Infinity && flagAt < from) {
+        // The first `[ \t]-p…` that matches at or after `from`; every candidate is tried once.
+        flagAt = Infinity;
+        flag = null;
+        MYSQL_FLAG_AT.lastIndex = Math.max(from, flagSearchedTo);
+        for (let c = MYSQL_FLAG_AT.exec(text); c !== null; c = MYSQL_FLAG_AT.exec(text)) {
+          MYSQL_FLAG.lastIndex = c.index;
+          const m = MYSQL_FLAG.exec(text);
+          MYSQL_FLAG_AT.lastIndex = c.index + 1;
+          if (m !== null) {
+            flagAt = c.index;
+            flag = m;
+            break;
+          }
+        }
+        flagSearchedTo = flagAt === Infinity ? text.length : flagAt + 1;
+      }
+      if (flag === null) return;
+      if (commandEnd !== Infinity && commandEnd < from) {
+        COMMAND_END.lastIndex = from;
+        const e = COMMAND_END.exec(text);
+        commandEnd = e === null ? Infinity : e.index;
+      }
+      if (flagAt - from > 200 || commandEnd < flagAt) continue;
+      const end = flagAt + flag[0].length;
+      found.push({ start: end - (flag[1] ?? '').length + offset, end: end + offset, label: REDACTED });
+      MYSQL_WORD.lastIndex = flagAt + flag[0].length;
+    }
+  },
+};
+
 /** `host:port:database:user:password`, a .pgpass line. */
 const PGPASS = /^[ \t]*[^\s:#]{1,253}:(?:\d{1,5}|\*):[^\s:]{1,63}:[^\s:]{1,63}:(?<secret>[^\s]{1,256})[ \t]*\r?$/gm;
 
@@ -189,15 +298,19 @@ const PGPASS = /^[ \t]*[^\s:#]{1,253}:(?:\d{1,5}|\*):[^\s:]{1,63}:[^\s:]{1,63}:(
 export const PROJECT_RULES: readonly ScrubRule[] = [
   pemBlock,
   kubeSecretData,
-  // Starts at the literal `://` (the scheme is a lookbehind), which the regex engine finds fast.
-  regexRule('url-credentials', /(?<=(?<![\w+.-])[a-z][a-z0-9+.-]{1,30}):\/\/[^\s:@/]{0,256}:(?<secret>[^\s/]{1,256})@/gi, REDACTED, ['://']),
-  regexRule(
+  // Starts at the literal `://` (the scheme is a lookbehind from there): as a plain regex the lookbehind
+  // would be tried first at every position of the text.
+  anchoredRule('url-credentials', '://', /(?<=(?<![\w+.-])[a-z][a-z0-9+.-]{1,30}):\/\/[^\s:@/]{0,256}:(?<secret>[^\s/]{1,256})@/i),
+  anchoredRule(
     'authorization',
-    /(?<![\w-])authorization["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?(?<secret>[^\s"',;]+)/gi, REDACTED, ['authorization'],
+    'authorization',
+    /(?<![\w-])authorization["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?(?<secret>[^\s"',;]+)/i,
   ),
-  regexRule('bearer', /(?<![\w-])bearer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{12,}=*)/gi, REDACTED, ['bearer']),
-  regexRule('jwt', /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[REDACTED JWT]'),
-  regexRule('aws-access-key-id', /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])/g, '[REDACTED AWS KEY ID]'),
+  anchoredRule('bearer', 'bearer', /(?<![\w-])bearer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{12,}=*)/i),
+  anchoredRule('jwt', 'eyJ', /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/, { label: '[REDACTED JWT]' }),
+  regexRule('aws-access-key-id', /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}(?![A-Z0-9])/g, {
+    label: '[REDACTED AWS KEY ID]',
+  }),
   // Tokens that carry their own prefix, found without a key: those secretlint's preset does not know
   // (GitHub and Slack bot tokens predate it here; Google API keys; SendGrid keys with several dashes;
   // OpenAI project keys without the T3BlbkFJ marker; Vault tokens shorter than its 90 characters).
@@ -205,35 +318,32 @@ export const PROJECT_RULES: readonly ScrubRule[] = [
     'token-formats',
     /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|SG\.[\w-]{16,32}\.[\w-]{16,64}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,400}|hv[sbr]\.[A-Za-z0-9_-]{20,400}|[rs]k_(?:live|test)_[0-9A-Za-z]{10,247})/g,
   ),
-  regexRule(
+  keyedRule(
     'secret-pair',
-    new RegExp(
-      `(?<![\\w-])[\\w.-]{0,40}?(?:${SECRET_KEYS})["']?[ \\t]{0,10}[:=][ \\t]{0,10}(?:"(?<secret>(?:[^"\\\\\\r\\n]|\\\\.){1,4096})"|'(?<secret2>[^'\\r\\n]{1,4096})'|(?<secret3>[^\\s"',;&}]{1,4096}))`,
-      'gi',
-    ), REDACTED, SECRET_KEY_WORDS,
+    SECRET_KEYS,
+    `["']?[ \\t]{0,10}[:=][ \\t]{0,10}(?:"(?<secret>(?:[^"\\\\\\r\\n]|\\\\.){1,4096})"|'(?<secret2>[^'\\r\\n]{1,4096})'|(?<secret3>[^\\s"',;&}]{1,4096}))`,
+    false,
   ),
   // An unquoted value after `key: ` or `key = ` (YAML, prose, ini) runs to the end of the line, so a
   // passphrase of several words is hidden whole. Only for unquoted keys: `"token": 123, ...` is JSON.
-  regexRule(
-    'secret-phrase',
-    new RegExp(`(?<![\\w"'-])[\\w.-]{0,40}?(?:${SECRET_KEYS})[ \\t]{0,10}[:=][ \\t]{1,10}(?<secret>[^\\s"'][^\\r\\n]{0,4095})`, 'gi'), REDACTED, SECRET_KEY_WORDS,
-  ),
+  keyedRule('secret-phrase', SECRET_KEYS, `[ \\t]{0,10}[:=][ \\t]{1,10}(?<secret>[^\\s"'][^\\r\\n]{0,4095})`, true),
   regexRule(
     'secret-flag',
-    /(?<![\w-])--?(?:[a-z0-9]{1,30}-)?(?:password|passwd|pass|token|secret|api-key|access-key|secret-key|client-secret)[ \t]+(?!-)(?<secret>[^\s"']{1,4096})/gi, REDACTED, ['pass', 'token', 'secret', 'key'],
+    /(?<![\w-])--?(?:[a-z0-9]{1,30}-)?(?:password|passwd|pass|token|secret|api-key|access-key|secret-key|client-secret)[ \t]+(?!-)(?<secret>[^\s"']{1,4096})/gi,
+    // A subset of SECRET_KEY_WORDS is in every match: sharing that set shares one scan with the rules above.
+    { keywords: SECRET_KEY_WORDS },
   ),
-  // mysql -pSECRET (no space: `-p` alone prompts), in the mysql family's command lines.
-  regexRule(
-    'mysql-password-flag',
-    /(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlsh|mariadb|mariadb-dump)(?![\w-])[^\r\n|;&]{0,200}?[ \t]-p(?<secret>[^\s'"-][^\s'"]{0,4095}|'[^'\r\n]{1,4096}'|"[^"\r\n]{1,4096}")/g, REDACTED, ['mysql', 'mariadb'],
-  ),
+  mysqlPasswordFlag,
   // curl -u user:password, --user, --proxy-user.
   regexRule('user-password-flag', /(?<![\w-])(?:-u|--user|--proxy-user|-U)[ \t]{0,5}["']?[^\s:"']{1,256}:(?<secret>[^\s"']{1,4096})/g),
-  regexRule('sshpass', /(?<![\w-])sshpass[ \t]{1,10}-p[ \t]{0,10}(?:'(?<secret>[^'\r\n]{1,4096})'|"(?<secret2>[^"\r\n]{1,4096})"|(?<secret3>[^\s'"]{1,4096}))/g, REDACTED, ['sshpass']),
+  regexRule('sshpass', /(?<![\w-])sshpass[ \t]{1,10}-p[ \t]{0,10}(?:'(?<secret>[^'\r\n]{1,4096})'|"(?<secret2>[^"\r\n]{1,4096})"|(?<secret3>[^\s'"]{1,4096}))/g),
   // aws configure set <key> <value>: every value (a region hidden by mistake costs nothing).
-  regexRule('aws-configure-set', /(?<![\w-])aws[ \t]{1,10}configure[ \t]{1,10}set[ \t]{1,10}[\w.-]{1,100}[ \t]{1,10}(?<secret>[^\s]{1,4096})/g, REDACTED, ['configure']),
+  regexRule('aws-configure-set', /(?<![\w-])aws[ \t]{1,10}configure[ \t]{1,10}set[ \t]{1,10}[\w.-]{1,100}[ \t]{1,10}(?<secret>[^\s]{1,4096})/g),
   // jdbc:oracle:thin:user/password@host, and sqlplus user/password@db.
-  regexRule('oracle-credentials', /(?<![\w-])(?:thin:|(?:sqlplus|sqlldr|expdp|impdp|rman)[ \t]{1,10}(?:-[sSlL][ \t]{1,10})?)["']?[^\s/@"']{1,128}\/(?<secret>[^\s@"']{1,256})["']?@/g, REDACTED, ['thin:', 'sqlplus', 'sqlldr', 'expdp', 'impdp', 'rman']),
+  regexRule(
+    'oracle-credentials',
+    /(?<![\w-])(?:thin:|(?:sqlplus|sqlldr|expdp|impdp|rman)[ \t]{1,10}(?:-[sSlL][ \t]{1,10})?)["']?[^\s/@"']{1,128}\/(?<secret>[^\s@"']{1,256})["']?@/g,
+  ),
   regexRule('pgpass-line', PGPASS),
 ];
 

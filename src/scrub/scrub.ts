@@ -71,6 +71,78 @@ export function applyRedactions(text: string, found: Redaction[]): string {
   return out + text.slice(at);
 }
 
+/** The lines of a text that contain a keyword: `[start, end)` pairs, flat, adjacent lines merged. */
+type LineRanges = number[];
+
+function escapeLiteral(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/**
+ * Where a keyword set occurs: one case-insensitive scan of the text that skips to the next line after a
+ * hit, so a line counts once and the cost stays one pass however many hits there are.
+ */
+function keywordLines(re: RegExp, text: string): LineRanges {
+  const ranges: LineRanges = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const start = m.index === 0 ? 0 : text.lastIndexOf('\n', m.index - 1) + 1;
+    const nl = text.indexOf('\n', m.index);
+    const end = nl === -1 ? text.length : nl;
+    const last = ranges.length - 1;
+    if (ranges.length > 0 && (ranges[last] ?? 0) + 1 >= start) ranges[last] = end;
+    else ranges.push(start, end);
+    if (nl === -1) break;
+    re.lastIndex = nl + 1;
+  }
+  return ranges;
+}
+
+/** A rule with its keyword scan compiled; rules with the same keywords share one scan per text. */
+interface PreparedRule {
+  rule: ScrubRule;
+  scanKey: string | null;
+  scan: RegExp | null;
+}
+
+function prepare(rule: ScrubRule): PreparedRule {
+  const keywords = rule.keywords ?? [];
+  if (keywords.length === 0) return { rule, scanKey: null, scan: null };
+  const sorted = [...new Set(keywords.map((k) => k.toLowerCase()))].sort();
+  return { rule, scanKey: sorted.join('\u0000'), scan: new RegExp(sorted.map(escapeLiteral).join('|'), 'gi') };
+}
+
+/** The parts of a text that rules find, each rule run only where its keywords are (the text, or those lines). */
+export function findRedactions(rules: readonly ScrubRule[], text: string): Redaction[] {
+  return findPrepared(rules.map(prepare), text);
+}
+
+function findPrepared(rules: readonly PreparedRule[], text: string): Redaction[] {
+  const found: Redaction[] = [];
+  const scans = new Map<string, LineRanges>();
+  for (const { rule, scanKey, scan } of rules) {
+    if (scanKey === null || scan === null) {
+      rule.find(text, found, 0);
+      continue;
+    }
+    let ranges = scans.get(scanKey);
+    if (ranges === undefined) {
+      ranges = keywordLines(scan, text);
+      scans.set(scanKey, ranges);
+    }
+    if (ranges.length === 0) continue;
+    if (rule.singleLine !== true || (ranges[0] === 0 && ranges[1] === text.length)) {
+      rule.find(text, found, 0);
+      continue;
+    }
+    for (let i = 0; i < ranges.length; i += 2) {
+      const start = ranges[i] ?? 0;
+      rule.find(text.slice(start, ranges[i + 1]), found, start);
+    }
+  }
+  return found;
+}
+
 /**
  * Build the scrubber from the built-in rules plus configured patterns. Throws on a pattern that
  * `checkScrubPattern` refuses (config validation already reports those with their path).
@@ -91,13 +163,10 @@ export function createScrubber(extraPatterns: readonly string[] = []): Scrubber 
       },
     };
   });
-  const rules = [...BUILTIN_RULES, ...extra];
+  const rules = [...BUILTIN_RULES, ...extra].map(prepare);
   return (text: string): string => {
     if (text.length === 0) return text;
-    const found: Redaction[] = [];
-    const lower = text.toLowerCase();
-    for (const rule of rules) rule.find(text, found, lower);
-    return applyRedactions(text, found);
+    return applyRedactions(text, findPrepared(rules, text));
   };
 }
 
