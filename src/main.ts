@@ -107,7 +107,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
-    const sinks = buildSinks(config, sinkNames, { logger, metrics });
+    const sinks = buildSinks(config, sinkNames, { logger, metrics, emailAttempts: store.emailAttempts(), clock });
     for (const sink of sinks.values()) closers.push(() => sink.close());
     let enrichment: Enrichment | null = null;
     if (enrichmentMayRun(config.kubernetes, env)) {
