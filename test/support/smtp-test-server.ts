@@ -43,6 +43,8 @@ export class SmtpTestServer {
   readonly pass: string;
   /** Recipients answered 550 at RCPT TO. */
   readonly unknownRecipients = new Set<string>();
+  /** Connection errors other than a client that vanished (ECONNRESET: a killed client, which fault tests cause). */
+  readonly errors: Error[] = [];
   #server: SMTPServer | null = null;
   #port = 0;
   #starttls: boolean;
@@ -123,6 +125,9 @@ export class SmtpTestServer {
         server.off('error', reject);
         resolve();
       });
+    });
+    server.on('error', (err: Error & { code?: string }) => {
+      if (err.code !== 'ECONNRESET') this.errors.push(err);
     });
     this.#port = (server.server.address() as AddressInfo).port;
     this.#server = server;
