@@ -109,7 +109,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
-    const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics }), {
+    const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics, emailAttempts: store.emailAttempts(), clock }), {
       timeoutMs: config.worker.sendTimeoutMs,
       metrics,
       logger: logger.child({ component: 'worker' }),

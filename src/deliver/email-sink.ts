@@ -6,7 +6,9 @@ import type { Metrics } from '../metrics.js';
 import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
 import { describeError } from '../errors.js';
+import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { EmailConfig } from './sink-config.js';
+import { bareMessageId, SmtpTranscript, type SmtpTransactionKey } from './smtp-data-start.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */
 export interface MailTransport {
@@ -18,6 +20,23 @@ export interface EmailSinkDeps {
   transport?: MailTransport;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * Where SMTP transactions are recorded (the store); without it, or with email.recordAttempts off, a
+   * resumed delivery is always sent again.
+   */
+  attempts?: EmailAttemptLog;
+  clock?: () => number;
+}
+
+/** A send in progress, as the transcript finds it. */
+interface InFlightSend {
+  deliveryId: number;
+  attempt: number;
+  messageId: string;
+}
+
+function transactionKey(key: SmtpTransactionKey): string {
+  return `${bareMessageId(key.messageId)}\n${key.recipient.toLowerCase()}`;
 }
 
 interface SmtpErrorFields {
@@ -82,11 +101,47 @@ export class EmailSink implements Sink {
   #transport: MailTransport;
   #from: string;
   #logger: Logger;
+  #attempts: EmailAttemptLog | null;
+  /** Sends in progress by (Message-ID, recipient): what the transcript's DATA instants are recorded for. */
+  readonly #inFlight = new Map<string, InFlightSend>();
 
-  constructor(transport: MailTransport, opts: { from: string; logger: Logger }) {
+  constructor(transport: MailTransport, opts: { from: string; logger: Logger; attempts?: EmailAttemptLog | null }) {
     this.#transport = transport;
     this.#from = opts.from;
     this.#logger = opts.logger;
+    this.#attempts = opts.attempts ?? null;
+  }
+
+  /**
+   * The transcript hooks that record a transaction's DATA instants in the store. They run inside
+   * nodemailer's socket handling: a store error is logged, not thrown into nodemailer (the attempt then
+   * counts as unrecorded, and a crash before the outcome is recorded sends it again).
+   */
+  static #recordingTranscript(attempts: EmailAttemptLog, sink: () => EmailSink | null, clock: () => number, logger: Logger): SmtpTranscript {
+    const sendOf = (key: SmtpTransactionKey): InFlightSend | null => {
+      const built = sink();
+      return built === null ? null : (built.#inFlight.get(transactionKey(key)) ?? null);
+    };
+    return new SmtpTranscript({
+      dataStarting: (key) => {
+        const send = sendOf(key);
+        if (send === null) return;
+        try {
+          attempts.dataStarted(send.deliveryId, send.attempt, send.messageId, clock());
+        } catch (err) {
+          logger.error({ err, delivery: send.deliveryId }, 'cannot record in the store that an email is being handed to the SMTP server; a crash now would send it again: check the data volume');
+        }
+      },
+      answered: (key, code, text) => {
+        const send = sendOf(key);
+        if (send === null) return;
+        try {
+          attempts.answered(send.deliveryId, send.attempt, code, text, clock());
+        } catch (err) {
+          logger.error({ err, delivery: send.deliveryId }, 'cannot record the SMTP server\'s answer in the store; a crash now would send this email again: check the data volume');
+        }
+      },
+    });
   }
 
   /** Build the sink from its config section; `smtpUrl` and `from` must be set. */
@@ -96,12 +151,19 @@ export class EmailSink implements Sink {
       throw new Error('the email sink needs email.smtpUrl (SMTP_URL) and email.from (EMAIL_FROM)');
     }
     const logger = deps.logger.child({ sink: 'email' });
-    const transport = deps.transport ?? EmailSink.#createTransport(email, smtpUrl);
-    return new EmailSink(transport, { from, logger });
+    const clock = deps.clock ?? Date.now;
+    const attempts = email.recordAttempts ? (deps.attempts ?? null) : null;
+    let built: EmailSink | null = null;
+    const transcript = attempts === null ? null : EmailSink.#recordingTranscript(attempts, () => built, clock, logger);
+    const transport = deps.transport ?? EmailSink.#createTransport(email, smtpUrl, transcript);
+    built = new EmailSink(transport, { from, logger, attempts });
+    return built;
   }
 
-  static #createTransport(email: EmailConfig, url: string): MailTransport {
+  static #createTransport(email: EmailConfig, url: string, transcript: SmtpTranscript | null): MailTransport {
     const options: SMTPPool.Options = {
+      // The transcript is read, not printed: it marks the instants before DATA and at its answer.
+      ...(transcript === null ? {} : { logger: transcript.logger(), transactionLog: true }),
       // Settings in the URL (host, port, auth, smtps:// for TLS) win over these, as nodemailer merges them.
       url,
       pool: email.pool,
@@ -119,11 +181,11 @@ export class EmailSink implements Sink {
 
   async send(ctx: DeliveryContext): Promise<SinkOutcome> {
     const mail = renderEmail(ctx.alert, { from: this.#from, to: ctx.address, threadRootRef: ctx.threadRootRef, logs: ctx.route.logs });
-    if (ctx.resumed) {
-      // SMTP has no way to ask whether a message was accepted; the Message-ID is stable per (incident,
-      // kind), so mail clients collapse a duplicate sent across a crash.
-      this.#logger.warn({ delivery: ctx.deliveryId, messageId: mail.messageId }, 'resending an email that was in flight when the process stopped');
-    }
+    const messageId = mail.messageId ?? '';
+    const earlier = this.#earlierSend(ctx, messageId);
+    if (earlier !== null) return earlier;
+    const key = transactionKey({ messageId, recipient: ctx.address });
+    this.#inFlight.set(key, { deliveryId: ctx.deliveryId, attempt: ctx.attempt, messageId });
     try {
       const info = await this.#transport.sendMail(mail);
       if ((info.rejected ?? []).length > 0) {
@@ -132,7 +194,42 @@ export class EmailSink implements Sink {
       return { status: 'sent', ref: info.messageId };
     } catch (err) {
       return smtpOutcome(err, ctx.address);
+    } finally {
+      if (this.#inFlight.get(key)?.attempt === ctx.attempt) this.#inFlight.delete(key);
     }
+  }
+
+  /**
+   * What the store says of this delivery's earlier transactions (docs/design.md, "Crash windows"): the
+   * server accepted it (a 2xx answer to the end of DATA was recorded) → sent, not sent again. Otherwise it
+   * is sent (again): never handed over, refused, or — the window that remains — DATA started and no
+   * answer recorded, when the server may hold it; the stable Message-ID lets mail systems collapse that one.
+   */
+  #earlierSend(ctx: DeliveryContext, messageId: string): SinkOutcome | null {
+    const attempts = this.#attempts;
+    if (attempts === null) {
+      if (ctx.resumed) {
+        // SMTP has no way to ask whether a message was accepted; the Message-ID is stable per (incident,
+        // kind), so mail clients collapse a duplicate sent across a crash.
+        this.#logger.warn({ delivery: ctx.deliveryId, messageId }, 'resending an email that was in flight when the process stopped');
+      }
+      return null;
+    }
+    // A first attempt has no history; later ones look even when not resumed: a send cut by the send
+    // timeout may have been answered after it.
+    const last = ctx.attempt > 1 ? attempts.last(ctx.deliveryId) : null;
+    const fields = { delivery: ctx.deliveryId, messageId, lastAttempt: last?.attempt, answer: last?.answerText ?? undefined };
+    if (last !== null && bareMessageId(last.messageId) === bareMessageId(messageId) && last.answerCode !== null && last.answerCode >= 200 && last.answerCode < 300) {
+      this.#logger.info(fields, 'the SMTP server accepted this email before the process stopped (answer recorded); not sending it again');
+      return { status: 'sent', ref: messageId };
+    }
+    if (!ctx.resumed) return null;
+    if (last !== null && last.answerCode === null) {
+      this.#logger.warn(fields, 'resending an email that was in flight when the process stopped: it was handed to the SMTP server (DATA) and no answer was recorded, so the server may have it; the same Message-ID lets mail systems drop the duplicate');
+    } else {
+      this.#logger.info(fields, 'resending an email that was in flight when the process stopped: it had not been handed to the SMTP server (no DATA), so this is no duplicate');
+    }
+    return null;
   }
 
   async close(): Promise<void> {

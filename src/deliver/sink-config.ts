@@ -34,6 +34,12 @@ export const emailConfigSchema = z.strictObject({
   tlsRejectUnauthorized: z.boolean().default(true),
   connectionTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
   socketTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * Record in the store when DATA starts and what the server answered to the end of the message, so that
+   * an email the server accepted right before a crash is not sent again (docs/design.md, "Crash windows").
+   * false: a delivery cut short by a crash is always sent again (the behaviour before; a baseline).
+   */
+  recordAttempts: z.boolean().default(true),
 });
 
 export const fileSinkConfigSchema = z.strictObject({

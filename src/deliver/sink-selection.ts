@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Sink, SinkName } from '../model/sink.js';
+import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { RoutingConfig } from '../route/route-config.js';
 import { routesUseSink } from '../route/route-alert.js';
 import { renderEmail } from '../render/email-message.js';
@@ -36,10 +37,17 @@ export function enabledSinkNames(settings: SinkSettings): Set<SinkName> {
 }
 
 /** Construct the sinks that are on; the file sink writes exactly what Slack and email would receive. */
-export function buildSinks(settings: SinkSettings, names: ReadonlySet<SinkName>, deps: { logger: Logger; metrics: Metrics }): Map<SinkName, Sink> {
+export function buildSinks(
+  settings: SinkSettings,
+  names: ReadonlySet<SinkName>,
+  deps: { logger: Logger; metrics: Metrics; emailAttempts?: EmailAttemptLog; clock?: () => number },
+): Map<SinkName, Sink> {
   const sinks = new Map<SinkName, Sink>();
   if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(settings.slack, deps));
-  if (names.has('email')) sinks.set('email', EmailSink.fromConfig(settings.email, deps));
+  if (names.has('email')) {
+    const { emailAttempts, ...rest } = deps;
+    sinks.set('email', EmailSink.fromConfig(settings.email, { ...rest, ...(emailAttempts === undefined ? {} : { attempts: emailAttempts }) }));
+  }
   if (names.has('file')) {
     const dir = settings.file.dir ?? join(settings.dataDir, 'outbox');
     sinks.set(

@@ -86,4 +86,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE events ADD COLUMN enrich_solo_attempts INTEGER NOT NULL DEFAULT 0;
   `,
+  // 4: the email sink records each SMTP transaction that reaches DATA before the DATA command leaves, and
+  // the server's answer to the end of the message the instant it arrives, so that a delivery cut short by a
+  // crash after the server accepted it is not sent again (docs/design.md, "Crash windows"). One row per
+  // delivery: its last transaction that reached DATA.
+  `
+  CREATE TABLE email_attempts (
+    delivery_id INTEGER PRIMARY KEY REFERENCES deliveries (id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    data_started_at INTEGER NOT NULL,
+    answer_code INTEGER,
+    answer_text TEXT,
+    answered_at INTEGER
+  );
+  `,
 ];

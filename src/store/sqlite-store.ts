@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CaptureStore } from './capture-store.js';
+import { SqliteEmailAttempts } from './email-attempts.js';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
 import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../model/hook-event.js';
@@ -387,6 +388,11 @@ export class SqliteStore {
   /** The captures table (snapshots of hook pods), on this store's connection, with its expiry and size cap. */
   captureStore(opts: { ttlMs: number; maxTotalBytes: number }): CaptureStore {
     return new CaptureStore(this.#db, opts);
+  }
+
+  /** The email sink's record of its SMTP transactions (table `email_attempts`), on this store's connection. */
+  emailAttempts(): SqliteEmailAttempts {
+    return new SqliteEmailAttempts(this.#db);
   }
 
   /** Run a PRAGMA on the store's connection and return its value (fault tests: max_page_count, query_only). */

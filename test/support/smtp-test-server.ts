@@ -21,6 +21,13 @@ export interface SmtpFault {
   message: string;
 }
 
+/**
+ * Where the server stops answering, for a deterministic crash point: 'auth' holds the AUTH reply (before
+ * any MAIL FROM or DATA); 'data-end' takes the whole message (it is in `mails`: the server has it, as an
+ * MTA that queued it) and holds the reply to its end.
+ */
+export type SmtpHoldStage = 'auth' | 'data-end';
+
 function smtpError(code: number, message: string): Error & { responseCode: number } {
   return Object.assign(new Error(message), { responseCode: code });
 }
@@ -36,10 +43,15 @@ export class SmtpTestServer {
   readonly pass: string;
   /** Recipients answered 550 at RCPT TO. */
   readonly unknownRecipients = new Set<string>();
+  /** Connection errors other than a client that vanished (ECONNRESET: a killed client, which fault tests cause). */
+  readonly errors: Error[] = [];
   #server: SMTPServer | null = null;
   #port = 0;
   #starttls: boolean;
   #faults: SmtpFault[] = [];
+  #holds: { stage: SmtpHoldStage; reached: () => void }[] = [];
+  /** Replies being held; never sent (the client is killed meanwhile), dropped by stop(). */
+  readonly #held: (() => void)[] = [];
 
   constructor(opts: { user?: string; pass?: string; starttls?: boolean } = {}) {
     this.user = opts.user ?? 'alerts';
@@ -67,6 +79,7 @@ export class SmtpTestServer {
       closeTimeout: 50,
       logger: false,
       onAuth: (auth: SMTPServerAuthentication, _session: SMTPServerSession, cb: (err: Error | null | undefined, response?: { user?: unknown }) => void) => {
+        if (this.#hold('auth', () => cb(null, { user: auth.username }))) return;
         if (auth.username === this.user && auth.password === this.pass) cb(null, { user: auth.username });
         else cb(smtpError(535, '5.7.8 Authentication credentials invalid'));
       },
@@ -98,6 +111,7 @@ export class SmtpTestServer {
                 raw,
                 parsed,
               });
+              if (this.#hold('data-end', () => cb(null))) return;
               cb(null);
             },
             (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
@@ -112,6 +126,9 @@ export class SmtpTestServer {
         resolve();
       });
     });
+    server.on('error', (err: Error & { code?: string }) => {
+      if (err.code !== 'ECONNRESET') this.errors.push(err);
+    });
     this.#port = (server.server.address() as AddressInfo).port;
     this.#server = server;
   }
@@ -122,6 +139,28 @@ export class SmtpTestServer {
     this.#server = null;
     if (server === null) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Hold the next reply at `stage` (see SmtpHoldStage) and never send it; resolves once a client is held
+   * there, which is the moment to kill it.
+   */
+  holdNext(stage: SmtpHoldStage): Promise<void> {
+    return new Promise((resolve) => this.#holds.push({ stage, reached: resolve }));
+  }
+
+  /** Replies held so far. */
+  get heldReplies(): number {
+    return this.#held.length;
+  }
+
+  #hold(stage: SmtpHoldStage, reply: () => void): boolean {
+    const i = this.#holds.findIndex((h) => h.stage === stage);
+    if (i < 0) return false;
+    const [hold] = this.#holds.splice(i, 1);
+    this.#held.push(reply);
+    hold?.reached();
+    return true;
   }
 
   /** Inject a reply for the next transaction at a stage. */
