@@ -17,6 +17,7 @@ import type { HookType } from '../model/hook-type.js';
 import type { ServerConfig } from './server-config.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
+import { redactQuery, serializeRequest, urlPath } from './request-log.js';
 
 /** Readiness of the parts behind intake; each failing check names itself. */
 export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
@@ -86,7 +87,9 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   const { config, store, metrics } = deps;
   const clock = deps.clock ?? (() => new Date());
   const bodyLimit = config.server.bodyLimitBytes;
-  const baseLogger: FastifyBaseLogger = deps.logger;
+  // Fastify's own `req` serializer logs the whole URL, query and all: a token sent as `?token=` would be
+  // written to every request's log line.
+  const baseLogger: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const app = Fastify({
     loggerInstance: baseLogger,
     bodyLimit,
@@ -102,6 +105,13 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   const commits = deps.committer ?? new InlineGroupCommit(store);
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
   let storeRefusal: { detail: string; at: number } | null = null;
+  // The methods of each path, so that a known path with a wrong method is 405 with `Allow`, not 404.
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpRequests.inc({
@@ -132,7 +142,14 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const err = errors.notFound(req.method, req.url);
+    const path = urlPath(req.url);
+    const allowed = methodsByPath.get(path);
+    if (allowed !== undefined) {
+      const allow = [...allowed].sort();
+      const err = errors.methodNotAllowed(req.method, path, allow);
+      return reply.code(405).header('allow', allow.join(', ')).send({ error: err.code, message: err.message, issues: [] });
+    }
+    const err = errors.notFound(req.method, redactQuery(req.url));
     return reply.code(404).send({ error: err.code, message: err.message, issues: [] });
   });
 

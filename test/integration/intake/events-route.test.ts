@@ -1,4 +1,5 @@
 import t from 'tap';
+import { capturingLogger } from '../../support/log-capture.js';
 import { buildTestApp, AUTH } from '../../support/intake-app.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -233,4 +234,34 @@ t.test("the README's example event is the presync-job-failed fixture as Argo CD 
   t.teardown(() => app.close());
   const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: example as object });
   t.equal(res.statusCode, 202);
+});
+
+t.test('a wrong method on a known path is 405 with Allow; an unknown path stays 404', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const get = await app.inject({ method: 'GET', url: '/v1/argocd/events' });
+  t.equal(get.statusCode, 405);
+  t.equal(get.headers.allow, 'POST');
+  t.equal(get.json<{ error: string }>().error, 'HA_ERR_METHOD_NOT_ALLOWED');
+  t.match(get.json<{ message: string }>().message, /answers POST/);
+  const put = await app.inject({ method: 'PUT', url: '/v1/argocd/events?x=1', headers: AUTH, payload: failed() });
+  t.equal(put.statusCode, 405, 'the query string does not hide the path');
+  const postHealth = await app.inject({ method: 'POST', url: '/healthz', payload: {} });
+  t.equal(postHealth.statusCode, 405);
+  t.equal(postHealth.headers.allow, 'GET, HEAD');
+  t.equal((await app.inject({ method: 'DELETE', url: '/v2/nothing' })).statusCode, 404);
+});
+
+t.test('a token sent as a query parameter is redacted in the request log and the 404 answer', async (t) => {
+  const { logger, logs } = capturingLogger('info');
+  const { app } = buildTestApp({}, { logger });
+  t.teardown(() => app.close());
+  const secret = 'query-token-0123456789abcdef';
+  await app.inject({ method: 'POST', url: `/v1/argocd/events?token=${secret}`, payload: failed() });
+  const missing = await app.inject({ method: 'GET', url: `/nowhere?a=1&token=${secret}` });
+  t.notMatch(missing.body, secret);
+  const lines = logs.map((l) => JSON.stringify(l));
+  t.ok(lines.some((l) => l.includes('/v1/argocd/events?token=[REDACTED]')), 'the logged URL keeps the path and the parameter name');
+  t.ok(lines.some((l) => l.includes('/nowhere?a=[REDACTED]&token=[REDACTED]')));
+  t.notOk(lines.some((l) => l.includes(secret)), 'no log line holds the token');
 });
