@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { contractV1Schema, EVENTS_ROUTE } from '../model/contract-v1.js';
 import { eventDedupeKey } from '../model/hook-event.js';
 import { toHookEvent } from './hook-event.js';
@@ -51,12 +52,35 @@ const STORE_UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|COR
 // held until an event succeeded would keep an unready pod without traffic forever.
 const STORE_REFUSAL_HOLD_MS = 30_000;
 
-function zodProblems(issues: readonly { path: PropertyKey[]; message: string; code: string; expected?: unknown }[]): ProblemDetail[] {
-  return issues.map((issue) => {
-    const problem: ProblemDetail = { path: issue.path.map(String).join('.'), message: issue.message };
-    if (typeof issue.expected === 'string') problem.expected = issue.expected;
-    return problem;
-  });
+// A 400 lists this many issues and counts the rest: a body with thousands of wrong entries gets a short answer.
+const MAX_REPORTED_ISSUES = 10;
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** One readable line per zod issue: "missing", or what was found against what is expected, never both twice. */
+function zodProblem(issue: z.core.$ZodIssue): ProblemDetail {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return { path, message: 'missing', expected: issue.expected };
+    return { path, message: 'wrong type', found: typeOf(issue.input), expected: issue.expected };
+  }
+  return { path, message: issue.message.replace(/^Invalid input: /, '') };
+}
+
+function bodyInvalid(issues: readonly z.core.$ZodIssue[]): HookAlertsError {
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map(zodProblem);
+  const error = withIssues(
+    CODE_BODY_INVALID,
+    400,
+    'the body does not match webhook contract v1; each field below is missing, of the wrong type or invalid (use the template of "argocd-hook-alerts generate argocd"):',
+    shown,
+  );
+  const more = issues.length - shown.length;
+  if (more === 0) return error;
+  return new HookAlertsError(CODE_BODY_INVALID, `${error.message}\n  - and ${more} more`, { statusCode: 400, issues: shown });
 }
 
 function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentType: string): HookAlertsError | null {
@@ -164,15 +188,8 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       },
     },
     async (req, reply) => {
-      const parsed = contractV1Schema.safeParse(req.body);
-      if (!parsed.success) {
-        throw withIssues(
-          CODE_BODY_INVALID,
-          400,
-          'the body does not match webhook contract v1; each field below is missing or of the wrong type (use the template of "argocd-hook-alerts generate argocd"):',
-          zodProblems(parsed.error.issues),
-        );
-      }
+      const parsed = contractV1Schema.safeParse(req.body, { reportInput: true });
+      if (!parsed.success) throw bodyInvalid(parsed.error.issues);
       const body = parsed.data;
       if ((body.event === 'hook-failed' || body.event === 'hook-retrying') && body.operationState == null) {
         throw withIssues(CODE_BODY_INVALID, 400, `a ${body.event} event needs operationState:`, [
