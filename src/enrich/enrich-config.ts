@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkScrubPattern } from './scrub.js';
+import { checkScrubPattern } from '../scrub/scrub.js';
 
 /** Which kubeconfig (file and context) reaches an Argo CD destination cluster. */
 export const clusterConfigSchema = z

@@ -7,7 +7,7 @@ import {
   type KubePod,
 } from '../kube/kube-objects.js';
 import type { RawLog } from '../kube/kube-client.js';
-import type { Scrubber } from './scrub.js';
+import type { Scrubber } from '../scrub/scrub.js';
 
 /**
  * Pure mapping from Kubernetes objects (as parsed by kube-objects.ts) to the report schema: no I/O, so the

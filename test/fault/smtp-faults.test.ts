@@ -26,6 +26,9 @@ async function expectDeliveredOnce(t: Test, server: SmtpTestServer, h: WorkerHar
   t.equal(metricValue(metrics, 'hook_alerts_retries_total', { sink: 'email', reason: 'error' }), retries, 'hook_alerts_retries_total');
   t.equal(metricValue(metrics, 'hook_alerts_deliveries_total', { sink: 'email', outcome: 'retry' }), retries);
   t.equal(metricValue(metrics, 'hook_alerts_deliveries_total', { sink: 'email', outcome: 'sent' }), 1);
+  // The metrics wrapper around the sink times every send that answered, whatever its outcome.
+  t.equal(metricValue(metrics, 'hook_alerts_sink_send_seconds_count', { sink: 'email', outcome: 'retryable' }), retries, 'sends timed: retryable');
+  t.equal(metricValue(metrics, 'hook_alerts_sink_send_seconds_count', { sink: 'email', outcome: 'sent' }), 1, 'sends timed: sent');
   t.comment(`${retries + 1} attempts, ${retries} retries, ${server.mails.length} mail`);
 }
 
