@@ -103,6 +103,12 @@ function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentT
   return null;
 }
 
+/** How often Node looks for requests past their deadline: a quarter of the shortest limit, at most 1 s. */
+function checkingInterval(server: ServerConfig): number {
+  const limits = [server.headersTimeoutMs, server.requestTimeoutMs].filter((ms) => ms > 0);
+  return Math.max(10, Math.min(1_000, ...limits.map((ms) => Math.floor(ms / 4))));
+}
+
 /**
  * Build the HTTP service (intake, health, metrics) from its dependencies. It never listens: `main.ts` does,
  * and tests use `inject()` or `listen({ port: 0 })`.
@@ -122,7 +128,20 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Against slow clients (slowloris): every request must arrive whole within requestTimeout, its headers
+    // within headersTimeout, and a silent connection is dropped after connectionTimeout. Node checks these
+    // every connectionsCheckingInterval (30 s by default), far too coarse for limits of seconds.
+    requestTimeout: config.server.requestTimeoutMs,
+    connectionTimeout: config.server.connectionTimeoutMs,
+    http: {
+      headersTimeout: config.server.headersTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(config.server),
+    },
   });
+  // Each connection holds a file descriptor: past the cap new ones are refused, and the store and the
+  // health probes keep theirs.
+  if (config.server.maxConnections > 0) app.server.maxConnections = config.server.maxConnections;
   // Only JSON is the contract; fastify's default text/plain parser would turn a wrong content type into a
   // confusing 400 instead of the 415 that names the fix.
   app.removeContentTypeParser('text/plain');
@@ -181,10 +200,13 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     EVENTS_ROUTE,
     {
       // Authenticate before the body is read: an unauthenticated caller cannot make us parse 1 MiB.
-      onRequest: async (req) => {
+      // A refused caller's connection is closed after the 401 (`Connection: close`): its body is never
+      // read, so a client that trickles one cannot hold the socket.
+      onRequest: async (req, reply) => {
         const verdict = checkToken(req.headers.authorization);
-        if (verdict === 'missing') throw errors.authMissing();
-        if (verdict === 'invalid') throw errors.authInvalid();
+        if (verdict === 'ok') return;
+        reply.header('connection', 'close');
+        throw verdict === 'missing' ? errors.authMissing() : errors.authInvalid();
       },
     },
     async (req, reply) => {
