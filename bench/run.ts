@@ -11,6 +11,7 @@ import { enrichBench } from './enrich-bench.js';
 import { scrubBench } from './scrub-bench.js';
 import { pipelineBench } from './pipeline-bench.js';
 import { heapBench } from './heap-bench.js';
+import { slowlorisBench } from './slowloris-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -21,6 +22,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'pipeline', run: pipelineBench },
   { name: 'soak', run: soakBench },
   { name: 'heap', run: heapBench },
+  { name: 'slowloris', run: slowlorisBench },
 ];
 
 const only = process.argv.slice(2);

@@ -103,6 +103,12 @@ export const errors = {
     (method: string, url: string) =>
       `no route ${method} ${url}: Argo CD should POST to /v1/argocd/events`,
   ),
+  methodNotAllowed: define(
+    'HA_ERR_METHOD_NOT_ALLOWED',
+    405,
+    (method: string, path: string, allowed: readonly string[]) =>
+      `${path} does not answer ${method}; it answers ${allowed.join(', ')} (Argo CD should POST to /v1/argocd/events)`,
+  ),
   storeUnavailable: define(
     'HA_ERR_STORE_UNAVAILABLE',
     503,

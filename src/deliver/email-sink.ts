@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import { renderEmail } from '../render/email-message.js';
+import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { EmailConfig } from './sink-config.js';
@@ -86,6 +87,8 @@ export function smtpOutcome(err: unknown, address: string): SinkOutcome {
   if (code === 'ETLS' || code === 'ENOTLS') {
     return { status: 'failed', error: `${where}: TLS failed (${response}): check the server's certificate, smtps:// vs smtp://, or email.requireTLS` };
   }
+  const encoding = encodingFailure(err, where);
+  if (encoding !== null) return encoding;
   if (code !== null && CONNECTION_CODES.has(code)) {
     return { status: 'retryable', error: `${where}: cannot talk to the SMTP server (${code}: ${describeError(err)}), will retry` };
   }

@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { DeliveryContext, RouteOptions, Sink, SinkOutcome } from '../model/sink.js';
 import type { Alert } from '../model/alert.js';
+import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 
 /** The renderers the file sink writes with: what Slack and email would receive, with the delivery's route options. */
@@ -46,7 +47,7 @@ export class FileSink implements Sink {
       await publish(join(folder, `${stem}.eml`), info.message);
       return { status: 'sent', ref: join(folder, stem) };
     } catch (err) {
-      return { status: 'retryable', error: `cannot write to the outbox ${this.dir}: ${describeError(err)}` };
+      return encodingFailure(err, 'file outbox') ?? { status: 'retryable', error: `cannot write to the outbox ${this.dir}: ${describeError(err)}` };
     }
   }
 

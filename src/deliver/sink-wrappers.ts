@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
+import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { DeliveryContext, Sink, SinkName, SinkOutcome } from '../model/sink.js';
 
@@ -37,7 +38,7 @@ export function withSendTimeout(sink: Sink, opts: { timeoutMs: number; startTime
         return await Promise.race([sink.send(ctx), timeout]);
       } catch (err) {
         opts.logger.error({ err, delivery: ctx.deliveryId, sink: sink.name }, 'sink threw instead of returning an outcome');
-        return { status: 'retryable', error: `sink error: ${describeError(err)}` };
+        return encodingFailure(err, `${sink.name} sink`) ?? { status: 'retryable', error: `sink error: ${describeError(err)}` };
       } finally {
         cancel();
       }

@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { DeliveryContext, Sink, SinkOutcome } from '../model/sink.js';
 import type { Alert } from '../model/alert.js';
 import { markSlackRootResolved, renderSlackMessage, SLACK_EVENT_TYPE, type SlackMessage } from '../render/slack-message.js';
+import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { SlackConfig } from './sink-config.js';
 
@@ -96,6 +97,8 @@ export function slackOutcome(err: unknown, channel: string): SinkOutcome {
     return { status: 'retryable', error: `${where}: cannot reach the Slack API (${err.original.message}), will retry` };
   }
   if (err instanceof SlackError) return { status: 'failed', error: `${where}: ${err.message}` };
+  const encoding = encodingFailure(err, where);
+  if (encoding !== null) return encoding;
   // Anything else (a 429 without Retry-After, an upload URL answering non-200) is taken as transient.
   return { status: 'retryable', error: `${where}: ${describeError(err)}, will retry` };
 }

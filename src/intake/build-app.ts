@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { contractV1Schema, EVENTS_ROUTE } from '../model/contract-v1.js';
 import { eventDedupeKey } from '../model/hook-event.js';
 import { toHookEvent } from './hook-event.js';
@@ -17,6 +18,7 @@ import type { HookType } from '../model/hook-type.js';
 import type { ServerConfig } from './server-config.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import type { Metrics } from '../metrics.js';
+import { redactQuery, serializeRequest, urlPath } from './request-log.js';
 
 /** Readiness of the parts behind intake; each failing check names itself. */
 export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
@@ -50,12 +52,35 @@ const STORE_UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|COR
 // held until an event succeeded would keep an unready pod without traffic forever.
 const STORE_REFUSAL_HOLD_MS = 30_000;
 
-function zodProblems(issues: readonly { path: PropertyKey[]; message: string; code: string; expected?: unknown }[]): ProblemDetail[] {
-  return issues.map((issue) => {
-    const problem: ProblemDetail = { path: issue.path.map(String).join('.'), message: issue.message };
-    if (typeof issue.expected === 'string') problem.expected = issue.expected;
-    return problem;
-  });
+// A 400 lists this many issues and counts the rest: a body with thousands of wrong entries gets a short answer.
+const MAX_REPORTED_ISSUES = 10;
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** One readable line per zod issue: "missing", or what was found against what is expected, never both twice. */
+function zodProblem(issue: z.core.$ZodIssue): ProblemDetail {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return { path, message: 'missing', expected: issue.expected };
+    return { path, message: 'wrong type', found: typeOf(issue.input), expected: issue.expected };
+  }
+  return { path, message: issue.message.replace(/^Invalid input: /, '') };
+}
+
+function bodyInvalid(issues: readonly z.core.$ZodIssue[]): HookAlertsError {
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map(zodProblem);
+  const error = withIssues(
+    CODE_BODY_INVALID,
+    400,
+    'the body does not match webhook contract v1; each field below is missing, of the wrong type or invalid (use the template of "argocd-hook-alerts generate argocd"):',
+    shown,
+  );
+  const more = issues.length - shown.length;
+  if (more === 0) return error;
+  return new HookAlertsError(CODE_BODY_INVALID, `${error.message}\n  - and ${more} more`, { statusCode: 400, issues: shown });
 }
 
 function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentType: string): HookAlertsError | null {
@@ -78,6 +103,12 @@ function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentT
   return null;
 }
 
+/** How often Node looks for requests past their deadline: a quarter of the shortest limit, at most 1 s. */
+function checkingInterval(server: ServerConfig): number {
+  const limits = [server.headersTimeoutMs, server.requestTimeoutMs].filter((ms) => ms > 0);
+  return Math.max(10, Math.min(1_000, ...limits.map((ms) => Math.floor(ms / 4))));
+}
+
 /**
  * Build the HTTP service (intake, health, metrics) from its dependencies. It never listens: `main.ts` does,
  * and tests use `inject()` or `listen({ port: 0 })`.
@@ -86,7 +117,9 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   const { config, store, metrics } = deps;
   const clock = deps.clock ?? (() => new Date());
   const bodyLimit = config.server.bodyLimitBytes;
-  const baseLogger: FastifyBaseLogger = deps.logger;
+  // Fastify's own `req` serializer logs the whole URL, query and all: a token sent as `?token=` would be
+  // written to every request's log line.
+  const baseLogger: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const app = Fastify({
     loggerInstance: baseLogger,
     bodyLimit,
@@ -95,13 +128,33 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Against slow clients (slowloris): every request must arrive whole within requestTimeout, its headers
+    // within headersTimeout, and a silent connection is dropped after connectionTimeout. Node checks these
+    // every connectionsCheckingInterval (30 s by default), far too coarse for limits of seconds.
+    requestTimeout: config.server.requestTimeoutMs,
+    connectionTimeout: config.server.connectionTimeoutMs,
+    http: {
+      headersTimeout: config.server.headersTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(config.server),
+    },
   });
+  // Each connection holds a file descriptor: past the cap new ones are refused, and the store and the
+  // health probes keep theirs.
+  if (config.server.maxConnections > 0) app.server.maxConnections = config.server.maxConnections;
   // Only JSON is the contract; fastify's default text/plain parser would turn a wrong content type into a
   // confusing 400 instead of the 415 that names the fix.
   app.removeContentTypeParser('text/plain');
   const commits = deps.committer ?? new InlineGroupCommit(store);
   const checkToken = createTokenCheck(config.server.insecureNoAuth ? null : (config.server.token ?? null));
   let storeRefusal: { detail: string; at: number } | null = null;
+  // The methods of each path, so that a known path with a wrong method is 405 with `Allow`, not 404.
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpRequests.inc({
@@ -132,7 +185,14 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const err = errors.notFound(req.method, req.url);
+    const path = urlPath(req.url);
+    const allowed = methodsByPath.get(path);
+    if (allowed !== undefined) {
+      const allow = [...allowed].sort();
+      const err = errors.methodNotAllowed(req.method, path, allow);
+      return reply.code(405).header('allow', allow.join(', ')).send({ error: err.code, message: err.message, issues: [] });
+    }
+    const err = errors.notFound(req.method, redactQuery(req.url));
     return reply.code(404).send({ error: err.code, message: err.message, issues: [] });
   });
 
@@ -140,22 +200,18 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     EVENTS_ROUTE,
     {
       // Authenticate before the body is read: an unauthenticated caller cannot make us parse 1 MiB.
-      onRequest: async (req) => {
+      // A refused caller's connection is closed after the 401 (`Connection: close`): its body is never
+      // read, so a client that trickles one cannot hold the socket.
+      onRequest: async (req, reply) => {
         const verdict = checkToken(req.headers.authorization);
-        if (verdict === 'missing') throw errors.authMissing();
-        if (verdict === 'invalid') throw errors.authInvalid();
+        if (verdict === 'ok') return;
+        reply.header('connection', 'close');
+        throw verdict === 'missing' ? errors.authMissing() : errors.authInvalid();
       },
     },
     async (req, reply) => {
-      const parsed = contractV1Schema.safeParse(req.body);
-      if (!parsed.success) {
-        throw withIssues(
-          CODE_BODY_INVALID,
-          400,
-          'the body does not match webhook contract v1; each field below is missing or of the wrong type (use the template of "argocd-hook-alerts generate argocd"):',
-          zodProblems(parsed.error.issues),
-        );
-      }
+      const parsed = contractV1Schema.safeParse(req.body, { reportInput: true });
+      if (!parsed.success) throw bodyInvalid(parsed.error.issues);
       const body = parsed.data;
       if ((body.event === 'hook-failed' || body.event === 'hook-retrying') && body.operationState == null) {
         throw withIssues(CODE_BODY_INVALID, 400, `a ${body.event} event needs operationState:`, [

@@ -27,6 +27,14 @@ function toHookRef(r: SyncResultResource): HookRef {
   };
 }
 
+// An answer names a few resources and counts the rest: a sync can fail on thousands.
+const LISTED_RESOURCES = 5;
+
+function listSome(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED_RESOURCES).join(', ');
+  return names.length > LISTED_RESOURCES ? `${shown} and ${names.length - LISTED_RESOURCES} more` : shown;
+}
+
 export type NormalizeResult = { event: HookEvent } | { ignored: string };
 
 /** Turn a validated contract-v1 body into a HookEvent, or say why it needs no alert. */
@@ -49,7 +57,7 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
     const types = hookTypes.join(', ');
     let ignored = `no failed hook of the alerting types (${types}) in operationState.syncResult`;
     if (otherHooks.length > 0) ignored = `no failed hook of the alerting types (${types}); failed hooks are of type ${otherHooks.join(', ')}`;
-    else if (failed.length > 0) ignored = `the sync failed on non-hook resources only (${failed.map((r) => `${r.kind}/${r.name}`).join(', ')})`;
+    else if (failed.length > 0) ignored = `the sync failed on non-hook resources only (${listSome(failed.map((r) => `${r.kind}/${r.name}`))})`;
     return { ignored };
   }
   if (body.event === 'hook-stuck' && hooks.length === 0) {

@@ -9,7 +9,48 @@ export const EVENTS_ROUTE = '/v1/argocd/events';
  * everything optional here is `.nullish()`.
  * Objects are loose: unknown fields are kept for forward compatibility.
  */
-const str = z.string().nullish();
+// A UTF-16 surrogate without its partner: JSON allows "\ud800", but no sink can encode it (encodeURIComponent
+// throws "URI malformed"), so such an event would be accepted and then fail every delivery.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The index of the first lone surrogate in `value`, or -1 when it is well-formed Unicode. */
+export function loneSurrogateAt(value: string): number {
+  return LONE_SURROGATE.exec(value)?.index ?? -1;
+}
+
+/** Text every sink can encode: a string without lone surrogates. */
+const text = z.string().superRefine((value, ctx) => {
+  const at = loneSurrogateAt(value);
+  if (at !== -1) {
+    const unit = value.charCodeAt(at).toString(16);
+    ctx.addIssue({
+      code: 'custom',
+      message: `holds a lone UTF-16 surrogate (\\u${unit} at character ${at}), which no sink can encode: send valid Unicode`,
+    });
+  }
+});
+const str = text.nullish();
+
+/** At most this many entries in a list or map of the body (revisions, sources, images, labels, annotations). */
+export const MAX_LIST_ENTRIES = 1_000;
+/**
+ * At most this many entries of `syncResult.resources` are validated and kept: hooks, and other resources that
+ * failed (they name what failed when no hook did). The rest of the list is never read, however long it is.
+ */
+export const MAX_HOOK_RESOURCES = 1_000;
+
+// Count first (no issue per entry), then validate at most `max` entries: a list of 250,000 invalid entries
+// costs one issue, not 250,000.
+function boundedArray<T extends z.ZodType>(item: T, max = MAX_LIST_ENTRIES) {
+  return z.array(z.unknown()).max(max, `at most ${max} entries`).pipe(z.array(item));
+}
+
+function boundedRecord<T extends z.ZodType>(value: T, max = MAX_LIST_ENTRIES) {
+  return z
+    .record(z.string(), z.unknown())
+    .refine((r) => Object.keys(r).length <= max, `at most ${max} entries`)
+    .pipe(z.record(text, value));
+}
 
 export const eventKindSchema = z.enum(['hook-failed', 'hook-retrying', 'sync-succeeded', 'hook-stuck']);
 export type EventKind = z.infer<typeof eventKindSchema>;
@@ -30,37 +71,64 @@ export const destinationSchema = z.looseObject({
 export const syncResultResourceSchema = z.looseObject({
   group: str,
   version: str,
-  kind: z.string(),
+  kind: text,
   namespace: str,
-  name: z.string(),
+  name: text,
   status: str,
   message: str,
   hookType: str,
   hookPhase: str,
   syncPhase: str,
-  images: z.array(z.string()).nullish(),
+  images: boundedArray(text).nullish(),
 });
 
+const FAILED_PHASES = new Set<unknown>(['Failed', 'Error']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `syncResult.resources` lists every resource of the sync, thousands in a large app; only hooks and failed
+ * resources matter to an alert. The others become `null` unread (neither validated nor kept), as does every
+ * entry after the first MAX_HOOK_RESOURCES that matter; nulls keep each issue at its index in the list.
+ */
+function blankWhatDoesNotMatter(entries: unknown[]): unknown[] {
+  let considered = 0;
+  return entries.map((entry) => {
+    const matters = isRecord(entry) && ((entry.hookType != null && entry.hookType !== '') || FAILED_PHASES.has(entry.hookPhase));
+    if (!matters || considered >= MAX_HOOK_RESOURCES) return null;
+    considered++;
+    return entry;
+  });
+}
+
+const syncResultResourcesSchema = z
+  .array(z.unknown())
+  .transform(blankWhatDoesNotMatter)
+  .pipe(z.array(syncResultResourceSchema.nullable()))
+  .transform((resources) => resources.filter((r): r is SyncResultResource => r !== null));
+
 export const operationStateSchema = z.looseObject({
-  phase: z.string(),
+  phase: text,
   message: str,
   retryCount: z.number().int().nullish(),
-  startedAt: z.string().min(1),
+  startedAt: text.min(1),
   finishedAt: str,
   operation: z
     .looseObject({
       initiatedBy: z.looseObject({ username: str, automated: z.boolean().nullish() }).nullish(),
       retry: z.looseObject({ limit: z.number().int().nullish() }).nullish(),
       sync: z
-        .looseObject({ revision: str, revisions: z.array(z.string()).nullish() })
+        .looseObject({ revision: str, revisions: boundedArray(text).nullish() })
         .nullish(),
     })
     .nullish(),
   syncResult: z
     .looseObject({
       revision: str,
-      revisions: z.array(z.string()).nullish(),
-      resources: z.array(syncResultResourceSchema).nullish(),
+      revisions: boundedArray(text).nullish(),
+      resources: syncResultResourcesSchema.nullish(),
     })
     .nullish(),
 });
@@ -71,18 +139,18 @@ export const contractV1Schema = z.looseObject({
   recipient: str,
   argocdUrl: str,
   app: z.looseObject({
-    name: z.string().min(1),
-    namespace: z.string().min(1),
+    name: text.min(1),
+    namespace: text.min(1),
     uid: str,
-    labels: z.record(z.string(), z.string()).nullish(),
-    annotations: z.record(z.string(), z.string()).nullish(),
+    labels: boundedRecord(text).nullish(),
+    annotations: boundedRecord(text).nullish(),
     project: str,
     destination: destinationSchema.nullish(),
     source: applicationSourceSchema.nullish(),
-    sources: z.array(applicationSourceSchema).nullish(),
+    sources: boundedArray(applicationSourceSchema).nullish(),
   }),
   operationState: operationStateSchema.nullish(),
-  sync: z.looseObject({ status: str, revision: str, revisions: z.array(z.string()).nullish() }).nullish(),
+  sync: z.looseObject({ status: str, revision: str, revisions: boundedArray(text).nullish() }).nullish(),
   health: z.looseObject({ status: str, message: str }).nullish(),
 });
 

@@ -13,6 +13,7 @@ import {
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
+import { withVisibleText } from './visible-text.js';
 import { isSafeUrl } from './slack-text.js';
 
 /** Addressing and presentation of one email. */
@@ -219,7 +220,8 @@ function renderHtml(alert: Alert, facts: readonly HookFacts[], subject: string, 
  * alternatives (escaped, inline styles, no external assets), each whole scrubbed log attached as `.log`,
  * and Message-ID / In-Reply-To / References so that updates thread under the incident's first mail.
  */
-export function renderEmail(alert: Alert, opts: EmailRenderOptions): Mail.Options {
+export function renderEmail(given: Alert, opts: EmailRenderOptions): Mail.Options {
+  const alert = withVisibleText(given);
   const facts = alert.event.kind === 'sync-succeeded' ? [] : hookFacts(alert);
   const subject = subjectLine(alert, facts);
   const logs = opts.logs ?? true;

@@ -13,6 +13,7 @@ import {
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
+import { withVisibleText } from './visible-text.js';
 import { SLACK_LIMITS, clip, codeBlockTail, escapeClip, escapeSlack, isSafeUrl, slackLink } from './slack-text.js';
 
 /** `metadata.event_type` of every message this service posts; the crash-window lookup searches for it. */
@@ -210,7 +211,8 @@ function renderResolved(alert: Alert): SlackMessage {
  * button. Every string from the cluster or Argo CD is escaped; every Slack limit is respected; logs cut
  * here are returned in `files` for upload into the thread.
  */
-export function renderSlackMessage(alert: Alert, opts: SlackRenderOptions = {}): SlackMessage {
+export function renderSlackMessage(given: Alert, opts: SlackRenderOptions = {}): SlackMessage {
+  const alert = withVisibleText(given);
   if (alert.event.kind === 'sync-succeeded') return renderResolved(alert);
   const { event } = alert;
   const facts = hookFacts(alert);
@@ -275,7 +277,8 @@ function isHeaderWithText(block: Block): block is Block & { text: { type: 'plain
  * The incident's first message, updated to show it is resolved: its header says RESOLVED, a context
  * line under it says when and by which sync. Idempotent, so a retried update changes nothing more.
  */
-export function markSlackRootResolved(root: SlackPostedMessage, alert: Alert): SlackPostedMessage {
+export function markSlackRootResolved(root: SlackPostedMessage, given: Alert): SlackPostedMessage {
+  const alert = withVisibleText(given);
   const { event } = alert;
   const revision = revisionViews(event)[0]?.short;
   const when = event.operation?.finishedAt ?? event.receivedAt;

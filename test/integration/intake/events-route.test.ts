@@ -1,4 +1,5 @@
 import t from 'tap';
+import { capturingLogger } from '../../support/log-capture.js';
 import { buildTestApp, AUTH } from '../../support/intake-app.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -233,4 +234,110 @@ t.test("the README's example event is the presync-job-failed fixture as Argo CD 
   t.teardown(() => app.close());
   const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: example as object });
   t.equal(res.statusCode, 202);
+});
+
+t.test('a wrong method on a known path is 405 with Allow; an unknown path stays 404', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const get = await app.inject({ method: 'GET', url: '/v1/argocd/events' });
+  t.equal(get.statusCode, 405);
+  t.equal(get.headers.allow, 'POST');
+  t.equal(get.json<{ error: string }>().error, 'HA_ERR_METHOD_NOT_ALLOWED');
+  t.match(get.json<{ message: string }>().message, /answers POST/);
+  const put = await app.inject({ method: 'PUT', url: '/v1/argocd/events?x=1', headers: AUTH, payload: failed() });
+  t.equal(put.statusCode, 405, 'the query string does not hide the path');
+  const postHealth = await app.inject({ method: 'POST', url: '/healthz', payload: {} });
+  t.equal(postHealth.statusCode, 405);
+  t.equal(postHealth.headers.allow, 'GET, HEAD');
+  t.equal((await app.inject({ method: 'DELETE', url: '/v2/nothing' })).statusCode, 404);
+});
+
+t.test('a token sent as a query parameter is redacted in the request log and the 404 answer', async (t) => {
+  const { logger, logs } = capturingLogger('info');
+  const { app } = buildTestApp({}, { logger });
+  t.teardown(() => app.close());
+  const secret = 'query-token-0123456789abcdef';
+  await app.inject({ method: 'POST', url: `/v1/argocd/events?token=${secret}`, payload: failed() });
+  const missing = await app.inject({ method: 'GET', url: `/nowhere?a=1&token=${secret}` });
+  t.notMatch(missing.body, secret);
+  const lines = logs.map((l) => JSON.stringify(l));
+  t.ok(lines.some((l) => l.includes('/v1/argocd/events?token=[REDACTED]')), 'the logged URL keeps the path and the parameter name');
+  t.ok(lines.some((l) => l.includes('/nowhere?a=[REDACTED]&token=[REDACTED]')));
+  t.notOk(lines.some((l) => l.includes(secret)), 'no log line holds the token');
+});
+
+function withResources(body: Record<string, unknown>, resources: unknown[]): Record<string, unknown> {
+  const op = body.operationState as { syncResult: { resources: unknown[] } };
+  return { ...body, operationState: { ...op, syncResult: { ...op.syncResult, resources } } };
+}
+
+t.test('resources that are not hooks are skipped unread, however many and however malformed', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = failed();
+  const real = (body.operationState as { syncResult: { resources: unknown[] } }).syncResult.resources;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/argocd/events',
+    headers: AUTH,
+    payload: withResources(body, [...new Array<number>(100_000).fill(0), ...real]),
+  });
+  t.equal(res.statusCode, 202, 'the failed hook after 100,000 junk entries still alerts');
+  t.type(res.json<{ incident: string }>().incident, 'string');
+});
+
+t.test('a 400 lists the first 10 issues, counts the rest, and says each once', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const hooks = new Array(5_000).fill(null).map(() => ({ hookType: 'PreSync', hookPhase: 'Failed' }));
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: withResources(failed(), hooks) });
+  t.equal(res.statusCode, 400);
+  t.ok(res.body.length < 4_000, `a short answer (${res.body.length} bytes)`);
+  const json = res.json<{ message: string; issues: { path: string; message: string }[] }>();
+  t.equal(json.issues.length, 10);
+  t.same(json.issues[0], { path: 'operationState.syncResult.resources.0.kind', message: 'missing', expected: 'string' });
+  // 1,000 hook entries are considered, each missing kind and name: 2,000 issues.
+  t.match(json.message, /\n {2}- and 1990 more$/);
+
+  const wrongType = failed();
+  (wrongType.app as Record<string, unknown>).name = 42;
+  delete (wrongType.app as Record<string, unknown>).namespace;
+  wrongType.operationState = { ...(wrongType.operationState as object), syncResult: 'x' };
+  const typed = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: wrongType });
+  const message = typed.json<{ message: string }>().message;
+  t.match(message, '  - app.name: wrong type; found number; expected string');
+  t.match(message, '  - app.namespace: missing; expected string');
+  t.match(message, '  - operationState.syncResult: wrong type; found string; expected object');
+  for (const line of message.split('\n')) t.ok((line.match(/expected/g) ?? []).length <= 1, `said once: ${line}`);
+});
+
+t.test('over-long lists and maps are one issue each', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = failed();
+  body.sync = { revisions: new Array<number>(200_000).fill(0) };
+  (body.app as Record<string, unknown>).labels = Object.fromEntries(new Array(2_000).fill(0).map((_, i) => [`k${i}`, i]));
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+  t.equal(res.statusCode, 400);
+  t.same(res.json<{ issues: { path: string; message: string }[] }>().issues, [
+    { path: 'app.labels', message: 'at most 1000 entries' },
+    { path: 'sync.revisions', message: 'at most 1000 entries' },
+  ]);
+});
+
+t.test('a lone surrogate anywhere in the text is 400 naming the field', async (t) => {
+  const { app } = buildTestApp();
+  t.teardown(() => app.close());
+  const body = failed();
+  (body.app as Record<string, unknown>).name = 'pay\ud800ments';
+  (body.app as Record<string, unknown>).labels = { team: 'ok \udc00' };
+  const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: body });
+  t.equal(res.statusCode, 400);
+  const json = res.json<{ message: string; issues: { path: string; message: string }[] }>();
+  t.same(json.issues.map((i) => i.path), ['app.name', 'app.labels.team']);
+  t.match(json.issues[0]?.message, /lone UTF-16 surrogate \(\\ud800 at character 3\)/);
+  const paired = failed();
+  (paired.app as Record<string, unknown>).name = 'payments-\ud83d\ude80';
+  const ok = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: paired });
+  t.equal(ok.statusCode, 202, 'a surrogate pair (an emoji) is fine');
 });
