@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/logger.js';
 import { Metrics } from '../../../src/metrics.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { DeliveryContext } from '../../../src/model/sink.js';
-import { sampleAlert } from '../../unit/render/sample-alerts.js';
+import { sampleAlert } from '../../support/sample-alerts.js';
 
 const logger = createLogger('silent');
 

@@ -3,7 +3,7 @@ import { visibleText, withVisibleText } from '../../../src/render/visible-text.j
 import { renderEmail } from '../../../src/render/email-message.js';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import type { Alert } from '../../../src/model/alert.js';
-import { sampleAlert } from './sample-alerts.js';
+import { sampleAlert } from '../../support/sample-alerts.js';
 
 function named(name: string): Alert {
   const alert = sampleAlert('presync-job-failed');
