@@ -7,11 +7,19 @@ import { registerSendTest } from './commands/send-test.js';
 import { registerValidateConfig } from './commands/validate-config.js';
 import { registerGenerateArgocd } from './commands/generate-argocd.js';
 import { registerValidateArgocd } from './commands/validate-argocd.js';
+import { readPackageFile } from './package-files.js';
+
+/** The version of the installed package, from its package.json. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readPackageFile('package.json')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
 
 /** Build the command tree; each command lives in src/commands/. */
 export function buildCli(): Command {
   const program = new Command('argocd-hook-alerts')
     .description('Alerts for failed Argo CD hook Jobs: why they failed, with logs, in Slack and email')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
@@ -37,7 +45,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // `commander.help` is help shown for `help` (exit code 0) or for a bare `generate` / `validate` /
+      // no command at all (exit code 1): that did nothing, so it is a usage error.
+      if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       return 2;
     }
     if (err instanceof HookAlertsError) {
@@ -49,9 +60,18 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * After a failure, whatever a half-done start left open (a socket, a worker thread) must not keep the
+ * process alive: exit once the message is out. The timer is unref'd, so a clean end exits at once.
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 2_000).unref();
+}
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (code !== 0) exitSoon(code);
   },
   (err: unknown) => {
     process.stderr.write(`argocd-hook-alerts: ${String(err)}\n`);

@@ -14,6 +14,7 @@ import { createRouter } from './route/route-alert.js';
 import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
+import { errors } from './errors.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -79,6 +80,17 @@ class CloseStack {
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, 'several parts of the service failed to close');
+  }
+}
+
+/** Listen, or throw one clear error naming host:port and the cause, in place of the bare socket error. */
+async function listenOrExplain(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('E')) throw err;
+    throw Object.assign(errors.listenFailed(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, code), { cause: err });
   }
 }
 
@@ -151,7 +163,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => app.close());
 
     const listen = async (): Promise<string> => {
-      const url = await app.listen({ host: config.server.host, port: config.server.port });
+      const url = await listenOrExplain(app, config.server.host, config.server.port);
       enrichment?.start();
       if (config.worker.enabled) worker.start();
       else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');

@@ -4,6 +4,8 @@ import { ensureWebhookToken } from '../config/webhook-token-file.js';
 import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
 import { errors } from '../errors.js';
+import { configWarnings } from '../config/config-warnings.js';
+import { firstRunNotice } from './first-run-notice.js';
 
 interface ServeOptions {
   config?: string;
@@ -23,17 +25,26 @@ export function registerServe(program: Command): void {
       const overrides: JsonObject = opts.insecureNoAuth === true ? { server: { insecureNoAuth: true } } : {};
       let config = loadConfig({ file: opts.config, overrides });
       const logger = createLogger(config.logging.level);
+      let embeddedTokenFile: string | null = null;
       if (config.server.token === undefined && !config.server.insecureNoAuth) {
         if (opts.embeddedDefaults !== true) throw errors.noToken();
         const generated = ensureWebhookToken(config.dataDir);
         config = loadConfig({ file: opts.config, overrides: { ...overrides, server: { token: generated.token } } });
+        embeddedTokenFile = generated.file;
         logger.info(
           { tokenFile: generated.file, created: generated.created },
           `webhook token in ${generated.file}; call the service with: curl -H "Authorization: Bearer $(cat ${generated.file})" -H 'Content-Type: application/json' -d @event.json http://localhost:${config.server.port}/v1/argocd/events`,
         );
       }
       if (config.server.insecureNoAuth) logger.warn('--insecure-no-auth: anyone who reaches this port can post events');
+      for (const warning of configWarnings(config)) logger.warn(warning);
       const service = await startService(config, logger);
+      // Printed whenever the token came from the embedded defaults, TTY or not: that is a local try by
+      // definition (a deployment sets HOOK_ALERTS_TOKEN), and `npm start 2>&1 | tee` must show it too.
+      // Plain text on stderr, beside the pino line on stdout, so that a person reads it as one block.
+      if (embeddedTokenFile !== null) {
+        process.stderr.write(firstRunNotice({ config, listenUrl: service.url, tokenFile: embeddedTokenFile, sinks: new Set(service.sinks.keys()) }));
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'shutting down: draining requests and the current delivery');

@@ -1,15 +1,31 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, type JsonObject } from '../config/load-config.js';
+import { configWarnings } from '../config/config-warnings.js';
 import { enabledSinkNames } from '../deliver/sink-selection.js';
+import { errors } from '../errors.js';
 
-/** `validate config`: load and check a config file the way `serve` would, without starting anything. */
+interface ValidateConfigOptions {
+  config?: string;
+  insecureNoAuth?: boolean;
+  embeddedDefaults?: boolean;
+}
+
+/**
+ * `validate config`: load and check a config file the way `serve` would, without starting anything: the
+ * same config errors, the same refusal without a token, the same warnings (on stderr).
+ */
 export function registerValidateConfig(validate: Command): void {
   validate
     .command('config')
     .description('check a config file (and the environment) the way serve would')
     .option('-c, --config <file>', 'YAML config file (default: $HOOK_ALERTS_CONFIG)')
-    .action((opts: { config?: string }) => {
-      const config = loadConfig({ file: opts.config });
+    .option('--insecure-no-auth', 'as serve --insecure-no-auth: no webhook token needed')
+    .option('--embedded-defaults', 'as serve --embedded-defaults: a missing token would be generated into the data dir')
+    .action((opts: ValidateConfigOptions) => {
+      const overrides: JsonObject = opts.insecureNoAuth === true ? { server: { insecureNoAuth: true } } : {};
+      const config = loadConfig({ file: opts.config, overrides });
+      if (config.server.token === undefined && !config.server.insecureNoAuth && opts.embeddedDefaults !== true) throw errors.noToken();
+      for (const warning of configWarnings(config)) process.stderr.write(`warning: ${warning}\n`);
       const sinks = [...enabledSinkNames(config)].join(', ');
       process.stdout.write(`config is valid; sinks on: ${sinks}\n`);
     });
