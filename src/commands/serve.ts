@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
 import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
-import { firstRunNotice } from './first-run-notice.js';
+import { firstRunNotice, SAMPLE_EVENT } from './first-run-notice.js';
 
 interface ServeOptions {
   config?: string;
@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
         embeddedTokenFile = generated.file;
         logger.info(
           { tokenFile: generated.file, created: generated.created },
-          `webhook token in ${generated.file}; call the service with: curl -H "Authorization: Bearer $(cat ${generated.file})" -H 'Content-Type: application/json' -d @event.json http://localhost:${config.server.port}/v1/argocd/events`,
+          `webhook token in ${generated.file}; call the service with: curl -H "Authorization: Bearer $(cat ${generated.file})" -H 'Content-Type: application/json' -d @${SAMPLE_EVENT.join('/')} http://localhost:${config.server.port}/v1/argocd/events`,
         );
       }
       if (config.server.insecureNoAuth) logger.warn('--insecure-no-auth: anyone who reaches this port can post events');

@@ -1,0 +1,123 @@
+import t from 'tap';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBuiltCli } from '../../support/cli-process.js';
+import { REPO_ROOT } from '../../support/contract-bodies.js';
+
+// README: exit codes 0 success, 1 invalid input or config, 2 usage. Each promise, on the built CLI.
+
+const TOKEN = 'a-webhook-token-of-32-characters';
+const PASSWORD = 'pa#ss-w0rd';
+
+function env(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: dataDir, HOOK_ALERTS_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', ...extra };
+}
+
+t.test('validate config refuses what serve refuses: no token, and says how to fix it', async (t) => {
+  const dir = t.testdir({});
+  const [validate, serve] = await Promise.all([runBuiltCli(t, ['validate', 'config'], { env: env(dir) }), runBuiltCli(t, ['serve'], { env: env(dir) })]);
+  for (const [what, res] of [['validate config', validate], ['serve', serve]] as const) {
+    t.equal(res.code, 1, what);
+    t.match(res.stderr, /^argocd-hook-alerts: no webhook token configured: set HOOK_ALERTS_TOKEN .*`argocd-hook-alerts serve --embedded-defaults`.*--insecure-no-auth\n$/, what);
+  }
+  const insecure = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir) });
+  t.equal(insecure.code, 0, insecure.stderr);
+  t.equal(insecure.stdout, 'config is valid; sinks on: file\n');
+  const embedded = await runBuiltCli(t, ['validate', 'config', '--embedded-defaults'], { env: env(dir) });
+  t.equal(embedded.code, 0, embedded.stderr);
+});
+
+t.test('SMTP_URL with an unescaped # in the password: refused at config load, password never printed', async (t) => {
+  const dir = t.testdir({});
+  const smtp = { HOOK_ALERTS_TOKEN: TOKEN, SMTP_URL: `smtp://alerts:${PASSWORD}@127.0.0.1:2525`, EMAIL_FROM: 'alerts@example.com', EMAIL_TO: 'oncall@example.com' };
+  const [validate, serve] = await Promise.all([
+    runBuiltCli(t, ['validate', 'config'], { env: env(dir, smtp) }),
+    runBuiltCli(t, ['serve'], { env: env(dir, smtp) }),
+  ]);
+  for (const [what, res] of [['validate config', validate], ['serve', serve]] as const) {
+    t.equal(res.code, 1, what);
+    t.equal(
+      res.stderr,
+      'argocd-hook-alerts: invalid configuration (from the environment); fix each setting below:\n' +
+        '  - email.smtpUrl (from SMTP_URL): SMTP_URL is not a valid URL: percent-encode special characters of the password, e.g. # as %23, / as %2F, ? as %3F, % as %25 (encodeURIComponent does)\n',
+      what,
+    );
+    t.notMatch(res.stdout + res.stderr, 'pa#ss', `${what}: the password is not printed`);
+    t.notMatch(res.stderr, /DEP0170/, `${what}: no deprecation warning with the URL in it`);
+  }
+  const encoded = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { ...smtp, SMTP_URL: `smtp://alerts:${encodeURIComponent(PASSWORD)}@127.0.0.1:2525` }) });
+  t.equal(encoded.code, 0, encoded.stderr);
+  t.equal(encoded.stdout, 'config is valid; sinks on: email\n');
+});
+
+t.test('SMTP_URL with another scheme: a config error naming the field', async (t) => {
+  const dir = t.testdir({});
+  const res = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, SMTP_URL: 'https://u:secret@mail.example.com', EMAIL_FROM: 'a@example.com' }) });
+  t.equal(res.code, 1);
+  t.match(res.stderr, /email\.smtpUrl \(from SMTP_URL\): SMTP_URL must start with smtp:\/\/ \(STARTTLS, port 587\) or smtps:\/\/ \(TLS, port 465\), not "https:"/);
+  t.notMatch(res.stderr, 'secret');
+});
+
+t.test('a numeric token in YAML is not echoed in the error', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'server:\n  token: 987654321987654321987\n' });
+  const res = await runBuiltCli(t, ['serve', '--config', join(dir, 'config.yaml')], { env: env(dir) });
+  t.equal(res.code, 1);
+  t.match(res.stderr, /server\.token: Invalid input: expected string, received number; found a hidden number/);
+  t.notMatch(res.stderr, /98765/);
+});
+
+t.test('Slack token that is not a bot token, or without a channel; SMTP_URL without sender or recipients: warnings, exit 0', async (t) => {
+  const dir = t.testdir({});
+  const slack = { HOOK_ALERTS_TOKEN: TOKEN, SLACK_BOT_TOKEN: 'xoxp-user-token' };
+  const res = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, slack) });
+  t.equal(res.code, 0, res.stderr);
+  t.match(res.stderr, /^warning: SLACK_BOT_TOKEN \(slack\.token\) is not a bot token \(xoxb-…\)/m);
+  t.match(res.stderr, /^warning: a Slack token is set but no route names a Slack channel, so nothing goes to Slack: set SLACK_CHANNEL/m);
+  t.notMatch(res.stderr, 'xoxp-user-token');
+  const email = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, SMTP_URL: 'smtp://127.0.0.1:2525' }) });
+  t.match(email.stderr, /^warning: SMTP_URL is set but EMAIL_FROM is not, so no email is sent: set EMAIL_FROM/m);
+  t.match(email.stderr, /^warning: SMTP_URL is set but no route names an email address/m);
+});
+
+t.test('serve on a port another process holds: exit 1, one message naming host:port, no stack, no hang', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const address = blocker.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const dir = t.testdir({});
+  const res = await runBuiltCli(t, ['serve'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, PORT: String(address.port), LOG_LEVEL: 'error' }) });
+  t.equal(res.code, 1);
+  t.equal(
+    res.stderr,
+    `argocd-hook-alerts: cannot listen on 127.0.0.1:${address.port}: another process already holds that address (EADDRINUSE): stop it (e.g. an earlier argocd-hook-alerts; \`ss -ltnp\` shows which), or set PORT / server.port to a free port\n`,
+  );
+});
+
+t.test('send-test --fixture missing or invalid: exit 1 with a readable message', async (t) => {
+  const dir = t.testdir({ 'not-json.json': '{"metadata": ', 'not-an-app.json': '{"kind": "ConfigMap", "metadata": {"name": "x"}}' });
+  const run = (fixture: string) => runBuiltCli(t, ['send-test', '--to', 'file', '--fixture', fixture], { env: env(dir) });
+  const [unknown, missing, notJson, notApp] = await Promise.all([run('no-such-sample'), run(join(dir, 'missing.json')), run(join(dir, 'not-json.json')), run(join(dir, 'not-an-app.json'))]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /^argocd-hook-alerts: unknown fixture "no-such-sample": use one of .*presync-job-failed.*, or the path of an Application JSON file/);
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /^argocd-hook-alerts: cannot read --fixture .*missing\.json \(no such file\): use one of/);
+  t.equal(notJson.code, 1);
+  t.match(notJson.stderr, /^argocd-hook-alerts: --fixture .*not-json\.json is not valid JSON \(/);
+  t.equal(notApp.code, 1);
+  t.equal(notApp.stderr, `argocd-hook-alerts: --fixture ${join(dir, 'not-an-app.json')} is not an Argo CD Application this service can read (kubectl get application NAME -o json):\n  - metadata.namespace: Invalid input: expected string, received undefined\n`);
+  t.notMatch(notApp.stderr, /"code":|"path":/, 'no raw zod issue array');
+});
+
+t.test('--version prints the version of package.json; commands without their arguments are usage errors', async (t) => {
+  const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const res = await runBuiltCli(t, ['--version']);
+  t.equal(res.code, 0);
+  t.equal(res.stdout, `${version}\n`);
+  const runs = await Promise.all([[], ['generate'], ['validate'], ['lint'], ['send-test']].map((args) => runBuiltCli(t, args)));
+  runs.forEach((run, i) => {
+    t.equal(run.code, 2, `argv #${i}: ${run.stderr.split('\n')[0] ?? ''}`);
+    t.match(run.stderr, /Usage: argocd-hook-alerts|error: (missing|required option)/, `argv #${i}: help or the missing part on stderr`);
+  });
+});
