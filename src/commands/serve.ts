@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
 import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
-import { firstRunNotice, SAMPLE_EVENT } from './first-run-notice.js';
+import { firstRunNotice, SAMPLE_EVENT } from './first-run.js';
 
 interface ServeOptions {
   config?: string;
