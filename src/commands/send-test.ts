@@ -10,7 +10,7 @@ import { deliveryKindOf, type Alert } from '../model/alert.js';
 import { diagnoseReport } from '../diagnose/diagnose-report.js';
 import { parseTarget, type SinkName } from '../model/sink.js';
 import type { Config } from '../config/schema.js';
-import { HookAlertsError, describeError } from '../errors.js';
+import { errors, HookAlertsError, describeError } from '../errors.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot, readPackageFile } from '../package-files.js';
@@ -43,7 +43,9 @@ function fixtureError(message: string): HookAlertsError {
 export function loadSampleApplication(fixture: string): unknown {
   if (sampleNames().includes(fixture)) return JSON.parse(readPackageFile(...SAMPLES_DIR, `${fixture}.json`)) as unknown;
   const howTo = `use one of ${sampleNames().join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json > app.json)`;
-  if (!fixture.endsWith('.json') && !fixture.includes('/')) throw fixtureError(`unknown fixture ${JSON.stringify(fixture)}: ${howTo}`);
+  // A name that is no sample is a wrong option value, like `--to pager`: a usage error (2). A file that
+  // cannot be read or is no Application is invalid input (1).
+  if (!fixture.endsWith('.json') && !fixture.includes('/')) throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: ${howTo}`);
   let text: string;
   try {
     text = readFileSync(fixture, 'utf8');

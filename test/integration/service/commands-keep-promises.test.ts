@@ -95,11 +95,11 @@ t.test('serve on a port another process holds: exit 1, one message naming host:p
   );
 });
 
-t.test('send-test --fixture missing or invalid: exit 1 with a readable message', async (t) => {
+t.test('send-test --fixture file missing or invalid: exit 1 with a readable message (an unknown sample name: 2)', async (t) => {
   const dir = t.testdir({ 'not-json.json': '{"metadata": ', 'not-an-app.json': '{"kind": "ConfigMap", "metadata": {"name": "x"}}' });
   const run = (fixture: string) => runBuiltCli(t, ['send-test', '--to', 'file', '--fixture', fixture], { env: env(dir) });
   const [unknown, missing, notJson, notApp] = await Promise.all([run('no-such-sample'), run(join(dir, 'missing.json')), run(join(dir, 'not-json.json')), run(join(dir, 'not-an-app.json'))]);
-  t.equal(unknown.code, 1);
+  t.equal(unknown.code, 2, 'a name that is no sample is a wrong option value, like --to pager');
   t.match(unknown.stderr, /^argocd-hook-alerts: unknown fixture "no-such-sample": use one of .*presync-job-failed.*, or the path of an Application JSON file/);
   t.equal(missing.code, 1);
   t.match(missing.stderr, /^argocd-hook-alerts: cannot read --fixture .*missing\.json \(no such file\): use one of/);
