@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { startService } from '../main.js';
 import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
+import { ensureDataDirectory } from '../config/make-directory.js';
 import { firstRunNotice, SAMPLE_EVENT } from './first-run.js';
 
 interface ServeOptions {
@@ -38,6 +39,7 @@ export function registerServe(program: Command): void {
       }
       if (config.server.insecureNoAuth) logger.warn('--insecure-no-auth: anyone who reaches this port can post events');
       for (const warning of configWarnings(config)) logger.warn(warning);
+      ensureDataDirectory(config.dataDir);
       const service = await startService(config, logger);
       // Printed whenever the token came from the embedded defaults, TTY or not: that is a local try by
       // definition (a deployment sets HOOK_ALERTS_TOKEN), and `npm start 2>&1 | tee` must show it too.

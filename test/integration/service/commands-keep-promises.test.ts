@@ -95,6 +95,18 @@ t.test('serve on a port another process holds: exit 1, one message naming host:p
   );
 });
 
+t.test('a data dir that cannot be created (under /proc, where Node\'s recursive mkdir spins): exit 1, one message', { skip: process.platform !== 'linux' && 'needs /proc' }, async (t) => {
+  const dir = t.testdir({});
+  const [configured, embedded] = await Promise.all([
+    runBuiltCli(t, ['serve'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, HOOK_ALERTS_DATA_DIR: '/proc/no-such-dir', LOG_LEVEL: 'error' }) }),
+    runBuiltCli(t, ['serve', '--embedded-defaults'], { env: env(dir, { HOOK_ALERTS_DATA_DIR: '/proc/no-such-dir', LOG_LEVEL: 'error' }) }),
+  ]);
+  for (const [what, res] of [['serve', configured], ['serve --embedded-defaults', embedded]] as const) {
+    t.equal(res.code, 1, what);
+    t.match(res.stderr, /^argocd-hook-alerts: the data directory \/proc\/no-such-dir cannot be written \(.*ENOENT.*\): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory\n$/, what);
+  }
+});
+
 t.test('send-test --fixture file missing or invalid: exit 1 with a readable message (an unknown sample name: 2)', async (t) => {
   const dir = t.testdir({ 'not-json.json': '{"metadata": ', 'not-an-app.json': '{"kind": "ConfigMap", "metadata": {"name": "x"}}' });
   const run = (fixture: string) => runBuiltCli(t, ['send-test', '--to', 'file', '--fixture', fixture], { env: env(dir) });
