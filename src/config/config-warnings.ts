@@ -12,7 +12,7 @@ export function configWarnings(config: Config): string[] {
   if (token !== undefined) {
     if (!token.startsWith('xoxb-')) {
       warnings.push(
-        'SLACK_BOT_TOKEN (slack.token) is not a bot token (xoxb-…): Slack answers not_authed or invalid_auth to anything else but a user token (xoxp-), which posts as that person; use the Bot User OAuth Token of the Slack app',
+        'SLACK_BOT_TOKEN (slack.token) is not a bot token (xoxb-…): Slack refuses most other values with invalid_auth, and a user token (xoxp-) posts as that person; use the Bot User OAuth Token of the Slack app (OAuth & Permissions)',
       );
     }
     if (!routes.some((r) => r.slack.length > 0)) {
