@@ -1,6 +1,6 @@
 // Enrichment benchmark: one enrichment of a failed hook with 3 pods × 200 log lines against the test
-// Kubernetes API server (real HTTP on 127.0.0.1, through the service's Kubernetes client), and the scrubber on a
-// 64 KiB log: a realistic one and adversarial ones built to make a backtracking regex go quadratic.
+// Kubernetes API server (real HTTP on 127.0.0.1, through the service's Kubernetes client). The scrubber's
+// figures are in bench/scrub-bench.ts.
 // Run: node --import tsx bench/enrich-bench.ts
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,60 +12,15 @@ import { hookFailedEvent } from '../test/support/kube-enrich-setup.js';
 import { ClusterRegistry } from '../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema } from '../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../src/enrich/kube-enricher.js';
-import { createScrubber } from '../src/enrich/scrub.js';
+import { createScrubber } from '../src/scrub/scrub.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
+import { realisticLog } from './scrub-bench.js';
 
-const LOG_BYTES = 64 * 1024;
 
 function stats(samples: number[]): { median: number; p95: number } {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
   return { median: at(0.5), p95: at(0.95) };
-}
-
-function fill(unit: string): string {
-  return unit.repeat(Math.ceil(LOG_BYTES / unit.length)).slice(0, LOG_BYTES);
-}
-
-function realisticLog(): string {
-  const lines: string[] = [];
-  for (let i = 0; lines.join('\n').length < LOG_BYTES; i += 1) {
-    lines.push(
-      i % 50 === 0
-        ? `2026-11-20T14:02:${String(i % 60).padStart(2, '0')}Z connecting to postgres://app:s3cret@db.internal:5432/payments?sslmode=require`
-        : `2026-11-20T14:02:${String(i % 60).padStart(2, '0')}Z INFO  [migrate] applying 00${i % 97}_backfill_ledger: batch ${i} rows=1000 took=12ms`,
-    );
-  }
-  return lines.join('\n').slice(0, LOG_BYTES);
-}
-
-/** Scrubber time per 64 KiB log in milliseconds. */
-export function scrubBench(): BenchRow[] {
-  const scrub = createScrubber(['cust-[0-9]{6}']);
-  const inputs: [string, string][] = [
-    ['realistic migration log', realisticLog()],
-    ['adversarial: "eyJ-" runs (JWT starts)', fill('eyJ-')],
-    ['adversarial: "password" without separator', fill('password')],
-    ['adversarial: BEGIN PRIVATE KEY + 64 KiB base64', `-----BEGIN PRIVATE KEY-----\n${fill('QUJD')}`],
-    ['adversarial: "a://b:" (URL credential starts)', fill('a://b:')],
-    ['adversarial: 64 KiB of one word', fill('x')],
-    ['adversarial: "bearer " repeated', fill('bearer ')],
-    ['adversarial: "a." runs (dotted key prefixes)', fill('a.')],
-    ['adversarial: "x.password" runs', fill('x.password')],
-    ['adversarial: BEGIN lines repeated', fill('-----BEGIN RSA PRIVATE KEY-----\n')],
-    ['adversarial: "authorization: " repeated', fill('authorization: ')],
-  ];
-  return inputs.map(([name, text]) => {
-    for (let i = 0; i < 5; i += 1) scrub(text);
-    const samples: number[] = [];
-    for (let i = 0; i < 40; i += 1) {
-      const start = performance.now();
-      scrub(text);
-      samples.push(performance.now() - start);
-    }
-    const { median, p95 } = stats(samples);
-    return { figure: `scrub 64 KiB: ${name}`, value: `${median.toFixed(2)} ms`, note: `p95 ${p95.toFixed(2)} ms; goal: linear, well under 50 ms` };
-  });
 }
 
 /** Time of one enrichment (3 pods × 200 lines, Job and pod events) against the test API server. */
@@ -110,5 +65,5 @@ export async function enrichBench(): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
-  printRows([...scrubBench(), ...(await enrichBench())]);
+  printRows(await enrichBench());
 }

@@ -6,15 +6,17 @@ import { SqliteStore } from './store/sqlite-store.js';
 import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
 import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
-import { Worker, type WorkerDeps } from './worker/worker.js';
+import { Worker } from './worker/worker.js';
 import type { Enrichment } from './enrich/enrichment.js';
 import { ENRICHMENT_OFF_WARNING, enrichmentMayRun } from './enrich/kube-config-source.js';
 import { diagnoseReport } from './diagnose/diagnose-report.js';
 import { createRouter } from './route/route-alert.js';
 import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
+import { wrapSinks, type StartTimeout } from './deliver/sink-wrappers.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
 import { errors } from './errors.js';
+import { createScrubber } from './scrub/scrub.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -33,7 +35,7 @@ export interface ServiceOptions {
   /** Default: a registry of its own with the process metrics. */
   metrics?: Metrics;
   /** How a send's timeout is timed; default a timer. Tests expire it themselves. */
-  sendTimeout?: WorkerDeps['sendTimeout'];
+  sendTimeout?: StartTimeout;
 }
 
 /** The whole service, built and not yet listening: what `serve`, `send-test` and the tests hold. */
@@ -119,7 +121,12 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
-    const sinks = buildSinks(config, sinkNames, { logger, metrics });
+    const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics }), {
+      timeoutMs: config.worker.sendTimeoutMs,
+      metrics,
+      logger: logger.child({ component: 'worker' }),
+      ...(opts.sendTimeout === undefined ? {} : { startTimeout: opts.sendTimeout }),
+    });
     for (const sink of sinks.values()) closers.push(() => sink.close());
     let enrichment: Enrichment | null = null;
     if (enrichmentMayRun(config.kubernetes, env)) {
@@ -142,9 +149,9 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       enricher: enrichment?.enricher ?? null,
       logger: logger.child({ component: 'worker' }),
       metrics,
+      scrub: createScrubber(config.scrub.patterns),
       clock,
       ...(opts.random === undefined ? {} : { random: opts.random }),
-      ...(opts.sendTimeout === undefined ? {} : { sendTimeout: opts.sendTimeout }),
     });
     closers.push(() => worker.stop());
     const app = buildApp({

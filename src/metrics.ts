@@ -28,6 +28,13 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
     registers: [this.registry],
   });
+  readonly sinkSendDuration = new Histogram({
+    name: 'hook_alerts_sink_send_seconds',
+    help: 'How long one send to a sink took, by sink and outcome (sent, retryable, failed); timed-out sends are not in it',
+    labelNames: ['sink', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly retries = new Counter({
     name: 'hook_alerts_retries_total',
     help: 'Deliveries put back for another attempt, by sink and reason',

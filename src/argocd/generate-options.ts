@@ -54,7 +54,6 @@ export const generateOptionsSchema = z.object({
 
 export type GenerateOptions = z.infer<typeof generateOptionsSchema>;
 export type Subscribe = z.infer<typeof subscribeSchema>;
-export type HookTypeList = GenerateOptions['hookTypes'];
 
 export const DEFAULT_SERVICE_NAME = 'hook-alerts';
 export const DEFAULT_SECRET_KEY = 'hook-alerts-token';

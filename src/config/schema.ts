@@ -37,4 +37,3 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
-export type ConfigInput = z.input<typeof configSchema>;

@@ -8,7 +8,7 @@ import { createLimiter, type Limiter } from '../kube/limiter.js';
 import { readPodReport } from './pod-reader.js';
 import { PodWatch, type PodChange } from '../kube/pod-watch.js';
 import { toEventReport, toJobInfo } from './report-mapping.js';
-import { scrubDeep, type Scrubber } from './scrub.js';
+import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 
 /** The Job that owns a pod, from its controller ownerReference. */
 export function owningJob(pod: KubePod): { name: string; uid: string } | null {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkScrubPattern } from './scrub.js';
+import { checkScrubPattern } from '../scrub/scrub.js';
 
 /** Which kubeconfig (file and context) reaches an Argo CD destination cluster. */
 export const clusterConfigSchema = z
@@ -89,7 +89,6 @@ export const scrubConfigSchema = z.strictObject({
     .default([]),
 });
 
-export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;

@@ -8,7 +8,7 @@ import { CaptureWatcher } from './capture-watcher.js';
 import { ClusterRegistry, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './cluster-registry.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
-import { createScrubber } from './scrub.js';
+import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import type { KubernetesConfig, ScrubConfig } from './enrich-config.js';
 

@@ -1,7 +1,7 @@
 import type { Enricher } from '../model/pipeline.js';
 import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
-import type { AlertReport, EventReport, JobInfo, JobReport, PodReport } from '../model/job-report.js';
+import type { AlertReport, EventReport, JobReport, PodReport } from '../model/job-report.js';
 import type { EnrichBounds } from './enrich-config.js';
 import type { CaptureRecord, CaptureStore } from '../store/capture-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';
@@ -11,10 +11,9 @@ import type { KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
 import { readPodReport, type LogFallback } from './pod-reader.js';
 import { comparePods, sortEvents, toEventReport, toJobInfo, toPodReport } from './report-mapping.js';
-import { scrubDeep, type Scrubber } from './scrub.js';
+import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
+import { explainJobHookGaps, jobHookSource, type Gap, type JobHookReads, type MissingWhat } from './job-hook-gaps.js';
 
-/** Label values of hook_alerts_enrich_partial_total{what}. */
-export type MissingWhat = 'cluster' | 'job' | 'pods' | 'logs' | 'events';
 
 export interface KubeEnricherDeps {
   registry: ClusterRegistry;
@@ -47,24 +46,18 @@ class Gaps {
   note(sentence: string): void {
     this.sentences.push(sentence);
   }
+
+  /** The gaps a pure explanation found: failures counted, notes told. */
+  add(gaps: readonly Gap[]): void {
+    for (const g of gaps) {
+      if (g.what === null) this.note(g.sentence);
+      else this.fail(g.what, g.sentence);
+    }
+  }
 }
 
 function asKubeError(err: unknown): KubeCallError {
   return err instanceof KubeCallError ? err : new KubeCallError('unreachable', err instanceof Error ? err.message : String(err));
-}
-
-/** Who deleted a Job that is gone, as precisely as the evidence allows (docs/design.md, "Say why logs are missing"). */
-export function deletionCause(job: JobInfo | null, hook: HookRef, event: HookEvent): string {
-  const terminated = hook.message === 'Terminated' || /operation terminated/i.test(event.operation?.message ?? '');
-  if (terminated) return 'Argo CD when the sync was terminated';
-  const policy = job?.deletePolicy ?? '';
-  if (policy.includes('HookFailed')) return 'Argo CD (hook-delete-policy HookFailed)';
-  if (job?.ttlSecondsAfterFinished != null) return `the TTL controller (ttlSecondsAfterFinished: ${job.ttlSecondsAfterFinished})`;
-  if (event.kind === 'hook-retrying' || policy.includes('BeforeHookCreation')) {
-    return 'Argo CD, recreating it for the next attempt (hook-delete-policy BeforeHookCreation)';
-  }
-  if (policy.includes('HookSucceeded')) return 'something other than Argo CD (its hook-delete-policy HookSucceeded keeps failed Jobs)';
-  return 'Argo CD (most likely hook-delete-policy HookFailed)';
 }
 
 function eventKey(e: EventReport): string {
@@ -219,33 +212,20 @@ export class KubeEnricher implements Enricher {
     const jobInfo = job !== null ? toJobInfo(job, new Date(now)) : (captures.find((c) => c.job !== null)?.job ?? null);
     const capturedAt = usedCaptures[0]?.capturedAt ?? null;
 
-    if (job === null && !jobFailed) {
-      const cause = deletionCause(jobInfo, hook, event);
-      if (usedCaptures.length > 0) {
-        gaps.note(`captured at ${capturedAt ?? '?'}, the Job was deleted by ${cause}`);
-      } else if (livePods.length === 0 && !podsFailed) {
-        const hint = this.#deps.captureEnabled
-          ? ` (the capture watcher did not see its pods: the service was not running then, or it cannot watch pods in namespace ${namespace})`
-          : ': turn on kubernetes.capture.enabled to keep the logs of hook pods before Argo CD deletes them';
-        gaps.fail('logs', `logs unavailable: pods deleted by ${cause} and no capture${hint}`);
-      } else if (livePods.length > 0) {
-        gaps.note(`${jobRef} no longer exists (deleted by ${cause}); its pods are still there`);
-      }
-    } else if (job !== null) {
-      if (usedCaptures.length > 0) {
-        gaps.note(
-          `${usedCaptures.length} pod(s) of earlier attempts shown from captures (newest captured at ${capturedAt ?? '?'}): Argo CD deleted and recreated the Job for the retry`,
-        );
-      }
-      if (livePods.length === 0 && usedCaptures.length === 0 && !podsFailed) {
-        gaps.fail(
-          'pods',
-          (job.status?.failed ?? 0) > 0 || (job.status?.succeeded ?? 0) > 0
-            ? `no pods found for ${jobRef}: they were deleted (pod garbage collection or by hand) and no capture exists`
-            : `no pods found for ${jobRef}: the Job has not created any yet`,
-        );
-      }
-    }
+    const reads: JobHookReads = {
+      hook,
+      event,
+      namespace,
+      liveJob: job === null ? null : { failed: job.status?.failed ?? 0, succeeded: job.status?.succeeded ?? 0 },
+      jobReadFailed: jobFailed,
+      livePods: livePods.length,
+      podsReadFailed: podsFailed,
+      capturedPods: usedCaptures.length,
+      capturedAt,
+      jobInfo,
+      captureEnabled: this.#deps.captureEnabled,
+    };
+    gaps.add(explainJobHookGaps(reads));
 
     return {
       hook,
@@ -253,7 +233,7 @@ export class KubeEnricher implements Enricher {
       job: jobInfo,
       pods,
       events: sortEvents(mergedEvents, bounds.maxEventsPerHook),
-      source: job !== null || livePods.length > 0 ? 'live' : usedCaptures.length > 0 || jobInfo !== null ? 'capture' : 'none',
+      source: jobHookSource(reads),
       capturedAt,
       missing: gaps.sentences,
     };

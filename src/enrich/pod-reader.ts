@@ -5,7 +5,7 @@ import type { EnrichBounds } from './enrich-config.js';
 import type { LogTail, PodReport } from '../model/job-report.js';
 import type { Limiter } from '../kube/limiter.js';
 import { planLogRead, toLogTail, toPodReport } from './report-mapping.js';
-import type { Scrubber } from './scrub.js';
+import type { Scrubber } from '../scrub/scrub.js';
 
 /** A container log that could not be read live, with the classified error. */
 export interface LogFailure {

@@ -7,7 +7,7 @@ import {
   type KubePod,
 } from '../kube/kube-objects.js';
 import type { RawLog } from '../kube/kube-client.js';
-import type { Scrubber } from './scrub.js';
+import type { Scrubber } from '../scrub/scrub.js';
 
 /**
  * Pure mapping from Kubernetes objects (as parsed by kube-objects.ts) to the report schema: no I/O, so the
@@ -113,11 +113,6 @@ export function comparePods(a: PodReport, b: PodReport): number {
   const fb = isPodFailed(b) ? 0 : 1;
   if (fa !== fb) return fa - fb;
   return (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
-}
-
-/** Pods sorted by `comparePods`. */
-export function sortPods(pods: readonly PodReport[]): PodReport[] {
-  return [...pods].sort(comparePods);
 }
 
 /** One event as the report shows it. */

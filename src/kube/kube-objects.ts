@@ -135,7 +135,6 @@ export const statusSchema = z.object({
 export type KubePod = z.infer<typeof podSchema>;
 export type KubeJob = z.infer<typeof jobSchema>;
 export type KubeEvent = z.infer<typeof eventSchema>;
-export type KubeStatus = z.infer<typeof statusSchema>;
 export type KubeContainerStatus = z.infer<typeof containerStatusSchema>;
 
 /** Annotation that makes a resource an Argo CD hook, and its delete policy. */

@@ -87,5 +87,4 @@ export const contractV1Schema = z.looseObject({
 });
 
 export type ContractV1Body = z.infer<typeof contractV1Schema>;
-export type OperationState = z.infer<typeof operationStateSchema>;
 export type SyncResultResource = z.infer<typeof syncResultResourceSchema>;

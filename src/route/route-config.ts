@@ -87,5 +87,4 @@ export const routingConfigSchema = z.strictObject({
 export type RouteMatch = z.infer<typeof routeMatchSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 export type DefaultRoute = z.infer<typeof defaultRouteSchema>;
-export type RouteTargets = z.infer<typeof routeTargetsSchema>;
 export type RoutingConfig = z.infer<typeof routingConfigSchema>;

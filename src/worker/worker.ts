@@ -10,6 +10,7 @@ import type { AlertReport } from '../model/job-report.js';
 import type { Finding } from '../model/finding.js';
 import type { EnrichBounds } from '../enrich/enrich-config.js';
 import type { WorkerConfig } from './worker-config.js';
+import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 
 /** What the worker reads of the config: its own section, and how long one enrichment may take. */
 export interface WorkerSettings {
@@ -26,19 +27,10 @@ export interface WorkerDeps {
   diagnose?: Diagnoser | null;
   logger: Logger;
   metrics: Metrics;
+  /** Hides secrets in every text of an alert before a sink sees it (see #send). */
+  scrub: Scrubber;
   clock?: () => number;
   random?: () => number;
-  /**
-   * Starts the timeout of one send: `expire` runs after `ms` unless the returned cancel runs first. A
-   * timer by default; tests expire it when the send they made hang is known to hang.
-   */
-  sendTimeout?: (ms: number, expire: () => void) => () => void;
-}
-
-/** The default send timeout: a timer. */
-function timerTimeout(ms: number, expire: () => void): () => void {
-  const timer = setTimeout(expire, ms);
-  return () => clearTimeout(timer);
 }
 
 /** Pending events looked at per pass (those being enriched are left out by the query). */
@@ -95,7 +87,6 @@ export class Worker {
   #deps: WorkerDeps;
   #clock: () => number;
   #random: () => number;
-  #sendTimeout: (ms: number, expire: () => void) => () => void;
   #running = false;
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
@@ -109,7 +100,6 @@ export class Worker {
     this.#deps = deps;
     this.#clock = deps.clock ?? Date.now;
     this.#random = deps.random ?? Math.random;
-    this.#sendTimeout = deps.sendTimeout ?? timerTimeout;
   }
 
   /** Start polling; leases held by a previous (crashed) process are released first. */
@@ -349,31 +339,23 @@ export class Worker {
   }
 
   async #send(sink: Sink, d: ClaimedDelivery, address: string): Promise<SinkOutcome> {
+    // The one place every outbound text passes: each sink (Slack, email, file, and send-test) renders only
+    // this Alert, and nothing else reaches a sink. Scrubbing here, rather than at each source, covers the
+    // webhook body (operationState.message, hook messages: Kubernetes validation errors echo env values),
+    // the report (logs, container and event messages, pod names, notes) and the findings alike, whatever a
+    // renderer picks from them. Enrichment scrubs too, so that captures and reports are stored without
+    // secrets; scrubbing is idempotent, so the second pass changes nothing it already hid.
+    const { scrub } = this.#deps;
     const alert: Alert = {
       incidentId: d.incidentId,
       deliveryKind: d.kind,
-      event: d.event,
-      report: d.report,
-      findings: d.findings,
+      event: scrubDeep(d.event, scrub),
+      report: d.report === null ? null : scrubDeep(d.report, scrub),
+      findings: scrubDeep(d.findings, scrub),
     };
     const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
-    const timeoutMs = this.#deps.config.worker.sendTimeoutMs;
-    let cancelTimeout = (): void => undefined;
-    const timeout = new Promise<SinkOutcome>((resolve) => {
-      cancelTimeout = this.#sendTimeout(timeoutMs, () => resolve({ status: 'retryable', error: `no answer within ${timeoutMs} ms` }));
-    });
-    try {
-      return await Promise.race([
-        sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route }),
-        timeout,
-      ]);
-    } catch (err) {
-      // A sink should return outcomes; a throw is a bug in it, retried so that the alert is not lost.
-      this.#deps.logger.error({ err, delivery: d.id }, 'sink threw instead of returning an outcome');
-      return { status: 'retryable', error: `sink error: ${describeError(err)}` };
-    } finally {
-      cancelTimeout();
-    }
+    // The sinks come wrapped (src/deliver/sink-wrappers.ts): a send that hangs or throws is a retryable outcome.
+    return sink.send({ deliveryId: d.id, address, attempt: d.attempts, alert, threadRootRef: d.threadRootRef, resumed: d.resumed, firstAttemptAt: d.firstAttemptAt, route });
   }
 
   async #deliver(d: ClaimedDelivery): Promise<void> {

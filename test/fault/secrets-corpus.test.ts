@@ -44,6 +44,20 @@ const CORPUS: { secret: string; line: string }[] = [
   { secret: 'custom-ACME-77aa99', line: 'loaded license ACME-LICENSE:custom-ACME-77aa99' },
 ];
 
+/**
+ * One secret per source other than the log, each distinct, so that a leak names its source: the webhook
+ * body (Argo CD copies Kubernetes validation errors, which echo env values, into these messages), container
+ * messages, Kubernetes events and the pod name.
+ */
+const SOURCES: { source: string; secret: string }[] = [
+  { source: 'webhook operationState.message', secret: 'Op5tate-Secret-91' },
+  { source: "webhook hook (sync result resource) message", secret: 'HookMsg-Secret-7a7b' },
+  { source: 'container terminated message', secret: 'TermMsg-Secret-55' },
+  { source: 'container waiting message', secret: 'WaitMsg-Secret-12' },
+  { source: 'Kubernetes event message', secret: 'EventMsg-Secret-66' },
+  { source: 'pod name', secret: 'xoxb-123456789012-abcdefghijkl' },
+];
+
 t.test('no secret of the corpus reaches Slack, email, the file sink or the service logs', async (t) => {
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
@@ -63,11 +77,17 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
       name: 'db-migrate-s3cr3t',
       phase: 'Failed',
       createdAt: '2026-11-20T14:02:10Z',
-      statuses: [{ name: 'migrate', state: states.terminated(1, 'Error', { message: 'password=flyway-pass-3321 rejected' }) }],
+      statuses: [
+        { name: 'migrate', state: states.terminated(1, 'Error', { message: 'password=flyway-pass-3321 rejected; mysql -h db -pTermMsg-Secret-55 app' }) },
+        { name: 'sidecar', state: states.waiting('CreateContainerConfigError', 'couldn\'t start: DB_PASS=WaitMsg-Secret-12 is invalid') },
+      ],
     }),
   );
   kube.setLog('payments', 'db-migrate-s3cr3t', 'migrate', log);
-  kube.putEvent(event(job, { reason: 'BackoffLimitExceeded', type: 'Warning', message: 'token=opaque-bearer-token-42 expired' }));
+  // A pod whose name itself looks like a token (a generated name is not checked by anyone).
+  kube.putPod(jobPod(job, { name: 'xoxb-123456789012-abcdefghijkl', phase: 'Failed', createdAt: '2026-11-20T14:03:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
+  kube.setLog('payments', 'xoxb-123456789012-abcdefghijkl', 'migrate', 'ERROR: second attempt failed\n');
+  kube.putEvent(event(job, { reason: 'BackoffLimitExceeded', type: 'Warning', message: 'token=opaque-bearer-token-42 expired; sshpass -p EventMsg-Secret-66 ssh db' }));
 
   let serviceLog = '';
   const sinkStream = new Writable({
@@ -96,7 +116,7 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
   const res = await fetch(`${service.url}/v1/argocd/events`, {
     method: 'POST',
     headers: { authorization: 'Bearer corpus-test-token-0123456789', 'content-type': 'application/json' },
-    body: JSON.stringify(contractBody(loadApplication('presync-job-failed'), 'hook-failed')),
+    body: JSON.stringify(bodyWithSecrets()),
   });
   t.equal(res.status, 202);
   await waitUntil('the alert is delivered', () => slack.messages.length > 0 && smtp.mails.length > 0 && service.store.queueDepth().deliveries === 0);
@@ -118,8 +138,29 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
   t.match(outputs.slack, /migration 42 failed/, 'the log itself did reach Slack');
   t.match(outputs['file sink'], /migration 42 failed/, 'and the file sink');
   t.notMatch(serviceLog, /migration 42 failed/, 'no log body in the service logs, even at debug level');
+  t.match(outputs.slack, /Invalid value/, 'the operation message did reach Slack');
+  t.match(outputs.slack, /CreateContainerConfigError/, 'and the waiting container');
   for (const [where, text] of Object.entries(outputs)) {
     const leaked = CORPUS.filter((c) => text.includes(c.secret)).map((c) => c.secret);
-    t.same(leaked, [], `no secret in ${where}`);
+    t.same(leaked, [], `no secret of the log corpus in ${where}`);
+    for (const { source, secret } of SOURCES) {
+      // The service's own logs name the pods they read, so that an operator can find them; they carry no
+      // texts from the cluster or the webhook.
+      if (where === 'service logs' && source === 'pod name') continue;
+      t.notOk(text.includes(secret), `no secret from the ${source} in ${where}`);
+    }
   }
 });
+
+/** The presync-job-failed body with secrets in the operation's message and the failed hook's message. */
+function bodyWithSecrets(): ReturnType<typeof contractBody> {
+  const body = contractBody(loadApplication('presync-job-failed'), 'hook-failed');
+  const text = JSON.stringify(body)
+    .replace(
+      'one or more synchronization tasks completed unsuccessfully',
+      'Job.batch \\"db-migrate\\" is invalid: spec.template.spec.containers[0].env[3]: Invalid value: \\"DB_PASS=Op5tate-Secret-91\\"',
+    )
+    .replace('"message":"Job has reached the specified backoff limit"', '"message":"Job has reached the specified backoff limit; SECRET_KEY_BASE=HookMsg-Secret-7a7b"');
+  if (!text.includes('Op5tate-Secret-91') || !text.includes('HookMsg-Secret-7a7b')) throw new Error('the fixture changed: plant the secrets elsewhere');
+  return JSON.parse(text) as ReturnType<typeof contractBody>;
+}

@@ -3,7 +3,7 @@ import { SlackApiServer, type Fault } from '../support/slack-api-server.js';
 import { failedEvent, slackEnv, stepThroughRetries, workerHarness, type TestLike, type WorkerHarness } from '../support/worker-harness.js';
 import { metricValue } from '../support/prom-text.js';
 import { rootPostsPerIncident } from '../support/slack-posts.js';
-import { sampleEvent } from '../unit/render/sample-alerts.js';
+import { sampleEvent } from '../support/sample-alerts.js';
 import { configSchema } from '../../src/config/schema.js';
 
 /**

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { emailEnv, stepThroughRetries, workerHarness, type TestLike, type WorkerHarness } from '../support/worker-harness.js';
 import { metricValue } from '../support/prom-text.js';
-import { sampleEvent } from '../unit/render/sample-alerts.js';
+import { sampleEvent } from '../support/sample-alerts.js';
 
 /**
  * The SMTP relay refusing under the real worker, store and email sink (nodemailer pool): down or 4xx is
@@ -26,6 +26,9 @@ async function expectDeliveredOnce(t: Test, server: SmtpTestServer, h: WorkerHar
   t.equal(metricValue(metrics, 'hook_alerts_retries_total', { sink: 'email', reason: 'error' }), retries, 'hook_alerts_retries_total');
   t.equal(metricValue(metrics, 'hook_alerts_deliveries_total', { sink: 'email', outcome: 'retry' }), retries);
   t.equal(metricValue(metrics, 'hook_alerts_deliveries_total', { sink: 'email', outcome: 'sent' }), 1);
+  // The metrics wrapper around the sink times every send that answered, whatever its outcome.
+  t.equal(metricValue(metrics, 'hook_alerts_sink_send_seconds_count', { sink: 'email', outcome: 'retryable' }), retries, 'sends timed: retryable');
+  t.equal(metricValue(metrics, 'hook_alerts_sink_send_seconds_count', { sink: 'email', outcome: 'sent' }), 1, 'sends timed: sent');
   t.comment(`${retries + 1} attempts, ${retries} retries, ${server.mails.length} mail`);
 }
 

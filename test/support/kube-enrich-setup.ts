@@ -4,7 +4,7 @@ import { ClusterRegistry } from '../../src/enrich/cluster-registry.js';
 import type { CaptureStore } from '../../src/store/capture-store.js';
 import { kubernetesConfigSchema, type KubernetesConfig } from '../../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../../src/enrich/kube-enricher.js';
-import { createScrubber } from '../../src/enrich/scrub.js';
+import { createScrubber } from '../../src/scrub/scrub.js';
 import { hookEventSchema, type HookEvent, type HookRef } from '../../src/model/hook-event.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';

@@ -6,7 +6,7 @@ import { loadConfig, type JsonObject } from '../../../src/config/load-config.js'
 import { createLogger } from '../../../src/logger.js';
 import type { DeliveryContext } from '../../../src/model/sink.js';
 import type { Alert } from '../../../src/model/alert.js';
-import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
+import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../support/sample-alerts.js';
 
 const logger = createLogger('silent');
 

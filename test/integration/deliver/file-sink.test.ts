@@ -9,7 +9,7 @@ import { loadConfig, type JsonObject } from '../../../src/config/load-config.js'
 import { createLogger } from '../../../src/logger.js';
 import { Metrics } from '../../../src/metrics.js';
 import type { FileSink } from '../../../src/deliver/file-sink.js';
-import { resolvedAlert, sampleAlert } from '../../unit/render/sample-alerts.js';
+import { resolvedAlert, sampleAlert } from '../../support/sample-alerts.js';
 
 type DeliveryContext = Parameters<FileSink['send']>[0];
 type Alert = DeliveryContext['alert'];

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import type { DeliveryContext, SinkOutcome } from '../../../src/model/sink.js';
 import type { Alert } from '../../../src/model/alert.js';
-import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../unit/render/sample-alerts.js';
+import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../support/sample-alerts.js';
 import type { JsonObject } from '../../../src/config/load-config.js';
 
 const logger = createLogger('silent');

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { slackEnv, T0, workerHarness, type TestLike, type WorkerHarness } from '../../support/worker-harness.js';
-import { sampleEvent } from '../../unit/render/sample-alerts.js';
+import { sampleEvent } from '../../support/sample-alerts.js';
 
 /**
  * The Slack sink driven by the real worker and store, with an injected clock: retries and backoff are

@@ -197,7 +197,7 @@ function runShell(text: string, ws: { cwd: string; env: NodeJS.ProcessEnv; state
 interface Service {
   port: number;
   output: () => string;
-  stop: () => void;
+  stop: () => Promise<void>;
 }
 
 /** `npm start` without its build step (the build is tested by npm test), on a free port of this shared machine. */
@@ -210,8 +210,16 @@ async function startService(ws: { cwd: string; env: NodeJS.ProcessEnv }): Promis
   const port = await freePort();
   const child = spawn(process.execPath, args, { cwd: ws.cwd, env: { ...ws.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
-  const stop = (): void => {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Waits for the end, so that the test's process ends with nothing of it left running.
+  const stop = async (): Promise<void> => {
+    const pid = child.pid;
+    if (child.exitCode !== null || child.signalCode !== null || pid === undefined) return;
+    process.kill(-pid, 'SIGTERM');
+    // A shutdown that hangs is the service's bug, reported by its own tests; here it only must not linger.
+    const kill = setTimeout(() => process.kill(-pid, 'SIGKILL'), COMMAND_DEADLINE_MS);
+    await exited;
+    clearTimeout(kill);
   };
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -219,7 +227,7 @@ async function startService(ws: { cwd: string; env: NodeJS.ProcessEnv }): Promis
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before listening:\n${output}`);
     if (waited > COMMAND_DEADLINE_MS) {
-      stop();
+      await stop();
       throw new Error(`the service did not answer on port ${port} within ${COMMAND_DEADLINE_MS} ms:\n${output}`);
     }
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
@@ -283,6 +291,12 @@ for (const { file, commands } of extracted) {
         continue;
       }
       if (action.kind === 'start-service') {
+        // A document may name `npm start` more than once (prose spans): one service serves them all, and
+        // a second one would outlive the test, holding its process open until tap's timeout.
+        if (service !== null) {
+          t.comment(`the service runs already (port ${service.port}): ${where}`);
+          continue;
+        }
         service = await startService(ws);
         t.pass(`${where}: the service listens (port ${service.port} instead of 8080 on this shared machine)`);
         continue;

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup, type KubeEnrichSetup } from '../../support/kube-enrich-setup.js';
 import { CaptureWatcher } from '../../../src/enrich/capture-watcher.js';
-import { createScrubber } from '../../../src/enrich/scrub.js';
+import { createScrubber } from '../../../src/scrub/scrub.js';
 import { LIST_PAGE } from '../../../src/kube/kube-client.js';
 import type { KubeObject } from '../../support/kube-api-server.js';
 import { waitUntil } from '../../support/service-http.js';

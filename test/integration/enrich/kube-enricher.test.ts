@@ -9,7 +9,7 @@ import { KubeClient } from '../../../src/kube/kube-client.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { KubeEnricher } from '../../../src/enrich/kube-enricher.js';
 import { enrichBoundsSchema } from '../../../src/enrich/enrich-config.js';
-import { createScrubber } from '../../../src/enrich/scrub.js';
+import { createScrubber } from '../../../src/scrub/scrub.js';
 import { fixedCredentials, KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 
 const FAILED_AT = '2026-11-20T14:02:31Z';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { emailMessageId, escapeHtml, renderEmail } from '../../../src/render/email-message.js';
-import { reportWithLog, resolvedAlert, sampleAlert } from './sample-alerts.js';
+import { reportWithLog, resolvedAlert, sampleAlert } from '../../support/sample-alerts.js';
 
 const FROM = 'Hook Alerts <alerts@Example.COM>';
 

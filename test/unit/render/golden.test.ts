@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import { emailMessageId, renderEmail } from '../../../src/render/email-message.js';
-import { resolvedAlert, sampleAlert, SAMPLE_FINDING } from './sample-alerts.js';
+import { resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../support/sample-alerts.js';
 
 /**
  * Golden files of the Slack JSON and the .eml: a change in how alerts look shows up in review as a diff

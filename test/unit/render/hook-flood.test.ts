@@ -1,5 +1,5 @@
 import t from 'tap';
-import { sampleAlert } from './sample-alerts.js';
+import { sampleAlert } from '../../support/sample-alerts.js';
 import { renderEmail } from '../../../src/render/email-message.js';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import { hookFacts, MAX_HOOKS_SHOWN, omittedHooksText } from '../../../src/render/hook-facts.js';

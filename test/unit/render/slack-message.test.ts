@@ -4,7 +4,7 @@ import { commitUrl } from '../../../src/render/revision-link.js';
 import { validateBlocks } from '../../support/slack-api-server.js';
 import type { Alert } from '../../../src/model/alert.js';
 import type { AlertReport, JobReport } from '../../../src/model/job-report.js';
-import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from './sample-alerts.js';
+import { reportWithLog, resolvedAlert, sampleAlert, SAMPLE_FINDING } from '../../support/sample-alerts.js';
 
 // Control sequences the renderer itself writes: our links and the configured mentions.
 const OWN_SEQUENCES = /<https:\/\/(github\.com|www\.postgresql\.org)[^<>|]*\|[^<>]*>|<!subteam\^S0PAY>/g;

@@ -3,7 +3,7 @@ import { loadConfig, type JsonObject } from '../../../src/config/load-config.js'
 import { createRouteOptions, createRouter } from '../../../src/route/route-alert.js';
 import { enabledSinkNames } from '../../../src/deliver/sink-selection.js';
 import type { HookEvent } from '../../../src/model/hook-event.js';
-import { sampleEvent } from '../render/sample-alerts.js';
+import { sampleEvent } from '../../support/sample-alerts.js';
 
 const ENV = { SLACK_BOT_TOKEN: 'xoxb-1', SMTP_URL: 'smtp://localhost:25', EMAIL_FROM: 'alerts@example.com' };
 

@@ -1,3 +1,5 @@
+// The scrubber as it was before secretlint rules were added (commit eb9678f, src/enrich/scrub.ts), kept only as
+// the baseline of bench/scrub-bench.ts. Not used by the service.
 /**
  * Secret scrubbing (docs/design.md, "Security rules"): pure functions applied to every log line, event
  * message and container message before it is stored or leaves the service.

@@ -1,11 +1,11 @@
-import { loadSampleApplication } from '../../../src/commands/send-test.js';
-import { contractBodyFromApplication, sampleAlertReport } from '../../../src/commands/send-test-samples.js';
-import { contractV1Schema, type EventKind } from '../../../src/model/contract-v1.js';
-import { incidentId, incidentKey, type HookEvent } from '../../../src/model/hook-event.js';
-import { toHookEvent } from '../../../src/intake/hook-event.js';
-import { deliveryKindOf, type Alert } from '../../../src/model/alert.js';
-import type { AlertReport } from '../../../src/model/job-report.js';
-import type { Finding } from '../../../src/model/finding.js';
+import { loadSampleApplication } from '../../src/commands/send-test.js';
+import { contractBodyFromApplication, sampleAlertReport } from '../../src/commands/send-test-samples.js';
+import { contractV1Schema, type EventKind } from '../../src/model/contract-v1.js';
+import { incidentId, incidentKey, type HookEvent } from '../../src/model/hook-event.js';
+import { toHookEvent } from '../../src/intake/hook-event.js';
+import { deliveryKindOf, type Alert } from '../../src/model/alert.js';
+import type { AlertReport } from '../../src/model/job-report.js';
+import type { Finding } from '../../src/model/finding.js';
 
 /** A built-in sample Application (samples/applications/<name>.json). */
 export type SampleName =
