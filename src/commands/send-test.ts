@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
-import { createService } from '../main.js';
-import { Metrics } from '../metrics.js';
 import { contractV1Schema } from '../model/contract-v1.js';
 import { toHookEvent } from '../intake/hook-event.js';
 import { deliveryKindOf, type Alert } from '../model/alert.js';
@@ -133,6 +131,8 @@ export function registerSendTest(program: Command): void {
       const missing = missingSettings(config, opts.to);
       if (missing !== null) throw new HookAlertsError('HA_ERR_SEND_TEST', missing, { exitCode: 1 });
       const alert = sampleAlert(opts.fixture, new Date());
+      // Loaded here, not at the top: every other command (and --version, --help) starts without the service.
+      const [{ createService }, { Metrics }] = await Promise.all([import('../main.js'), import('../metrics.js')]);
       // The service as `serve` wires it, with only the sink asked for, a store in memory (the data dir is
       // left alone) and no cluster to read (the sample alert brings its own report).
       const service = await createService(

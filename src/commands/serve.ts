@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig, type JsonObject } from '../config/load-config.js';
 import { ensureWebhookToken } from '../config/webhook-token-file.js';
 import { createLogger } from '../logger.js';
-import { startService } from '../main.js';
 import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
 import { ensureDataDirectory } from '../config/make-directory.js';
@@ -40,6 +39,8 @@ export function registerServe(program: Command): void {
       if (config.server.insecureNoAuth) logger.warn('--insecure-no-auth: anyone who reaches this port can post events');
       for (const warning of configWarnings(config)) logger.warn(warning);
       ensureDataDirectory(config.dataDir);
+      // Loaded here, not at the top: every other command (and --version, --help) starts without the service.
+      const { startService } = await import('../main.js');
       const service = await startService(config, logger);
       // Printed whenever the token came from the embedded defaults, TTY or not: that is a local try by
       // definition (a deployment sets HOOK_ALERTS_TOKEN), and `npm start 2>&1 | tee` must show it too.

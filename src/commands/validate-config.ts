@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type JsonObject } from '../config/load-config.js';
 import { configWarnings } from '../config/config-warnings.js';
-import { enabledSinkNames } from '../deliver/sink-selection.js';
 import { errors } from '../errors.js';
 
 interface ValidateConfigOptions {
@@ -21,11 +20,13 @@ export function registerValidateConfig(validate: Command): void {
     .option('-c, --config <file>', 'YAML config file (default: $HOOK_ALERTS_CONFIG)')
     .option('--insecure-no-auth', 'as serve --insecure-no-auth: no webhook token needed')
     .option('--embedded-defaults', 'as serve --embedded-defaults: a missing token would be generated into the data dir')
-    .action((opts: ValidateConfigOptions) => {
+    .action(async (opts: ValidateConfigOptions) => {
       const overrides: JsonObject = opts.insecureNoAuth === true ? { server: { insecureNoAuth: true } } : {};
       const config = loadConfig({ file: opts.config, overrides });
       if (config.server.token === undefined && !config.server.insecureNoAuth && opts.embeddedDefaults !== true) throw errors.noToken();
       for (const warning of configWarnings(config)) process.stderr.write(`warning: ${warning}\n`);
+      // Loaded here, not at the top: the sinks' clients (Slack, SMTP) are the heaviest part of the CLI.
+      const { enabledSinkNames } = await import('../deliver/sink-selection.js');
       const sinks = [...enabledSinkNames(config)].join(', ');
       process.stdout.write(`config is valid; sinks on: ${sinks}\n`);
     });
