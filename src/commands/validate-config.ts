@@ -2,11 +2,24 @@ import type { Command } from 'commander';
 import { loadConfig, type JsonObject } from '../config/load-config.js';
 import { configWarnings } from '../config/config-warnings.js';
 import { errors } from '../errors.js';
+import type { Config } from '../config/schema.js';
 
 interface ValidateConfigOptions {
   config?: string;
   insecureNoAuth?: boolean;
   embeddedDefaults?: boolean;
+}
+
+/**
+ * What `serve` checks of the clusters at start: a configured kubeconfig that cannot be loaded is a config
+ * error (thrown), no cluster at all is the warning serve logs. Nothing is called on a cluster.
+ */
+async function clusterWarnings(config: Config): Promise<string[]> {
+  const { ENRICHMENT_OFF_WARNING, enrichmentMayRun } = await import('../enrich/kube-config-source.js');
+  if (!enrichmentMayRun(config.kubernetes, process.env)) return config.kubernetes.enabled === 'auto' ? [ENRICHMENT_OFF_WARNING] : [];
+  const { ClusterRegistry } = await import('../enrich/cluster-registry.js');
+  const { warning } = ClusterRegistry.fromConfig(config.kubernetes, process.env);
+  return warning === null ? [] : [warning];
 }
 
 /**
@@ -24,7 +37,8 @@ export function registerValidateConfig(validate: Command): void {
       const overrides: JsonObject = opts.insecureNoAuth === true ? { server: { insecureNoAuth: true } } : {};
       const config = loadConfig({ file: opts.config, overrides });
       if (config.server.token === undefined && !config.server.insecureNoAuth && opts.embeddedDefaults !== true) throw errors.noToken();
-      for (const warning of configWarnings(config)) process.stderr.write(`warning: ${warning}\n`);
+      const warnings = [...configWarnings(config), ...(await clusterWarnings(config))];
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       // Loaded here, not at the top: the sinks' clients (Slack, SMTP) are the heaviest part of the CLI.
       const { enabledSinkNames } = await import('../deliver/sink-selection.js');
       const sinks = [...enabledSinkNames(config)].join(', ');

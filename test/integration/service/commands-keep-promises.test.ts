@@ -49,6 +49,22 @@ t.test('SMTP_URL with an unescaped # in the password: refused at config load, pa
   t.equal(encoded.stdout, 'config is valid; sinks on: email\n');
 });
 
+t.test('a configured cluster whose kubeconfig cannot be loaded: validate config fails as serve does', async (t) => {
+  const dir = t.testdir({ 'config.yaml': `kubernetes:\n  clusters:\n    - server: https://prod.example.com:6443\n      kubeconfig: /no/such/prod.kubeconfig\n` });
+  const args = ['--config', join(dir, 'config.yaml')];
+  const [validate, serve] = await Promise.all([
+    runBuiltCli(t, ['validate', 'config', ...args], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN }) }),
+    runBuiltCli(t, ['serve', ...args], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, LOG_LEVEL: 'error' }) }),
+  ]);
+  for (const [what, res] of [['validate config', validate], ['serve', serve]] as const) {
+    t.equal(res.code, 1, what);
+    t.match(res.stderr, /kubernetes\.clusters\.0.*cannot load the kubeconfig for https:\/\/prod\.example\.com:6443.*\/no\/such\/prod\.kubeconfig/, what);
+  }
+  const none = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN }) });
+  t.equal(none.code, 0, none.stderr);
+  t.match(none.stderr, /^warning: Kubernetes enrichment is off: no in-cluster config and no kubeconfig/m, 'the warning serve logs');
+});
+
 t.test('SMTP_URL with another scheme: a config error naming the field', async (t) => {
   const dir = t.testdir({});
   const res = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { HOOK_ALERTS_TOKEN: TOKEN, SMTP_URL: 'https://u:secret@mail.example.com', EMAIL_FROM: 'a@example.com' }) });
