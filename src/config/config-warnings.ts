@@ -18,6 +18,11 @@ export function configWarnings(config: Config): string[] {
     if (!routes.some((r) => r.slack.length > 0)) {
       warnings.push('a Slack token is set but no route names a Slack channel, so nothing goes to Slack: set SLACK_CHANNEL (or routing.defaultRoute.slack / a routing rule)');
     }
+  } else if (routes.some((r) => r.slack.length > 0)) {
+    warnings.push('a route names a Slack channel but no Slack token is set, so nothing goes to Slack: set SLACK_BOT_TOKEN (slack.token)');
+  }
+  if (config.email.smtpUrl === undefined && routes.some((r) => r.email.length > 0)) {
+    warnings.push('a route names an email address but SMTP_URL (email.smtpUrl) is not set, so no email is sent: set SMTP_URL and EMAIL_FROM');
   }
   if (config.email.smtpUrl !== undefined) {
     if (config.email.from === undefined) warnings.push('SMTP_URL is set but EMAIL_FROM is not, so no email is sent: set EMAIL_FROM (email.from)');

@@ -52,5 +52,7 @@ t.test('configWarnings: Slack token kind, Slack without a channel, email without
   t.match(warn({ SLACK_BOT_TOKEN: 'xoxb-1' }), [/no route names a Slack channel/]);
   t.same(warn({ SMTP_URL: 'smtp://mail.example.com', EMAIL_FROM: 'a@example.com', EMAIL_TO: 'b@example.com' }), []);
   t.match(warn({ SMTP_URL: 'smtp://mail.example.com' }), [/EMAIL_FROM is not/, /no route names an email address/]);
+  t.match(warn({ SLACK_CHANNEL: 'C0123' }), [/names a Slack channel but no Slack token is set/]);
+  t.match(warn({ EMAIL_TO: 'oncall@example.com' }), [/names an email address but SMTP_URL \(email\.smtpUrl\) is not set/]);
   for (const w of warn({ SLACK_BOT_TOKEN: 'xoxp-secret-value' })) t.notMatch(w, 'secret-value', 'the token is never in a warning');
 });
