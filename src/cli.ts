@@ -33,8 +33,8 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Run the CLI: exit 0 on success, 1 on invalid input or config, 2 on usage errors. */
-export async function runCli(argv: string[]): Promise<number> {
+/** Run the CLI: exit 0 on success, 1 on invalid input or config, 2 on usage errors; `onError` hears of a command that threw. */
+export async function runCli(argv: string[], onError: () => void = () => undefined): Promise<number> {
   const program = buildCli();
   const exitOverride = (err: CommanderError): never => {
     throw err;
@@ -51,6 +51,7 @@ export async function runCli(argv: string[]): Promise<number> {
       if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       return 2;
     }
+    onError();
     if (err instanceof HookAlertsError) {
       process.stderr.write(`argocd-hook-alerts: ${err.message}\n`);
       return err.exitCode;
@@ -61,20 +62,27 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 /**
- * After a failure, whatever a half-done start left open (a socket, a worker thread) must not keep the
- * process alive: exit once the message is out. The timer is unref'd, so a clean end exits at once.
+ * After a command failed with an error, whatever a half-done start left open (a socket, a worker thread)
+ * must not keep the process alive: exit once the message is out. The timer is unref'd, so a clean end
+ * exits at once; lint's exit 1 for findings is no failure of the command and is left to end by itself
+ * (its report may still be draining into a slow pipe).
  */
 function exitSoon(code: number): void {
   setTimeout(() => process.exit(code), 2_000).unref();
 }
 
-runCli(process.argv.slice(2)).then(
+let failedWithError = false;
+
+runCli(process.argv.slice(2), () => {
+  failedWithError = true;
+}).then(
   (code) => {
     process.exitCode = code;
-    if (code !== 0) exitSoon(code);
+    if (failedWithError) exitSoon(code);
   },
   (err: unknown) => {
     process.stderr.write(`argocd-hook-alerts: ${String(err)}\n`);
     process.exitCode = 1;
+    exitSoon(1);
   },
 );
