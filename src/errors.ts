@@ -142,7 +142,19 @@ export const errors = {
     'HA_ERR_CONFIG_NO_TOKEN',
     500,
     () =>
-      'no webhook token configured: set HOOK_ALERTS_TOKEN (or server.token in the config file), or pass --insecure-no-auth for local use only',
+      'no webhook token configured: set HOOK_ALERTS_TOKEN (or server.token in the config file, at least 16 characters); to try it locally, run `argocd-hook-alerts serve --embedded-defaults` (generates a token into the data dir, what `npm start` runs) or pass --insecure-no-auth',
+  ),
+  listenFailed: define(
+    'HA_ERR_LISTEN',
+    500,
+    (address: string, code: string) => {
+      if (code === 'EADDRINUSE') {
+        return `cannot listen on ${address}: another process already holds that address (EADDRINUSE): stop it (e.g. an earlier argocd-hook-alerts; \`ss -ltnp\` shows which), or set PORT / server.port to a free port`;
+      }
+      if (code === 'EACCES') return `cannot listen on ${address}: permission denied (EACCES): ports below 1024 need privileges; set PORT / server.port to 1024 or above`;
+      if (code === 'EADDRNOTAVAIL') return `cannot listen on ${address}: no network interface of this machine has that address (EADDRNOTAVAIL): set HOST / server.host to 0.0.0.0 or one of its addresses`;
+      return `cannot listen on ${address} (${code}): check HOST / PORT (server.host, server.port)`;
+    },
   ),
   usage: define('HA_ERR_USAGE', 400, (detail: string) => detail, 2),
   lintInput: define(
@@ -150,7 +162,6 @@ export const errors = {
     400,
     (problems: string[]) =>
       `lint cannot read its input, so no rule was checked:\n${problems.map((p) => `  ${p}`).join('\n')}\nfix or leave out these files and run lint again`,
-    2,
   ),
   argocdInput: define(
     'HA_ERR_ARGOCD_INPUT',

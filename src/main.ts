@@ -15,6 +15,7 @@ import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
 import { wrapSinks, type StartTimeout } from './deliver/sink-wrappers.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
+import { errors } from './errors.js';
 import { createScrubber } from './scrub/scrub.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -81,6 +82,17 @@ class CloseStack {
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, 'several parts of the service failed to close');
+  }
+}
+
+/** Listen, or throw one clear error naming host:port and the cause, in place of the bare socket error. */
+async function listenOrExplain(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('E')) throw err;
+    throw Object.assign(errors.listenFailed(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, code), { cause: err });
   }
 }
 
@@ -158,7 +170,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => app.close());
 
     const listen = async (): Promise<string> => {
-      const url = await app.listen({ host: config.server.host, port: config.server.port });
+      const url = await listenOrExplain(app, config.server.host, config.server.port);
       enrichment?.start();
       if (config.worker.enabled) worker.start();
       else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse } from 'yaml';
@@ -19,6 +19,7 @@ import {
 } from '../argocd/notifications-config.js';
 import { configMapPatch, renderKustomize, renderPatch, type RenderContext } from '../argocd/render-manifests.js';
 import { readManifestData } from '../argocd/read-manifest.js';
+import { makeDirectory } from '../config/make-directory.js';
 
 interface GenerateArgocdFlags {
   url: string;
@@ -33,6 +34,19 @@ interface GenerateArgocdFlags {
 }
 
 type Output = { kind: 'patch' } | { kind: 'kustomize'; dir: string };
+
+/**
+ * The generated templates send `.context.argocdUrl` (the alert's "Open in Argo CD" link); Argo CD's plain
+ * install.yaml leaves the ConfigMap without a `context` key, and the patch must not set it (it would replace
+ * the user's), so the output says so instead.
+ */
+const ARGOCD_URL_NOTE = [
+  'The templates read context.argocdUrl (the "Open in Argo CD" link of each alert). If argocd-notifications-cm',
+  'has no context key yet (the Helm chart sets it, install.yaml does not), add it, with your Argo CD URL:',
+  '  data:',
+  '    context: |',
+  '      argocdUrl: https://argocd.example.com',
+];
 
 function parseHookTypes(value: string): string[] {
   const types = value
@@ -123,12 +137,13 @@ function reportReplacedKeys(config: NotificationsConfig, ctx: RenderContext, exi
 
 function writeKustomize(dir: string, files: Map<string, string>): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     for (const [name, text] of files) writeFileSync(join(dir, name), text);
   } catch (err) {
     throw errors.argocdOutput(dir, describeError(err));
   }
   process.stdout.write(`wrote a kustomize component to ${dir}: ${[...files.keys()].join(', ')}\n`);
+  process.stdout.write(`${ARGOCD_URL_NOTE.join('\n')}\n`);
 }
 
 /** `generate argocd`: print the argocd-notifications-cm entries, the secret entry and subscriptions. */
@@ -145,9 +160,12 @@ export function registerGenerateArgocd(generate: Command): void {
         .default(['PreSync'], 'PreSync'),
     )
     .addOption(
-      new Option('--subscribe <how>', 'all | selector=<label selector> | none (prints the Application annotations)')
+      new Option(
+        '--subscribe <how>',
+        'none (apps opt in by annotation; the output shows it) | all (every app) | selector=<label selector>; all and selector set the subscriptions key',
+      )
         .argParser(parseSubscribe)
-        .default({ mode: 'all' }, 'all'),
+        .default({ mode: 'none' }, 'none'),
     )
     .option('--recipient <name>', 'recipient (routing key) of the ConfigMap subscription; default: none')
     .addOption(
@@ -164,6 +182,7 @@ export function registerGenerateArgocd(generate: Command): void {
       reportReplacedKeys(config, ctx, flags.existingCm);
       if (flags.output.kind === 'patch') {
         process.stdout.write(renderPatch(config, ctx));
+        process.stdout.write(ARGOCD_URL_NOTE.map((l) => `# ${l}`.trimEnd()).join('\n') + '\n');
       } else {
         writeKustomize(flags.output.dir, renderKustomize(config, ctx));
       }

@@ -31,7 +31,7 @@ export function registerLint(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit status: 0 clean, 1 findings at or above --fail-on, 2 unreadable input or invalid YAML.\nExamples:\n  argocd-hook-alerts lint deploy/\n  kustomize build overlays/prod | argocd-hook-alerts lint -\n  helm template my-release ./chart | argocd-hook-alerts lint --format github -\nRules: docs/lint-rules.md',
+      '\nExit status: 0 clean; 1 findings at or above --fail-on, or input that cannot be read, is invalid YAML or holds no Kubernetes object; 2 usage error.\nExamples:\n  argocd-hook-alerts lint deploy/\n  kustomize build overlays/prod | argocd-hook-alerts lint -\n  helm template my-release ./chart | argocd-hook-alerts lint --format github -\nRules: docs/lint-rules.md',
     )
     .action(async (paths: string[], opts: LintOptions) => {
       const { objects, files } = await readManifests(paths);

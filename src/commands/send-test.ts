@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
-import { createService } from '../main.js';
-import { Metrics } from '../metrics.js';
 import { contractV1Schema } from '../model/contract-v1.js';
 import { toHookEvent } from '../intake/hook-event.js';
 import { deliveryKindOf, type Alert } from '../model/alert.js';
@@ -35,25 +33,40 @@ export function sampleNames(): string[] {
     .sort();
 }
 
+function fixtureError(message: string): HookAlertsError {
+  return new HookAlertsError('HA_ERR_SEND_TEST_FIXTURE', message, { exitCode: 1 });
+}
+
 /** The Application to alert about: a built-in sample by name, or an Application JSON file. */
 export function loadSampleApplication(fixture: string): unknown {
   if (sampleNames().includes(fixture)) return JSON.parse(readPackageFile(...SAMPLES_DIR, `${fixture}.json`)) as unknown;
-  if (!fixture.endsWith('.json') && !fixture.includes('/')) {
-    throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: use one of ${sampleNames().join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json)`);
+  const howTo = `use one of ${sampleNames().join(', ')}, or the path of an Application JSON file (kubectl get application NAME -o json > app.json)`;
+  // A name that is no sample is a wrong option value, like `--to pager`: a usage error (2). A file that
+  // cannot be read or is no Application is invalid input (1).
+  if (!fixture.endsWith('.json') && !fixture.includes('/')) throw errors.usage(`unknown fixture ${JSON.stringify(fixture)}: ${howTo}`);
+  let text: string;
+  try {
+    text = readFileSync(fixture, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fixtureError(`cannot read --fixture ${fixture} (${code === 'ENOENT' ? 'no such file' : describeError(err)}): ${howTo}`);
   }
   try {
-    return JSON.parse(readFileSync(fixture, 'utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    throw errors.usage(`cannot read the Application JSON ${fixture}: ${describeError(err)}`);
+    throw fixtureError(`--fixture ${fixture} is not valid JSON (${describeError(err)}): ${howTo}`);
   }
 }
 
 /** A realistic alert built from a fixture: the event Argo CD would send, a sample enrichment, its diagnosis. */
 export function sampleAlert(fixture: string, now: Date): Alert {
   const body = contractV1Schema.safeParse(contractBodyFromApplication(loadSampleApplication(fixture)));
-  if (!body.success) throw errors.usage(`${fixture} is not an Argo CD Application this service can read: ${body.error.message}`);
+  if (!body.success) {
+    const fields = body.error.issues.map((i) => `  - ${applicationField(i.path)}: ${i.message}`).join('\n');
+    throw fixtureError(`--fixture ${fixture} is not an Argo CD Application this service can read (kubectl get application NAME -o json):\n${fields}`);
+  }
   const result = toHookEvent(body.data, ALL_HOOK_TYPES, now);
-  if (!('event' in result)) throw errors.usage(`${fixture} produces no alert: ${result.ignored}`);
+  if (!('event' in result)) throw fixtureError(`--fixture ${fixture} produces no alert: ${result.ignored}`);
   const event = result.event;
   const report = event.hooks.length === 0 ? null : sampleAlertReport(event, now);
   return {
@@ -64,6 +77,32 @@ export function sampleAlert(fixture: string, now: Date): Alert {
     report,
     findings: report === null ? [] : diagnoseReport(report),
   };
+}
+
+// Where each field of the webhook body comes from in the Application, for messages about a --fixture file.
+const APPLICATION_FIELDS: Record<string, string> = {
+  'app.name': 'metadata.name',
+  'app.namespace': 'metadata.namespace',
+  'app.uid': 'metadata.uid',
+  'app.labels': 'metadata.labels',
+  'app.annotations': 'metadata.annotations',
+  'app.project': 'spec.project',
+  'app.destination': 'spec.destination',
+  'app.source': 'spec.source',
+  'app.sources': 'spec.sources',
+  operationState: 'status.operationState',
+  sync: 'status.sync',
+  health: 'status.health',
+};
+
+/** The Application's field behind a path of the webhook body. */
+function applicationField(path: readonly PropertyKey[]): string {
+  const keys = path.map(String);
+  for (let n = keys.length; n > 0; n--) {
+    const known = APPLICATION_FIELDS[keys.slice(0, n).join('.')];
+    if (known !== undefined) return [known, ...keys.slice(n)].join('.');
+  }
+  return keys.join('.') || '(the whole file)';
 }
 
 function missingSettings(config: Config, to: SinkName): string | null {
@@ -92,6 +131,8 @@ export function registerSendTest(program: Command): void {
       const missing = missingSettings(config, opts.to);
       if (missing !== null) throw new HookAlertsError('HA_ERR_SEND_TEST', missing, { exitCode: 1 });
       const alert = sampleAlert(opts.fixture, new Date());
+      // Loaded here, not at the top: every other command (and --version, --help) starts without the service.
+      const [{ createService }, { Metrics }] = await Promise.all([import('../main.js'), import('../metrics.js')]);
       // The service as `serve` wires it, with only the sink asked for, a store in memory (the data dir is
       // left alone) and no cluster to read (the sample alert brings its own report).
       const service = await createService(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { checkSmtpUrl } from './smtp-url.js';
 import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../errors.js';
 
 /**
@@ -101,7 +102,8 @@ function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources:
 
 function describeValue(path: string, input: unknown): string | undefined {
   if (input === undefined) return undefined;
-  if (SECRET_PATHS.has(path) && typeof input === 'string') return `a hidden value of ${input.length} characters`;
+  // A secret is hidden whatever its type: `token: 12345678901234567890` in YAML is a number, and a secret still.
+  if (SECRET_PATHS.has(path)) return typeof input === 'string' ? `a hidden value of ${input.length} characters` : `a hidden ${input === null ? 'null' : typeof input}`;
   // Never print a mapping's or list's contents: they can hold secrets of other settings.
   if (Array.isArray(input)) return `a list of ${input.length} items`;
   if (typeof input === 'object' && input !== null) return 'a mapping';
@@ -126,6 +128,15 @@ function toProblems(issues: readonly z.core.$ZodIssue[], sources: Map<string, st
   });
 }
 
+/** SMTP_URL is parsed here, once, so that the email sink never sees one nodemailer cannot read. */
+function smtpUrlProblems(config: Config, sources: Map<string, string>): ProblemDetail[] {
+  if (config.email.smtpUrl === undefined) return [];
+  const check = checkSmtpUrl(config.email.smtpUrl);
+  if (check.ok) return [];
+  const source = sources.get('email.smtpUrl');
+  return [{ path: source === undefined ? 'email.smtpUrl' : `email.smtpUrl (from ${source})`, message: check.message }];
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -147,14 +158,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const { layer: envLayer, sources } = environmentLayer(env);
   const merged = mergeConfig(mergeConfig(fileLayer, envLayer), opts.overrides ?? {});
   const result = configSchema.safeParse(merged, { reportInput: true });
-  if (!result.success) {
+  const problems = result.success ? smtpUrlProblems(result.data, sources) : toProblems(result.error.issues, sources);
+  if (!result.success || problems.length > 0) {
     const where = file === undefined || file === '' ? 'the environment' : `${file} and the environment`;
-    throw withIssues(
-      CODE_CONFIG_INVALID,
-      500,
-      `invalid configuration (from ${where}); fix each setting below:`,
-      toProblems(result.error.issues, sources),
-    );
+    throw withIssues(CODE_CONFIG_INVALID, 500, `invalid configuration (from ${where}); fix each setting below:`, problems);
   }
   return deepFreeze(result.data);
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from './make-directory.js';
+import { describeError, errors } from '../errors.js';
 
 export const TOKEN_FILE = 'webhook-token';
 
@@ -16,8 +18,12 @@ export function ensureWebhookToken(dataDir: string): { token: string; file: stri
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  try {
+    makeDirectory(dataDir);
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw errors.storeNotWritable(dataDir, describeError(err));
+  }
   return { token, file, created: true };
 }

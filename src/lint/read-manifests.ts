@@ -12,6 +12,7 @@ export interface ReadManifests {
 }
 
 const yamlFile = /\.ya?ml$/i;
+const TEMPLATE_ACTION = /\{\{-?\s*[.$\w(/"-][^\n]*?\}\}/;
 
 /** *.yaml and *.yml under a directory, recursively, sorted so output is stable across file systems. */
 async function yamlFilesUnder(dir: string): Promise<string[]> {
@@ -37,7 +38,7 @@ function reason(err: unknown): string {
 
 /**
  * Read files, directories and `-` (standard input) into Kubernetes objects. Every unreadable path and
- * every YAML error is collected, then reported together as one HA_ERR_LINT_INPUT (exit 2): linting a
+ * every YAML error is collected, then reported together as one HA_ERR_LINT_INPUT (exit 1): linting a
  * partial app would report Secrets as missing that are only in the broken file.
  */
 export async function readManifests(paths: readonly string[], stdin: NodeJS.ReadableStream = process.stdin): Promise<ReadManifests> {
@@ -64,6 +65,9 @@ export async function readManifests(paths: readonly string[], stdin: NodeJS.Read
   }
   const objects: ManifestObject[] = [];
   const seen = new Set<string>();
+  // Files with Go template actions: an unrendered Helm chart is the usual cause of both invalid YAML and
+  // "no objects", and the fix is the same (render it first).
+  const templated: string[] = [];
   for (const source of sources) {
     if (seen.has(source.name)) continue;
     seen.add(source.name);
@@ -77,6 +81,15 @@ export async function readManifests(paths: readonly string[], stdin: NodeJS.Read
     const parsed = parseManifests(text, source.name);
     problems.push(...parsed.problems);
     objects.push(...parsed.objects);
+    if (TEMPLATE_ACTION.test(text) && (parsed.problems.length > 0 || parsed.objects.length === 0)) templated.push(source.name);
+  }
+  if (problems.length === 0 && objects.length === 0 && sources.length > 0) {
+    problems.push(
+      `no Kubernetes object (a document with apiVersion and kind) in ${[...seen].join(', ')}: ${seen.size === 1 && [...seen][0] === STDIN_NAME ? 'the input was empty or held none' : 'the files are empty or hold none'}`,
+    );
+  }
+  for (const name of templated) {
+    problems.push(`${name} looks like an unrendered Helm template ({{ ... }}): render it first, e.g. helm template my-release ./chart | argocd-hook-alerts lint -`);
   }
   if (problems.length > 0) throw errors.lintInput(problems);
   return { objects, files: seen.size };

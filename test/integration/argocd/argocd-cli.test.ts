@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'argocd-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 t.test('generate argocd prints the patch (exit 0), and validate argocd passes it (exit 0)', async (t) => {
-  const gen = await cli(['generate', 'argocd', '--url', 'http://hook-alerts.argocd.svc:8080', '--hook-types', 'PreSync,PostSync', '--recipient', 'team-db']);
+  const gen = await cli(['generate', 'argocd', '--url', 'http://hook-alerts.argocd.svc:8080', '--hook-types', 'PreSync,PostSync', '--recipient', 'team-db', '--subscribe', 'all']);
   t.equal(gen.code, 0, gen.stderr);
   const cm = configMapOf(gen.stdout);
   t.ok(cm.data['trigger.on-hook-failed']?.includes("#.hookType == 'PostSync'"));
@@ -67,6 +67,9 @@ t.test('usage errors exit 2: missing --url, unknown hook type, bad URL, bad --su
     ['bad --output', ['generate', 'argocd', '--url', 'http://x', '--output', 'helm']],
     ['bad --stuck-minutes', ['generate', 'argocd', '--url', 'http://x', '--stuck-minutes', '0']],
     ['validate without --cm', ['validate', 'argocd']],
+    ['bare generate', ['generate']],
+    ['bare validate', ['validate']],
+    ['no command', []],
   ];
   const results = await Promise.all(cases.map(([, args]) => cli(args)));
   cases.forEach(([what], i) => {
@@ -87,6 +90,20 @@ t.test('invalid input exits 1: unreadable --cm, a ConfigMap-less file, an unwrit
   const out = await cli(['generate', 'argocd', '--url', 'http://x', '--output', `kustomize=${join(blocker, 'sub')}`]);
   t.equal(out.code, 1);
   t.match(out.stderr, /cannot write the kustomize component/);
+  // Node's recursive mkdir spins forever under /proc (ENOENT for a child of an existing directory).
+  const proc = await cli(['generate', 'argocd', '--url', 'http://x', '--output', 'kustomize=/proc/nope']);
+  t.equal(proc.code, 1);
+  t.match(proc.stderr, /^argocd-hook-alerts: cannot write the kustomize component to \/proc\/nope \(ENOENT: no such file or directory, mkdir '\/proc\/nope'\): pass a directory that can be created and written\n$/);
+});
+
+t.test('by default generate argocd subscribes no app and leaves subscriptions alone; it says what context.argocdUrl needs', async (t) => {
+  const gen = await cli(['generate', 'argocd', '--url', 'http://x']);
+  t.equal(gen.code, 0, gen.stderr);
+  t.notOk(configMapOf(gen.stdout).data.subscriptions, 'no subscriptions key: the ConfigMap keeps its own');
+  t.match(gen.stdout, /notifications\.argoproj\.io\/subscribe\.on-hook-failed\.hook-alerts/, 'the opt-in annotation is shown');
+  t.match(gen.stdout, /# The templates read context\.argocdUrl[\s\S]*# {5}context: \|\n# {7}argocdUrl: https:\/\/argocd\.example\.com/);
+  const all = await cli(['generate', 'argocd', '--url', 'http://x', '--subscribe', 'all']);
+  t.same((parse(configMapOf(all.stdout).data.subscriptions ?? '') as { recipients: string[] }[])[0]?.recipients, ['hook-alerts'], '--subscribe all asks for it');
 });
 
 t.test('generate --output kustomize=DIR writes the component; --subscribe none adds the Application example', async (t) => {
@@ -116,7 +133,7 @@ t.test('--existing-cm keeps the user subscriptions and notes the keys it replace
       },
     }),
   );
-  const res = await cli(['generate', 'argocd', '--url', 'http://x', '--existing-cm', existing, '--recipient', 'new']);
+  const res = await cli(['generate', 'argocd', '--url', 'http://x', '--existing-cm', existing, '--recipient', 'new', '--subscribe', 'all']);
   t.equal(res.code, 0, res.stderr);
   const subs = parse(configMapOf(res.stdout).data.subscriptions ?? '') as { recipients: string[] }[];
   t.same(subs.map((s) => s.recipients), [['slack:ops'], ['hook-alerts:new']]);

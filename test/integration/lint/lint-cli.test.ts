@@ -68,32 +68,76 @@ t.test('--format github: workflow commands with escaped properties', async (t) =
   t.match(lines[0], /%0AFix: /);
 });
 
-t.test('invalid YAML: exit 2, file and line on stderr, nothing on stdout', async (t) => {
+t.test('invalid YAML: exit 1, file and line on stderr, nothing on stdout', async (t) => {
   const run = await runLintCli([`${F}/misc/invalid-yaml.yaml`, `${F}/helm/flyway-clean.yaml`]);
-  t.equal(run.code, 2);
+  t.equal(run.code, 1);
   t.equal(run.stdout, '');
   t.match(run.stderr, /test\/fixtures\/lint\/misc\/invalid-yaml\.yaml:11:1: invalid YAML in document 1/);
   t.match(run.stderr, /no rule was checked/);
 });
 
-t.test('unreadable input: exit 2', async (t) => {
+t.test('unreadable input: exit 1 (invalid input; usage errors stay 2)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lint-cli-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'empty'));
   const missing = await runLintCli([join(dir, 'nope.yaml')]);
-  t.equal(missing.code, 2);
+  t.equal(missing.code, 1);
   t.match(missing.stderr, /nope\.yaml: cannot read: no such file or directory/);
   const empty = await runLintCli([join(dir, 'empty')]);
-  t.equal(empty.code, 2);
+  t.equal(empty.code, 1);
   t.match(empty.stderr, /no \*\.yaml or \*\.yml files in this directory/);
   if (process.getuid?.() !== 0) {
     const locked = join(dir, 'locked.yaml');
     await writeFile(locked, 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n');
     await chmod(locked, 0o000);
     const denied = await runLintCli([locked]);
-    t.equal(denied.code, 2);
+    t.equal(denied.code, 1);
     t.match(denied.stderr, /locked\.yaml: cannot read: permission denied/);
   }
+});
+
+t.test('input with no Kubernetes object: exit 1, and says so', async (t) => {
+  const empty = await runLintCli(['-'], { stdin: '' });
+  t.equal(empty.code, 1);
+  t.match(empty.stderr, /no Kubernetes object \(a document with apiVersion and kind\) in <stdin>: the input was empty or held none/);
+  const dir = await mkdtemp(join(tmpdir(), 'lint-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'values.yaml'), '# only values\nreplicaCount: 2\nimage:\n  tag: v1\n');
+  const values = await runLintCli([join(dir, 'values.yaml')]);
+  t.equal(values.code, 1);
+  t.match(values.stderr, /values\.yaml: the files are empty or hold none/);
+  t.notMatch(values.stderr, /Helm template/, 'no template actions, no Helm hint');
+});
+
+t.test('an unrendered Helm template: exit 1 with a hint to run helm template first', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lint-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const template = [
+    'apiVersion: batch/v1',
+    'kind: Job',
+    'metadata:',
+    '  name: {{ include "chart.fullname" . }}-migrate',
+    '  annotations:',
+    '    argocd.argoproj.io/hook: PreSync',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      {{- with .Values.imagePullSecrets }}',
+    '      imagePullSecrets:',
+    '        {{- toYaml . | nindent 8 }}',
+    '      {{- end }}',
+    '      containers: []',
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'migrate-job.yaml'), template);
+  const run = await runLintCli([join(dir, 'migrate-job.yaml')]);
+  t.equal(run.code, 1);
+  t.equal(run.stdout, '');
+  t.match(run.stderr, /migrate-job\.yaml looks like an unrendered Helm template \(\{\{ \.\.\. \}\}\): render it first, e\.g\. helm template my-release \.\/chart \| argocd-hook-alerts lint -/);
+  // Go templates inside string values (Argo CD's notification templates) are data, not a chart to render.
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-notifications-cm\ndata:\n  template.x: |\n    message: "{{.app.metadata.name}}"\n';
+  const ok = await runLintCli(['-'], { stdin: cm });
+  t.equal(ok.code, 0, ok.stderr);
 });
 
 t.test('usage errors: exit 2', async (t) => {
