@@ -19,7 +19,7 @@ import {
 } from '../argocd/notifications-config.js';
 import { configMapPatch, renderKustomize, renderPatch, type RenderContext } from '../argocd/render-manifests.js';
 import { readManifestData } from '../argocd/read-manifest.js';
-import { makeDirectory } from '../config/make-directory.js';
+import { makeDirectory } from '../make-directory.js';
 
 interface GenerateArgocdFlags {
   url: string;

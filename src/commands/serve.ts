@@ -4,7 +4,7 @@ import { ensureWebhookToken } from '../config/webhook-token-file.js';
 import { createLogger } from '../logger.js';
 import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
-import { ensureDataDirectory } from '../config/make-directory.js';
+import { ensureDataDirectory } from '../config/data-directory.js';
 import { firstRunNotice, SAMPLE_EVENT } from './first-run.js';
 
 interface ServeOptions {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDirectory } from './make-directory.js';
+import { makeDirectory } from '../make-directory.js';
 import { describeError, errors } from '../errors.js';
 
 export const TOKEN_FILE = 'webhook-token';

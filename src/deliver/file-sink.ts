@@ -1,4 +1,5 @@
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -38,7 +39,8 @@ export class FileSink implements Sink {
     const folder = join(this.dir, safeName(ctx.alert.incidentId));
     const stem = `${String(ctx.deliveryId).padStart(6, '0')}-${safeName(ctx.alert.deliveryKind)}`;
     try {
-      await mkdir(folder, { recursive: true });
+      // Not fs.mkdir(recursive): it spins forever where mkdir answers ENOENT (an outbox under /proc).
+      makeDirectory(folder);
       const slack = `${JSON.stringify(this.#renderers.slack(ctx.alert, ctx.route), null, 2)}\n`;
       const root = ctx.threadRootRef === null ? null : await messageIdOf(`${ctx.threadRootRef}.eml`);
       const info = await this.#mail.sendMail(this.#renderers.email(ctx.alert, ctx.route, root));

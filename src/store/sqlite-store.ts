@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { makeDirectory } from '../make-directory.js';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CaptureStore } from './capture-store.js';
@@ -129,7 +130,7 @@ export class SqliteStore {
     let file = ':memory:';
     if (dataDir !== ':memory:') {
       try {
-        mkdirSync(dataDir, { recursive: true });
+        makeDirectory(dataDir);
       } catch (err) {
         throw errors.storeNotWritable(dataDir, `cannot create it: ${describeError(err)}`);
       }

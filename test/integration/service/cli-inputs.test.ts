@@ -38,3 +38,10 @@ t.test('--version prints the version of package.json; commands without their arg
     t.match(run.stderr, /Usage: argocd-hook-alerts|error: (missing|required option)/, `argv #${i}: help or the missing part on stderr`);
   });
 });
+
+t.test('send-test --to file with the outbox where no directory can be made: exit 1, no spinning', async (t) => {
+  // Under /proc mkdir answers ENOENT, on which Node's recursive mkdir loops at 100 % CPU forever.
+  const res = await runBuiltCli(t, ['send-test', '--to', 'file'], { env: { PATH: process.env.PATH, HOME: t.testdir(), HOOK_ALERTS_DATA_DIR: '/proc/nope' } });
+  t.equal(res.code, 1, res.stderr);
+  t.match(res.stderr, /\/proc\/nope/, 'the message names the folder');
+});

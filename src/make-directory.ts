@@ -1,5 +1,4 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { describeError, errors } from '../errors.js';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -24,17 +23,4 @@ export function makeDirectory(dir: string): void {
     current = parent;
   }
   for (const path of missing.reverse()) mkdirSync(path);
-}
-
-/**
- * Create the data directory before anything opens it, with the error `serve` reports for an unwritable
- * one: the store's own `mkdirSync(recursive)` would spin under /proc instead of failing.
- */
-export function ensureDataDirectory(dataDir: string): void {
-  if (dataDir === ':memory:') return;
-  try {
-    makeDirectory(dataDir);
-  } catch (err) {
-    throw errors.storeNotWritable(dataDir, `cannot create it: ${describeError(err)}`);
-  }
 }
