@@ -1,6 +1,7 @@
 import type { Alert } from '../model/alert.js';
 import type { HookRef } from '../model/hook-event.js';
 import type { ContainerReport, JobReport, PodReport } from '../model/job-report.js';
+import { MAX_HOOK_RESOURCES } from '../model/contract-v1.js';
 
 /** One container's log as the renderers show and attach it. */
 export interface ContainerLog {
@@ -123,7 +124,9 @@ export function omittedHooksText(alert: Alert): string | null {
     chars += name.length + 2;
   }
   const unnamed = rest.length - names.length;
-  return `${rest.length} more failed hook${rest.length === 1 ? '' : 's'} not shown (${all.length} in all): ${names.join(', ')}${unnamed > 0 ? ` and ${unnamed} more` : ''}; Argo CD lists them all.`;
+  // Intake keeps at most MAX_HOOK_RESOURCES hooks of a body: at exactly that many, the webhook may have listed more.
+  const total = all.length === MAX_HOOK_RESOURCES ? `${all.length} read from the webhook, the most intake keeps; it may list more` : `${all.length} in all`;
+  return `${rest.length} more failed hook${rest.length === 1 ? '' : 's'} not shown (${total}): ${names.join(', ')}${unnamed > 0 ? ` and ${unnamed} more` : ''}; Argo CD lists them all.`;
 }
 
 /** Facts for each hook shown (the first 10, or as many as enrichment read, up to 20), in the event's order. */
