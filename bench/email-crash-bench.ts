@@ -54,8 +54,7 @@ async function runMode(recordAttempts: boolean, seed: number, kills: number): Pr
   const random = seededRandom(seed);
   const teardowns: (() => unknown)[] = [];
   const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
-  const server = new SmtpTestServer();
-  await server.start();
+  const server = await SmtpTestServer.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'email-crash-bench-'));
   const began = Date.now();
   try {
@@ -118,7 +117,7 @@ async function runMode(recordAttempts: boolean, seed: number, kills: number): Pr
     };
   } finally {
     for (const fn of teardowns.reverse()) await fn();
-    await server.stop();
+    await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

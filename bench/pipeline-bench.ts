@@ -43,10 +43,8 @@ interface Rig {
 async function rig(): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'hook-alerts-pipeline-'));
   const kube = await KubeApiServer.start();
-  const slack = new SlackApiServer({ channels: [{ id: CHANNEL, name: 'deploys', member: true }] });
-  await slack.start();
-  const smtp = new SmtpTestServer();
-  await smtp.start();
+  const slack = await SlackApiServer.start({ channels: [{ id: CHANNEL, name: 'deploys', member: true }] });
+  const smtp = await SmtpTestServer.start();
   const kubeconfig = kube.writeKubeconfig(dir);
   const configYaml = [
       'kubernetes:',
@@ -74,7 +72,7 @@ async function rig(): Promise<Rig> {
     env,
     configYaml,
     close: async () => {
-      await Promise.allSettled([kube.close(), slack.close(), smtp.stop()]);
+      await Promise.allSettled([kube.close(), slack.close(), smtp.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -31,9 +31,8 @@ interface Run {
 }
 
 async function setup(t: Test, recordAttempts = true): Promise<Run> {
-  const server = new SmtpTestServer();
-  await server.start();
-  t.teardown(() => server.stop());
+  const server = await SmtpTestServer.start();
+  t.teardown(() => server.close());
   const dataDir = t.testdir();
   const config = join(dataDir, 'config.yaml');
   // YAML is a superset of JSON. Timeouts only bound a hang: the kill, not a timer, ends the held send.

@@ -60,8 +60,7 @@ t.test('SIGKILL 4 times during 1,000 alerts and a delivery backlog: each alert p
   // All 1,000 alerts go to one channel, the hardest case for the crash-window lookup: a resumed delivery
   // must find its own post among everything posted since its first attempt. (CHANNELS > 1 spreads them.)
   const channels = Array.from({ length: CHANNELS }, (_, k) => ({ id: `C0ALERTS${k}0`, name: `alerts-${k}`, member: true }));
-  const slack = new SlackApiServer({ channels });
-  await slack.start();
+  const slack = await SlackApiServer.start({ channels });
   t.teardown(() => slack.close());
   // YAML is a superset of JSON. The request and send timeouts only bound a hang: a post Slack holds dies
   // with its process, and a send cut by a short timer while Slack was merely slow to answer on a loaded

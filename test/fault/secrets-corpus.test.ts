@@ -61,12 +61,10 @@ const SOURCES: { source: string; secret: string }[] = [
 t.test('no secret of the corpus reaches Slack, email, the file sink or the service logs', async (t) => {
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
-  const slack = new SlackApiServer({ channels: [{ id: 'C0DEPLOYS', name: 'deploys', member: true }] });
-  await slack.start();
+  const slack = await SlackApiServer.start({ channels: [{ id: 'C0DEPLOYS', name: 'deploys', member: true }] });
   t.teardown(() => slack.close());
-  const smtp = new SmtpTestServer();
-  await smtp.start();
-  t.teardown(() => smtp.stop());
+  const smtp = await SmtpTestServer.start();
+  t.teardown(() => smtp.close());
   const dir = t.testdir({});
   const kubeconfig = kube.writeKubeconfig(dir);
 

@@ -27,8 +27,7 @@ async function passWithHeldPost(server: SlackApiServer, h: WorkerHarness): Promi
 }
 
 async function slackServer(t: TestLike): Promise<SlackApiServer> {
-  const server = new SlackApiServer();
-  await server.start();
+  const server = await SlackApiServer.start();
   t.teardown(() => server.close());
   return server;
 }

@@ -11,9 +11,8 @@ import { sampleEvent } from '../support/sample-alerts.js';
  */
 
 async function setup(t: TestLike, to?: string): Promise<{ server: SmtpTestServer; h: WorkerHarness }> {
-  const server = new SmtpTestServer();
-  await server.start();
-  t.teardown(() => server.stop());
+  const server = await SmtpTestServer.start();
+  t.teardown(() => server.close());
   const h = await workerHarness(t, { env: emailEnv(server, to), overrides: { email: { connectionTimeoutMs: 120_000, socketTimeoutMs: 120_000 } } });
   return { server, h };
 }
@@ -34,13 +33,13 @@ async function expectDeliveredOnce(t: Test, server: SmtpTestServer, h: WorkerHar
 
 t.test('the relay is down for two attempts, then back: the mail arrives once', async (t) => {
   const { server, h } = await setup(t);
-  await server.stop();
+  await server.goDown();
   const incident = h.accept(sampleEvent('presync-job-failed'));
   await h.worker.runOnce();
   const refused = /cannot talk to the SMTP server \(E[A-Z]+: connect ECONNREFUSED 127\.0\.0\.1:\d+\), will retry/;
   await stepThroughRetries(t, h, [2_000], refused);
   // Back while the second retry waits.
-  await server.start();
+  await server.comeBack();
   await stepThroughRetries(t, h, [4_000], refused);
   await expectDeliveredOnce(t, server, h, incident, 2);
 });

@@ -97,8 +97,7 @@ for (const { name, make } of conditions) {
   t.test(`store ${name}: 503 and not ready while it lasts, then every accepted event is delivered once`, async (t) => {
     const condition = await make(t);
     t.comment(`${name}: ${condition.how}`);
-    const slack = new SlackApiServer();
-    await slack.start();
+    const slack = await SlackApiServer.start();
     t.teardown(() => slack.close());
     const { logger, logs } = capturingLogger('warn');
     const config = loadConfig({

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestServer } from './test-server.js';
 
 /**
  * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
@@ -136,8 +137,8 @@ function tailLines(text: string, n: number): string {
   return text;
 }
 
-/** See the file comment. Start with `KubeApiServer.start()`, close in t.teardown. */
-export class KubeApiServer {
+/** See the file comment. `await KubeApiServer.start()`, then `t.teardown(() => server.close())`. */
+export class KubeApiServer implements TestServer {
   readonly token: string;
   readonly requests: SeenRequest[] = [];
   readonly logReads: LogRead[] = [];
@@ -369,6 +370,7 @@ export class KubeApiServer {
     for (const w of [...this.#watches]) this.#endWatch(w);
   }
 
+  /** Stop listening; open watches end, held answers are dropped. */
   async close(): Promise<void> {
     for (const w of [...this.#watches]) this.#endWatch(w);
     for (const res of this.#hanging) res.destroy();

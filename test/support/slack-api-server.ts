@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TestServer } from './test-server.js';
 
 /**
  * A Slack Web API server for tests, spoken to by a real `@slack/web-api` WebClient (`slackApiUrl`). It
@@ -159,8 +160,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The test server; `start()` listens on 127.0.0.1 port 0. */
-export class SlackApiServer {
+/** The test server: `await SlackApiServer.start(opts)` listens on 127.0.0.1 port 0; `close()` ends it. */
+export class SlackApiServer implements TestServer {
   readonly token: string;
   readonly channels: SlackChannel[];
   readonly messages: StoredMessage[] = [];
@@ -177,7 +178,7 @@ export class SlackApiServer {
   /** Conditions waited for with waitFor(), checked after each call. */
   #waiters = new Set<() => void>();
 
-  constructor(opts: { token?: string; channels?: SlackChannel[]; baseTime?: number } = {}) {
+  private constructor(opts: { token?: string; channels?: SlackChannel[]; baseTime?: number }) {
     this.token = opts.token ?? 'xoxb-test-token';
     this.channels = opts.channels ?? [
       { id: 'C0DEPLOYS1', name: 'deploys', member: true },
@@ -193,10 +194,11 @@ export class SlackApiServer {
     });
   }
 
-  /** Listen on 127.0.0.1:0; the returned URL ends with `/api/` like Slack's. */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return this.apiUrl;
+  /** A server listening on 127.0.0.1:0; its `apiUrl` ends with `/api/` like Slack's. */
+  static async start(opts: { token?: string; channels?: SlackChannel[]; baseTime?: number } = {}): Promise<SlackApiServer> {
+    const server = new SlackApiServer(opts);
+    await new Promise<void>((resolve) => server.#server.listen(0, '127.0.0.1', resolve));
+    return server;
   }
 
   get origin(): string {
@@ -208,6 +210,7 @@ export class SlackApiServer {
     return `${this.origin}/api/`;
   }
 
+  /** Stop listening; held calls are dropped. */
   async close(): Promise<void> {
     this.dropHeld();
     this.#server.closeAllConnections();

@@ -1,6 +1,7 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
+import type { TestServer } from './test-server.js';
 
 /** One mail as the server received it: the SMTP envelope, the raw message and its parse by mailparser. */
 export interface ReceivedMail {
@@ -35,9 +36,10 @@ function smtpError(code: number, message: string): Error & { responseCode: numbe
 /**
  * A real SMTP server in-process (smtp-server): AUTH PLAIN/LOGIN with fixed credentials, STARTTLS with
  * smtp-server's built-in test certificate when asked, recipients it rejects with 550, injected 4xx/5xx
- * replies, and stop/start on the same port (the server down, then up).
+ * replies, and an outage: goDown() then comeBack() on the same port. `await SmtpTestServer.start(opts)`
+ * listens on 127.0.0.1 port 0; `close()` ends it.
  */
-export class SmtpTestServer {
+export class SmtpTestServer implements TestServer {
   readonly mails: ReceivedMail[] = [];
   readonly user: string;
   readonly pass: string;
@@ -50,10 +52,12 @@ export class SmtpTestServer {
   #starttls: boolean;
   #faults: SmtpFault[] = [];
   #holds: { stage: SmtpHoldStage; reached: () => void }[] = [];
-  /** Replies being held; never sent (the client is killed meanwhile), dropped by stop(). */
+  /** close() was called: comeBack() must not listen again. */
+  #closed = false;
+  /** Replies being held; never sent (the client is killed meanwhile), dropped by goDown() and close(). */
   readonly #held: (() => void)[] = [];
 
-  constructor(opts: { user?: string; pass?: string; starttls?: boolean } = {}) {
+  private constructor(opts: { user?: string; pass?: string; starttls?: boolean }) {
     this.user = opts.user ?? 'alerts';
     this.pass = opts.pass ?? 's3cret-pass';
     this.#starttls = opts.starttls ?? false;
@@ -68,8 +72,33 @@ export class SmtpTestServer {
     return this.#port;
   }
 
-  /** Listen (again, on the same port after a stop). */
-  async start(): Promise<void> {
+  /** A server listening on 127.0.0.1:0. */
+  static async start(opts: { user?: string; pass?: string; starttls?: boolean } = {}): Promise<SmtpTestServer> {
+    const server = new SmtpTestServer(opts);
+    await server.#listen();
+    return server;
+  }
+
+  /** Outage: stop listening and drop connections, keeping the port for comeBack(). */
+  async goDown(): Promise<void> {
+    await this.#unlisten();
+  }
+
+  /** End of the outage: listen again on the port held before goDown(). */
+  async comeBack(): Promise<void> {
+    if (this.#closed) throw new Error('SmtpTestServer.comeBack() after close(): start a new server with SmtpTestServer.start()');
+    if (this.#server !== null) throw new Error('SmtpTestServer.comeBack() while up: call goDown() first');
+    await this.#listen();
+  }
+
+  /** Stop listening and drop connections for good. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#unlisten();
+  }
+
+  /** Listen on this.#port (0 at first, then the port it got, so clients reach it again after an outage). */
+  async #listen(): Promise<void> {
     const server = new SMTPServer({
       secure: false,
       authMethods: ['PLAIN', 'LOGIN'],
@@ -133,8 +162,7 @@ export class SmtpTestServer {
     this.#server = server;
   }
 
-  /** Stop listening and drop connections (the server is down). */
-  async stop(): Promise<void> {
+  async #unlisten(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (server === null) return;

@@ -9,9 +9,8 @@ import { emailEnv, failedEvent, workerHarness } from '../../support/worker-harne
  */
 
 t.test('8 mails over 2 pooled connections: each delivery records its DATA start and its own 250 answer', async (t) => {
-  const server = new SmtpTestServer();
-  await server.start();
-  t.teardown(() => server.stop());
+  const server = await SmtpTestServer.start();
+  t.teardown(() => server.close());
   const h = await workerHarness(t, { env: emailEnv(server), overrides: { email: { connectionTimeoutMs: 120_000, socketTimeoutMs: 120_000 } } });
   for (let i = 0; i < 8; i++) h.accept(failedEvent(i));
   await h.worker.runOnce();
@@ -31,9 +30,8 @@ t.test('8 mails over 2 pooled connections: each delivery records its DATA start 
 });
 
 t.test('a refused message records the refusal; the next transaction replaces the row', async (t) => {
-  const server = new SmtpTestServer();
-  await server.start();
-  t.teardown(() => server.stop());
+  const server = await SmtpTestServer.start();
+  t.teardown(() => server.close());
   const h = await workerHarness(t, { env: emailEnv(server), overrides: { email: { connectionTimeoutMs: 120_000, socketTimeoutMs: 120_000 } } });
   server.failNext({ stage: 'data', code: 451, message: '4.3.0 queue full, try later' });
   h.accept(failedEvent(1));

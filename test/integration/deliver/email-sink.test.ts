@@ -15,9 +15,8 @@ interface TestLike {
 }
 
 async function setup(t: TestLike, opts: { starttls?: boolean; url?: (s: SmtpTestServer) => string; overrides?: JsonObject } = {}): Promise<{ server: SmtpTestServer; sink: EmailSink }> {
-  const server = new SmtpTestServer({ starttls: opts.starttls ?? false });
-  await server.start();
-  t.teardown(() => server.stop());
+  const server = await SmtpTestServer.start({ starttls: opts.starttls ?? false });
+  t.teardown(() => server.close());
   const config = loadConfig({
     env: { SMTP_URL: opts.url?.(server) ?? server.url, EMAIL_FROM: 'Hook Alerts <alerts@example.com>', EMAIL_TO: 'oncall@example.com' },
     // Only bounds on a hang: a loaded machine must not turn a slow local SMTP exchange into a failure.
@@ -136,9 +135,9 @@ t.test('the server down, then up: retryable, then delivered', async (t) => {
   const { server, sink } = await setup(t);
   const alert = sampleAlert('presync-job-failed');
   t.equal((await sink.send(ctx(alert))).status, 'sent');
-  await server.stop();
+  await server.goDown();
   t.match(await sink.send(ctx(alert, { attempt: 1 })), { status: 'retryable', error: /cannot talk to the SMTP server|will retry/ });
-  await server.start();
+  await server.comeBack();
   t.equal((await sink.send(ctx(alert, { attempt: 2 }))).status, 'sent');
   t.equal(server.mails.length, 2);
 });

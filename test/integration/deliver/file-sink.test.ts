@@ -53,9 +53,8 @@ function threadHeaders(mail: ParsedMail): Record<string, unknown> {
 }
 
 t.test('the outbox .eml carries the headers the SMTP sink sends, In-Reply-To and References included', async (t) => {
-  const smtp = new SmtpTestServer();
-  await smtp.start();
-  t.teardown(() => smtp.stop());
+  const smtp = await SmtpTestServer.start();
+  t.teardown(() => smtp.close());
   const email = sinkFor({ SMTP_URL: smtp.url, EMAIL_FROM: FROM, EMAIL_TO: TO }, 'email');
   t.teardown(() => email.close());
   const file = sinkFor({ HOOK_ALERTS_DATA_DIR: t.testdir({}), EMAIL_FROM: FROM, EMAIL_TO: TO }, 'file');

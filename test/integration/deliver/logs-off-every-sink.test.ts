@@ -24,12 +24,10 @@ t.test('logs: false keeps the log body out of every sink, the file sink included
   kube.putPod(jobPod(job, { name: 'db-migrate-x7k2p', phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
   kube.setLog('payments', 'db-migrate-x7k2p', 'migrate', `Applying 0042_ledger...\n${LOG_LINE}\n`);
 
-  const slack = new SlackApiServer();
-  await slack.start();
+  const slack = await SlackApiServer.start();
   t.teardown(() => slack.close());
-  const smtp = new SmtpTestServer();
-  await smtp.start();
-  t.teardown(() => smtp.stop());
+  const smtp = await SmtpTestServer.start();
+  t.teardown(() => smtp.close());
   const dir = t.testdir();
   const outbox = join(dir, 'outbox');
 

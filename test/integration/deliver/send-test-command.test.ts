@@ -12,8 +12,7 @@ function cli(args: string[], env: Record<string, string>): Promise<CommandRun> {
 }
 
 t.test('send-test --to slack posts a sample alert with a diagnosis and says where', async (t) => {
-  const slack = new SlackApiServer();
-  await slack.start();
+  const slack = await SlackApiServer.start();
   t.teardown(() => slack.close());
   const env = { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: '#deploys', HOOK_ALERTS_DATA_DIR: t.testdir({}) };
   const ok = await cli(['send-test', '--to', 'slack'], env);
@@ -29,9 +28,8 @@ t.test('send-test --to slack posts a sample alert with a diagnosis and says wher
 });
 
 t.test('send-test --to email sends a mail with the log attached', async (t) => {
-  const smtp = new SmtpTestServer();
-  await smtp.start();
-  t.teardown(() => smtp.stop());
+  const smtp = await SmtpTestServer.start();
+  t.teardown(() => smtp.close());
   const res = await cli(['send-test', '--to', 'email', '--fixture', 'presync-job-retrying'], {
     SMTP_URL: smtp.url,
     EMAIL_FROM: 'alerts@example.com',

@@ -31,12 +31,10 @@ async function drained(svc: RunningService, expected: number): Promise<void> {
 }
 
 t.test('retrying, failed ×5, succeeded: one Slack thread and one mail thread per target', async (t) => {
-  const slack = new SlackApiServer();
-  await slack.start();
+  const slack = await SlackApiServer.start();
   t.teardown(() => slack.close());
-  const smtp = new SmtpTestServer();
-  await smtp.start();
-  t.teardown(() => smtp.stop());
+  const smtp = await SmtpTestServer.start();
+  t.teardown(() => smtp.close());
   const config = loadConfig({
     env: {
       HOOK_ALERTS_TOKEN: TOKEN,

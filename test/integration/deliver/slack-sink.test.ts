@@ -17,8 +17,7 @@ interface TestLike {
 }
 
 async function setup(t: TestLike, overrides: JsonObject = {}, token?: string): Promise<{ server: SlackApiServer; sink: SlackSink }> {
-  const server = new SlackApiServer();
-  await server.start();
+  const server = await SlackApiServer.start();
   t.teardown(() => server.close());
   return { server, sink: sinkOn(t, server, overrides, token) };
 }

@@ -14,11 +14,8 @@ interface Harness extends WorkerHarness {
 
 /** The shared worker harness (test/support/worker-harness.ts) on a Slack test server, started here unless given. */
 async function harness(t: TestLike, dataDir: string, server?: SlackApiServer): Promise<Harness> {
-  const slack = server ?? new SlackApiServer();
-  if (server === undefined) {
-    await slack.start();
-    t.teardown(() => slack.close());
-  }
+  const slack = server ?? (await SlackApiServer.start());
+  if (server === undefined) t.teardown(() => slack.close());
   return { ...(await workerHarness(t, { env: slackEnv(slack), dataDir })), server: slack };
 }
 
@@ -95,8 +92,7 @@ t.test('retry → failure → resolve land in one thread; the root shows resolve
 
 t.test('killed during delivery (Slack posted, the ts not stored): restart posts nothing twice', async (t) => {
   const dataDir = t.testdir({});
-  const server = new SlackApiServer();
-  await server.start();
+  const server = await SlackApiServer.start();
   t.teardown(() => server.close());
   const first = await harness(t, dataDir, server);
   first.accept(sampleEvent('presync-job-failed'));

@@ -19,8 +19,7 @@ const HEALTHY = 'https://healthy.example.com';
 
 /** The service in `dir` (the test's directory, where the kubeconfigs are), posting to a Slack test server. */
 async function service(t: Test, dir: string, kubeconfigs: { server: string; kubeconfig: string }[], bounds: JsonObject): Promise<{ svc: RunningService; slack: SlackApiServer }> {
-  const slack = new SlackApiServer();
-  await slack.start();
+  const slack = await SlackApiServer.start();
   t.teardown(() => slack.close());
   const config = loadConfig({
     env: { HOOK_ALERTS_TOKEN: TOKEN, SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: '#deploys', HOME: dir },
