@@ -249,6 +249,10 @@ t.test('a wrong method on a known path is 405 with Allow; an unknown path stays 
   const postHealth = await app.inject({ method: 'POST', url: '/healthz', payload: {} });
   t.equal(postHealth.statusCode, 405);
   t.equal(postHealth.headers.allow, 'GET, HEAD');
+  // Each path comes from a different plugin: the root's onRoute hook sees the routes of all three.
+  const postMetrics = await app.inject({ method: 'POST', url: '/metrics', payload: {} });
+  t.equal(postMetrics.statusCode, 405);
+  t.equal(postMetrics.headers.allow, 'GET, HEAD');
   t.equal((await app.inject({ method: 'DELETE', url: '/v2/nothing' })).statusCode, 404);
 });
 

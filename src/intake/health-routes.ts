@@ -1,0 +1,35 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { describeError } from '../errors.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+
+/** Readiness of the parts behind intake; each failing check names itself. */
+export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
+
+/** What the probes read: the store's writability, further readiness checks, and liveness detail. */
+export interface HealthRoutesOptions {
+  store: Pick<SqliteStore, 'checkWritable'>;
+  /** Checked after the store, in order; every failure is reported. */
+  readiness: readonly ReadinessCheck[];
+  /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
+  health?: () => Record<string, unknown>;
+}
+
+/** GET /healthz (alive, with detail) and GET /readyz (can accept webhooks, else 503 with the reasons). */
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
+  app.get('/healthz', async () => ({ status: 'ok', ...opts.health?.() }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const failures: string[] = [];
+    try {
+      opts.store.checkWritable();
+    } catch (err) {
+      failures.push(`store not writable: ${describeError(err)}`);
+    }
+    for (const check of opts.readiness) {
+      const verdict = check();
+      if (!verdict.ok) failures.push(verdict.reason);
+    }
+    if (failures.length > 0) return reply.code(503).send({ status: 'not ready', reasons: failures });
+    return { status: 'ready' };
+  });
+};
