@@ -313,10 +313,11 @@ export const PROJECT_RULES: readonly ScrubRule[] = [
   }),
   // Tokens that carry their own prefix, found without a key: those secretlint's preset does not know
   // (GitHub and Slack bot tokens predate it here; Google API keys; SendGrid keys with several dashes;
-  // OpenAI project keys without the T3BlbkFJ marker; Vault tokens shorter than its 90 characters).
+  // OpenAI project keys without the T3BlbkFJ marker; Vault tokens shorter than its 90 characters; Stripe and
+  // GitLab tokens, which the preset gained only in versions that need Node 22).
   regexRule(
     'token-formats',
-    /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|SG\.[\w-]{16,32}\.[\w-]{16,64}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,400}|hv[sbr]\.[A-Za-z0-9_-]{20,400}|[rs]k_(?:live|test)_[0-9A-Za-z]{10,247})/g,
+    /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{30,255}|xox[abposr]-[A-Za-z0-9-]{10,250}|AIza[0-9A-Za-z_-]{35}|SG\.[\w-]{16,32}\.[\w-]{16,64}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,400}|hv[sbr]\.[A-Za-z0-9_-]{20,400}|[rs]k_(?:live|test)_[0-9A-Za-z]{10,247}|glpat-[A-Za-z0-9_-]{20,80})/g,
   ),
   keyedRule(
     'secret-pair',

@@ -262,7 +262,8 @@ t.test('property: a secret value planted in random log text never survives', asy
 // a key name, and proof that every one of its scanners runs synchronously on a plain text.
 t.test('secretlint preset: vendor tokens without a key name', async (t) => {
   const ids = secretlintRules().map((r) => r.id);
-  t.ok(ids.includes('secretlint-stripe') && ids.includes('secretlint-gitlab') && ids.includes('secretlint-slack'), `preset rules loaded: ${ids.join(', ')}`);
+  // Version 11 (the last for Node 20) has no Stripe or GitLab rule: the project's token-formats rule covers them.
+  t.ok(ids.includes('secretlint-aws') && ids.includes('secretlint-github') && ids.includes('secretlint-slack'), `preset rules loaded: ${ids.join(', ')}`);
   t.notOk(ids.some((id) => SECRETLINT_LEFT_OUT.includes(id.replace('secretlint-', '@secretlint/secretlint-rule-'))), 'left-out rules do not run');
   const vault = `hvs.${'CAESIJ5o1qQ5J3Xo9q2bT0e8oYdXhKpYbU4ZcVvLrS0aBcDeGh4KHGh2cy5'.repeat(2)}`;
   const tokens = [
