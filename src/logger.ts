@@ -4,7 +4,7 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
  * Paths that can hold a secret anywhere in a log line (pino `redact`). Log bodies are never logged; these
  * cover tokens and the SMTP URL if a config object or request headers end up in a log call.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -192,7 +192,7 @@ export function checkCondition(key: string, when: string): CmFinding[] {
 }
 
 /** toJson / string-interpolation / structure findings of one webhook body. */
-export function checkBody(key: string, body: string | undefined): CmFinding[] {
+function checkBody(key: string, body: string | undefined): CmFinding[] {
   if (body === undefined || body.trim() === '') {
     return [{ rule: 'body-not-json', key, message: 'has no body: the service needs a contract v1 JSON body' }];
   }

@@ -6,13 +6,13 @@ import { hookTypeSchema } from '../model/hook-type.js';
  * annotation `notifications.argoproj.io/subscribe.<trigger>.<service>`, which Argo CD splits on dots
  * (notifications-engine pkg/subscriptions/annotations.go): no dots, a DNS-label-like name.
  */
-export const SERVICE_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SERVICE_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Argo CD replaces `$key` in service settings with the secret's value, matching `[$][\w-_]+`
  * (notifications-engine pkg/api/config.go): a key with a dot would be cut at the dot.
  */
-export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]{1,253}$/;
+const SECRET_KEY_PATTERN = /^[A-Za-z0-9_-]{1,253}$/;
 
 const httpUrl = z.string().refine(
   (value) => {
@@ -26,7 +26,7 @@ const httpUrl = z.string().refine(
   { message: 'must be an http(s) URL of the service without query or fragment, e.g. http://argocd-hook-alerts.argocd-hook-alerts.svc' },
 );
 
-export const subscribeSchema = z.discriminatedUnion('mode', [
+const subscribeSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('all') }),
   z.object({ mode: z.literal('selector'), selector: z.string().min(1) }),
   z.object({ mode: z.literal('none') }),

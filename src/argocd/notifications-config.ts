@@ -65,7 +65,7 @@ export function serviceBaseUrl(url: string): string {
 }
 
 /** Name of the template of one event kind; prefixed by the service so that it cannot clash with the user's. */
-export function templateName(serviceName: string, event: EventKind): string {
+function templateName(serviceName: string, event: EventKind): string {
   return `${serviceName}-${event}`;
 }
 

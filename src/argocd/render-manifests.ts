@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
 import type { NotificationsConfig } from './notifications-config.js';
 
-export const CONFIGMAP_NAME = 'argocd-notifications-cm';
-export const SECRET_NAME = 'argocd-notifications-secret';
+const CONFIGMAP_NAME = 'argocd-notifications-cm';
+const SECRET_NAME = 'argocd-notifications-secret';
 
 const YAML_OPTIONS = { lineWidth: 0 } as const;
 
@@ -23,7 +23,7 @@ export function configMapPatch(config: NotificationsConfig, subscriptions: strin
 }
 
 /** The secret entry the webhook service references, with a placeholder: never a real token. */
-export function secretPatch(config: NotificationsConfig): Record<string, unknown> {
+function secretPatch(config: NotificationsConfig): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -38,7 +38,7 @@ function comment(lines: string[]): string {
 }
 
 /** Shell command that sets the token from $HOOK_ALERTS_TOKEN without writing it to a file. */
-export function tokenCommand(config: NotificationsConfig): string {
+function tokenCommand(config: NotificationsConfig): string {
   return `kubectl -n argocd patch secret ${SECRET_NAME} --type merge -p '{"stringData":{"${config.secret.key}":"'"$HOOK_ALERTS_TOKEN"'"}}'`;
 }
 

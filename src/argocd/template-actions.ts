@@ -6,7 +6,7 @@
  */
 
 /** Functions of sprig that print valid JSON for any value. */
-export const JSON_FUNCS = new Set(['toJson', 'toPrettyJson', 'toRawJson', 'mustToJson', 'mustToPrettyJson', 'mustToRawJson']);
+const JSON_FUNCS = new Set(['toJson', 'toPrettyJson', 'toRawJson', 'mustToJson', 'mustToPrettyJson', 'mustToRawJson']);
 
 const CONTROL_KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 

@@ -25,7 +25,7 @@ function quote(value: string): string {
 }
 
 /** `(field == 'a' || field == 'b')`: the nil-safe replacement of `field in ['a', 'b']`. */
-export function equalsAny(field: string, values: readonly string[]): string {
+function equalsAny(field: string, values: readonly string[]): string {
   return `(${values.map((v) => `${field} == ${quote(v)}`).join(' || ')})`;
 }
 

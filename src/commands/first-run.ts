@@ -21,7 +21,7 @@ export function sampleCurl(opts: { tokenFile: string; eventFile: string; baseUrl
 }
 
 /** http://host:port a local client reaches: a wildcard listen address becomes localhost. */
-export function localBaseUrl(listenUrl: string): string {
+function localBaseUrl(listenUrl: string): string {
   const url = new URL(listenUrl);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = 'localhost';
   return url.origin;

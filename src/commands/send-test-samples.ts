@@ -15,7 +15,7 @@ function get(obj: unknown, ...path: string[]): unknown {
 }
 
 /** The event Argo CD's generated triggers send for an Application in this state. */
-export function eventKindOfApplication(app: unknown): EventKind {
+function eventKindOfApplication(app: unknown): EventKind {
   const phase = get(app, 'status', 'operationState', 'phase');
   const message = get(app, 'status', 'operationState', 'message');
   if (phase === 'Succeeded') return 'sync-succeeded';

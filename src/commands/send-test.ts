@@ -26,7 +26,7 @@ const ALL_HOOK_TYPES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
 const SAMPLES_DIR = ['samples', 'applications'];
 
 /** Names of the built-in sample Applications. */
-export function sampleNames(): string[] {
+function sampleNames(): string[] {
   return readdirSync(join(packageRoot(), ...SAMPLES_DIR))
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))

@@ -9,7 +9,7 @@ import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../
  * Environment variables of the public interface (docs/design.md, "Public interface") and the config path
  * each one sets.
  */
-export const ENV_BINDINGS = [
+const ENV_BINDINGS = [
   { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true },
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },
   { env: 'PORT', path: ['server', 'port'], kind: 'integer', secret: false },
@@ -41,7 +41,7 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 /** Deep merge of plain objects; arrays and scalars of `over` replace those of `base`. */
-export function mergeConfig(base: JsonObject, over: JsonObject): JsonObject {
+function mergeConfig(base: JsonObject, over: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];

@@ -6,7 +6,7 @@ import { hookTypeSchema } from '../model/hook-type.js';
 import { serverConfigSchema } from '../intake/server-config.js';
 import { workerConfigSchema } from '../worker/worker-config.js';
 
-export const storeConfigSchema = z.strictObject({
+const storeConfigSchema = z.strictObject({
   /** Delivered incidents, events and deliveries older than this are deleted. */
   retentionDays: z.number().int().min(1).max(3_650).default(30),
 });

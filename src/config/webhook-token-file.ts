@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeDirectory } from '../make-directory.js';
 import { describeError, errors } from '../errors.js';
 
-export const TOKEN_FILE = 'webhook-token';
+const TOKEN_FILE = 'webhook-token';
 
 /**
  * The embedded default's token: generated once into the data dir (mode 0600) and reused after, so that a

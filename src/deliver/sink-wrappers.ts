@@ -14,7 +14,7 @@ import type { DeliveryContext, Sink, SinkName, SinkOutcome } from '../model/sink
 export type StartTimeout = (ms: number, expire: () => void) => () => void;
 
 /** The default: a timer. Tests inject one that expires when they say so. */
-export const timerTimeout: StartTimeout = (ms, expire) => {
+const timerTimeout: StartTimeout = (ms, expire) => {
   const timer = setTimeout(expire, ms);
   return () => clearTimeout(timer);
 };
@@ -47,7 +47,7 @@ export function withSendTimeout(sink: Sink, opts: { timeoutMs: number; startTime
 }
 
 /** Records how long each send took and how it ended (hook_alerts_sink_send_seconds), per sink. */
-export function withSendMetrics(sink: Sink, metrics: Metrics, clock: () => number = performance.now.bind(performance)): Sink {
+function withSendMetrics(sink: Sink, metrics: Metrics, clock: () => number = performance.now.bind(performance)): Sink {
   return {
     name: sink.name,
     close: () => sink.close(),

@@ -26,7 +26,7 @@ export interface SlackRef {
 }
 
 /** Format a delivery ref. */
-export function formatSlackRef(ref: SlackRef): string {
+function formatSlackRef(ref: SlackRef): string {
   return `${ref.channel}:${ref.ts}`;
 }
 

@@ -7,7 +7,7 @@ import { isFailedState, type DiagnosisInput, type LogSource, type Match, type Ma
  */
 export const MAX_LINE_CHARS = 4096;
 /** How many lines after a matched line a `detail` pattern looks at. */
-export const DETAIL_WINDOW_LINES = 12;
+const DETAIL_WINDOW_LINES = 12;
 /** Longest evidence quoted in a finding: one line of an alert, not a log dump. */
 export const MAX_EVIDENCE_CHARS = 300;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkScrubPattern } from '../scrub/scrub.js';
 
 /** Which kubeconfig (file and context) reaches an Argo CD destination cluster. */
-export const clusterConfigSchema = z
+const clusterConfigSchema = z
   .strictObject({
     /** Matches the Application's `spec.destination.server`. */
     server: z.string().min(1).optional(),
@@ -38,7 +38,7 @@ export const enrichBoundsSchema = z.strictObject({
 });
 
 /** Snapshots of hook pods taken before Argo CD deletes them (docs/design.md, "Terminated hooks lose their logs too"). */
-export const captureConfigSchema = z.strictObject({
+const captureConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Namespaces to watch; empty: every namespace (needs the ClusterRole; the Role variant lists them here). */
   namespaces: z.array(z.string().min(1)).default([]),
@@ -55,7 +55,7 @@ export const captureConfigSchema = z.strictObject({
 });
 
 /** A hook Job that runs too long raises a `hook-stuck` event (argo-cd#4979, #15593). */
-export const stuckConfigSchema = z.strictObject({
+const stuckConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** A hook Job running longer than this (or its activeDeadlineSeconds, if smaller) is stuck. */
   thresholdMinutes: z.number().min(1).max(24 * 60).default(15),

@@ -5,8 +5,8 @@ import type { HookJobSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
 
-export const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
-export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /**
  * The Argo CD Application a resource belongs to, from its tracking annotation

@@ -32,7 +32,7 @@ const ERROR_BODY_CAP = 64 * 1024;
  * Largest answer about one object (a GET, one watch event). etcd refuses objects over 1.5 MiB by default;
  * their JSON is a little larger.
  */
-export const OBJECT_BODY_CAP = 4 * 1024 * 1024;
+const OBJECT_BODY_CAP = 4 * 1024 * 1024;
 /**
  * Largest list page read. JSON.parse holds the text and the objects at once (1.25-1.5x the text on the
  * heap, measured on event and pod lists) and the raw bytes twice off the heap while they are joined; the
@@ -41,9 +41,9 @@ export const OBJECT_BODY_CAP = 4 * 1024 * 1024;
  * before they are parsed: a server or proxy that ignores `limit` cannot make us hold 30 MB (200,000 events
  * crashed the process under the former 32 MiB cap).
  */
-export const LIST_BODY_CAP = 4 * 1024 * 1024;
+const LIST_BODY_CAP = 4 * 1024 * 1024;
 /** Longest line of a watch stream: one event carries one object. Without a cap, a stream with no newline grows without end. */
-export const WATCH_LINE_CAP = OBJECT_BODY_CAP;
+const WATCH_LINE_CAP = OBJECT_BODY_CAP;
 /** Items asked per page (`limit`). */
 export const LIST_PAGE = 100;
 /** Pods of one Job read at most: the alert shows maxPodsPerHook (≤ 50) of them. */

@@ -37,7 +37,7 @@ export class KubeCallError extends Error {
 }
 
 /** Parse an API server error body (a `Status` object) if it is one. */
-export function parseStatus(body: unknown): { message: string | null; reason: string | null } | null {
+function parseStatus(body: unknown): { message: string | null; reason: string | null } | null {
   let value = body;
   if (typeof body === 'string') {
     try {

@@ -15,7 +15,7 @@ const stringMap = z
   .nullish()
   .transform((v) => v ?? {});
 
-export const objectMetaSchema = z.object({
+const objectMetaSchema = z.object({
   name: z.string(),
   namespace: str,
   uid: str,
@@ -55,7 +55,7 @@ const stateDetailSchema = z
   })
   .nullish();
 
-export const containerStatusSchema = z.object({
+const containerStatusSchema = z.object({
   name: z.string(),
   image: str,
   restartCount: z.number().int().nullish().transform((v) => v ?? 0),

@@ -4,10 +4,10 @@ import { execCredentialSchema, type ExecConfig, type KubeconfigCluster } from '.
 import { KubeCredentialError, type CredentialSource, type Credentials } from './kubeconfig-connection.js';
 
 /** The credential plugin API versions client-go speaks (v1alpha1 was removed in Kubernetes 1.24). */
-export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
+const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
 
 /** Longest a plugin may run: a cloud CLI that waits for a browser login must not hold enrichment forever. */
-export const EXEC_TIMEOUT_MS = 30_000;
+const EXEC_TIMEOUT_MS = 30_000;
 /** Credentials are fetched again this long before they expire, so that a request never carries a stale one. */
 const EXPIRY_SKEW_MS = 10_000;
 /** An ExecCredential is a few KiB; more is not one. */
@@ -28,7 +28,7 @@ export interface ExecClusterInfo {
  * Check an exec stanza at load time, as kubectl's config validation does: a broken one is a start-up
  * error, not a failure of every call.
  */
-export function validateExecConfig(exec: ExecConfig, user: string): { command: string; apiVersion: string } {
+function validateExecConfig(exec: ExecConfig, user: string): { command: string; apiVersion: string } {
   const { command, apiVersion } = exec;
   if (command === null) throw new Error(`user "${user}": exec has no command: set exec.command to the credential plugin`);
   if (apiVersion === null) {

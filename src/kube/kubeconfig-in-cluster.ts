@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import { KubeConnection, TokenFileSource } from './kubeconfig-connection.js';
 
 /** Where the kubelet mounts the pod's service account token and the cluster CA. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * The API server as seen from inside a pod (client-go rest.InClusterConfig): the address from

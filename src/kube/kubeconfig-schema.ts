@@ -22,7 +22,7 @@ const textList = z
   .transform((v) => v ?? []);
 
 /** users[].user.exec: a client-go credential plugin. */
-export const execConfigSchema = z.looseObject({
+const execConfigSchema = z.looseObject({
   apiVersion: optText,
   command: optText,
   args: textList,
@@ -37,7 +37,7 @@ export const execConfigSchema = z.looseObject({
 export type ExecConfig = z.infer<typeof execConfigSchema>;
 
 /** users[].user: credentials and impersonation. */
-export const userSchema = z.looseObject({
+const userSchema = z.looseObject({
   token: optText,
   tokenFile: optText,
   'client-certificate': optText,
@@ -62,7 +62,7 @@ export const userSchema = z.looseObject({
 export type KubeconfigUser = z.infer<typeof userSchema>;
 
 /** clusters[].cluster: where the API server is and how to trust it. */
-export const clusterSchema = z.looseObject({
+const clusterSchema = z.looseObject({
   server: optText,
   'certificate-authority': optText,
   'certificate-authority-data': optText,
@@ -77,7 +77,7 @@ export const clusterSchema = z.looseObject({
 export type KubeconfigCluster = z.infer<typeof clusterSchema>;
 
 /** contexts[].context: a cluster and a user. */
-export const contextSchema = z.looseObject({ cluster: optText, user: optText, namespace: optText });
+const contextSchema = z.looseObject({ cluster: optText, user: optText, namespace: optText });
 export type KubeconfigContext = z.infer<typeof contextSchema>;
 
 /** A `null` entry (`user: null`, or `user:` with nothing after it) is an empty one, as in Go. */

@@ -10,17 +10,17 @@ import { annotationsOf, type JsonRecord } from './manifest-object.js';
 
 export const ANNOTATION_HOOK = 'argocd.argoproj.io/hook';
 export const ANNOTATION_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
-export const ANNOTATION_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+const ANNOTATION_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const HELM_HOOK = 'helm.sh/hook';
 export const HELM_DELETE_POLICY = 'helm.sh/hook-delete-policy';
-export const HELM_WEIGHT = 'helm.sh/hook-weight';
+const HELM_WEIGHT = 'helm.sh/hook-weight';
 
 /** Values Argo CD accepts in `argocd.argoproj.io/hook` (common.NewHookType + controller/hook.go). */
 export const hookTypeSchema = z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip', 'PreDelete', 'PostDelete']);
 export type HookType = z.infer<typeof hookTypeSchema>;
 
 /** The phases of a sync operation, in the order gitops-engine runs them (`syncPhaseOrder`). */
-export const syncPhaseSchema = z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail']);
+const syncPhaseSchema = z.enum(['PreSync', 'Sync', 'PostSync', 'SyncFail']);
 export type SyncPhase = z.infer<typeof syncPhaseSchema>;
 
 /** Values Argo CD accepts in `argocd.argoproj.io/hook-delete-policy` (common.NewHookDeletePolicy). */

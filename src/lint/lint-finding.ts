@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** How bad a finding is; `--fail-on` compares against this order. */
-export const lintSeveritySchema = z.enum(['error', 'warning', 'info']);
+const lintSeveritySchema = z.enum(['error', 'warning', 'info']);
 export type LintSeverity = z.infer<typeof lintSeveritySchema>;
 
 /** `--fail-on` threshold: a severity, or `never` to always exit 0 on readable input. */
@@ -9,7 +9,7 @@ export const failOnSchema = z.enum(['error', 'warning', 'info', 'never']);
 export type FailOn = z.infer<typeof failOnSchema>;
 
 /** Which Kubernetes object a finding is about, as written in the manifest. */
-export const lintObjectRefSchema = z.object({
+const lintObjectRefSchema = z.object({
   apiVersion: z.string(),
   kind: z.string(),
   /** null when the manifest leaves it to the Application's destination namespace. */
@@ -21,7 +21,7 @@ export const lintObjectRefSchema = z.object({
 export type LintObjectRef = z.infer<typeof lintObjectRefSchema>;
 
 /** One problem found in the manifests: where it is, which rule, and what to change. */
-export const lintFindingSchema = z.object({
+const lintFindingSchema = z.object({
   ruleId: z.string(),
   severity: lintSeveritySchema,
   /** Path as given on the command line; `<stdin>` for `-`. */

@@ -14,7 +14,7 @@ export const EVENTS_ROUTE = '/v1/argocd/events';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The index of the first lone surrogate in `value`, or -1 when it is well-formed Unicode. */
-export function loneSurrogateAt(value: string): number {
+function loneSurrogateAt(value: string): number {
   return LONE_SURROGATE.exec(value)?.index ?? -1;
 }
 
@@ -32,7 +32,7 @@ const text = z.string().superRefine((value, ctx) => {
 const str = text.nullish();
 
 /** At most this many entries in a list or map of the body (revisions, sources, images, labels, annotations). */
-export const MAX_LIST_ENTRIES = 1_000;
+const MAX_LIST_ENTRIES = 1_000;
 /**
  * At most this many entries of `syncResult.resources` are validated and kept: hooks, and other resources that
  * failed (they name what failed when no hook did). The rest of the list is never read, however long it is.
@@ -55,20 +55,20 @@ function boundedRecord<T extends z.ZodType>(value: T, max = MAX_LIST_ENTRIES) {
 export const eventKindSchema = z.enum(['hook-failed', 'hook-retrying', 'sync-succeeded', 'hook-stuck']);
 export type EventKind = z.infer<typeof eventKindSchema>;
 
-export const applicationSourceSchema = z.looseObject({
+const applicationSourceSchema = z.looseObject({
   repoURL: str,
   path: str,
   chart: str,
   targetRevision: str,
 });
 
-export const destinationSchema = z.looseObject({
+const destinationSchema = z.looseObject({
   server: str,
   name: str,
   namespace: str,
 });
 
-export const syncResultResourceSchema = z.looseObject({
+const syncResultResourceSchema = z.looseObject({
   group: str,
   version: str,
   kind: text,
@@ -109,7 +109,7 @@ const syncResultResourcesSchema = z
   .pipe(z.array(syncResultResourceSchema.nullable()))
   .transform((resources) => resources.filter((r): r is SyncResultResource => r !== null));
 
-export const operationStateSchema = z.looseObject({
+const operationStateSchema = z.looseObject({
   phase: text,
   message: str,
   retryCount: z.number().int().nullish(),

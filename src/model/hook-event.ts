@@ -18,7 +18,7 @@ export const hookRefSchema = z.object({
   images: z.array(z.string()),
 });
 
-export const appSourceSchema = z.object({
+const appSourceSchema = z.object({
   repoURL: nullableString,
   path: nullableString,
   chart: nullableString,

@@ -5,7 +5,7 @@ const nullableString = z.string().nullable();
 const nullableInt = z.number().int().nullable();
 
 /** A container's log tail as read (live or captured), already scrubbed and bounded. */
-export const logTailSchema = z.object({
+const logTailSchema = z.object({
   text: z.string(),
   /** The tail was cut by tailLines or the byte cap. */
   truncated: z.boolean(),
@@ -15,7 +15,7 @@ export const logTailSchema = z.object({
   previous: z.boolean(),
 });
 
-export const containerStateSchema = z.object({
+const containerStateSchema = z.object({
   state: z.enum(['waiting', 'running', 'terminated', 'unknown']),
   exitCode: nullableInt,
   signal: nullableInt,
@@ -26,7 +26,7 @@ export const containerStateSchema = z.object({
   finishedAt: nullableString,
 });
 
-export const containerReportSchema = z.object({
+const containerReportSchema = z.object({
   name: z.string(),
   init: z.boolean(),
   image: nullableString,
@@ -72,7 +72,7 @@ export const eventReportSchema = z.object({
   lastTimestamp: nullableString,
 });
 
-export const jobConditionSchema = z.object({
+const jobConditionSchema = z.object({
   type: z.string(),
   status: z.string(),
   reason: nullableString,

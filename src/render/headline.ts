@@ -3,7 +3,7 @@ import type { EventKind } from '../model/contract-v1.js';
 import { failureSummary, type HookFacts } from './hook-facts.js';
 
 /** The tag of each event kind in subjects and headers. */
-export const KIND_TAGS: Record<EventKind, string> = {
+const KIND_TAGS: Record<EventKind, string> = {
   'hook-failed': 'FAILED',
   'hook-retrying': 'RETRYING',
   'hook-stuck': 'STUCK',
@@ -23,7 +23,7 @@ export const KIND_EMOJI: Record<EventKind, string> = {
  * `... is stuck`, `sync succeeded, incident resolved`. With `details`, the first hook's
  * exit code and reason follow in parentheses.
  */
-export function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolean): string {
+function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolean): string {
   const { event } = alert;
   if (event.kind === 'sync-succeeded') return 'sync succeeded, incident resolved';
   const first = facts[0];

@@ -55,7 +55,7 @@ const MAX_LOGS_IN_MESSAGE_PER_HOOK = 2;
 const MAX_FILES = 10;
 
 /** The metadata every post carries. */
-export function slackMetadata(alert: Alert): SlackAlertMetadata {
+function slackMetadata(alert: Alert): SlackAlertMetadata {
   return { event_type: SLACK_EVENT_TYPE, event_payload: { incident: alert.incidentId, kind: alert.deliveryKind } };
 }
 

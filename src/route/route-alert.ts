@@ -43,7 +43,7 @@ function compileMatch(match: RouteMatch): Matcher {
  * The routes an event takes: rules in order, the first match wins unless it says `continue: true`
  * (Alertmanager's semantics); the default route when no rule matches.
  */
-export function createRouteMatcher(routing: RoutingConfig): (event: HookEvent) => Route[] {
+function createRouteMatcher(routing: RoutingConfig): (event: HookEvent) => Route[] {
   const compiled = routing.rules.map((rule) => ({ rule, matches: compileMatch(rule.match) }));
   return (event) => {
     const matched: Route[] = [];

@@ -21,7 +21,7 @@ const globsSchema = z
   });
 
 /** What a rule matches; every field given must match (AND), a list within a field is any-of (OR). */
-export const routeMatchSchema = z.strictObject({
+const routeMatchSchema = z.strictObject({
   /** The Argo CD subscription value (`{{.recipient}}`), e.g. `team-payments`. */
   recipient: globsSchema.optional(),
   /** spec.project of the Application. */
@@ -35,7 +35,7 @@ export const routeMatchSchema = z.strictObject({
 });
 
 /** Where one route sends an alert. */
-export const routeTargetsSchema = z.strictObject({
+const routeTargetsSchema = z.strictObject({
   slack: z.array(z.string().min(1)).default([]),
   email: z.array(z.email()).default([]),
   /** Always write to the file sink too (the file sink is on by itself when no other sink is). */
@@ -55,7 +55,7 @@ const routePresentationShape = {
   logs: z.boolean().default(true),
 };
 
-export const routeRuleSchema = z.strictObject({
+const routeRuleSchema = z.strictObject({
   /** A name for logs and docs. */
   name: z.string().min(1).optional(),
   /** No `match` (or an empty one) matches every event. */
@@ -69,7 +69,7 @@ export const routeRuleSchema = z.strictObject({
   continue: z.boolean().default(false),
 });
 
-export const defaultRouteSchema = z.strictObject({
+const defaultRouteSchema = z.strictObject({
   ...routeTargetsSchema.shape,
   ...routePresentationShape,
 });

@@ -45,7 +45,7 @@ export type Scrubber = (text: string) => string;
 const ONLY_MARKERS = /^(?:\[REDACTED[A-Z0-9 ]{0,30}\][ \t]*)+$/;
 
 /** Replace the found parts (merged where they overlap or touch) by their markers. */
-export function applyRedactions(text: string, found: Redaction[]): string {
+function applyRedactions(text: string, found: Redaction[]): string {
   if (found.length === 0) return text;
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { eventReportSchema, jobInfoSchema, podReportSchema } from '../model/job-report.js';
 
 /** Why a snapshot was taken. */
-export const captureReasonSchema = z.enum(['container-failed', 'pod-failed', 'deleting', 'stuck']);
+const captureReasonSchema = z.enum(['container-failed', 'pod-failed', 'deleting', 'stuck']);
 
 /** What a capture holds: the pod (state and scrubbed logs), its Job as it was, and their events. */
-export const captureSnapshotSchema = z.object({
+const captureSnapshotSchema = z.object({
   reason: captureReasonSchema,
   job: jobInfoSchema.nullable(),
   jobUid: z.string().nullable(),

@@ -22,7 +22,7 @@ function memoryLimit(ctx: RuleContext): string | null {
 // --- image pull ----------------------------------------------------------------------------------
 
 /** Split an image reference into repository and tag (or digest); no tag means Kubernetes pulls `latest`. */
-export function splitImage(ref: string): { repository: string; tag: string } {
+function splitImage(ref: string): { repository: string; tag: string } {
   const at = ref.indexOf('@');
   if (at >= 0) return { repository: ref.slice(0, at), tag: ref.slice(at + 1) };
   // A colon before the last slash is a registry port (registry:5000/app), not a tag.

@@ -7,7 +7,7 @@ export interface LintScope {
 }
 
 /** Build the `--format json` report (schema: lintReportSchema). */
-export function toLintReport(findings: readonly LintFinding[], scope: LintScope): LintReport {
+function toLintReport(findings: readonly LintFinding[], scope: LintScope): LintReport {
   return { version: 1, findings: [...findings], summary: { ...scope, ...countBySeverity(findings) } };
 }
 
