@@ -107,6 +107,34 @@ if (!kubectl) {
     const ports = policy.spec.egress.flatMap((e) => e.ports.map((p) => p.port)).sort((a, b) => a - b);
     t.same([...new Set(ports)], [25, 53, 443, 465, 587, 6443]);
   });
+
+  t.test('the HA overlay runs 2+ replicas on PostgreSQL with no volume, spread over nodes, kept by a PDB', async (t) => {
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/ha'));
+    t.notOk(objects.some((o) => o.kind === 'PersistentVolumeClaim'), 'no PVC: the state is in PostgreSQL');
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: {
+        replicas: number;
+        strategy: { type: string; rollingUpdate?: { maxUnavailable: number } };
+        template: {
+          spec: {
+            affinity?: { podAntiAffinity?: unknown };
+            containers: { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[];
+            volumes: { name: string; persistentVolumeClaim?: unknown; emptyDir?: unknown }[];
+          };
+        };
+      };
+    };
+    t.ok(deployment.spec.replicas >= 2, `${deployment.spec.replicas} replicas`);
+    t.same(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, 'a rollout never goes below the replica count');
+    t.ok(deployment.spec.template.spec.affinity?.podAntiAffinity, 'replicas prefer different nodes');
+    const url = deployment.spec.template.spec.containers[0]?.env.find((e) => e.name === 'HOOK_ALERTS_DATABASE_URL');
+    t.same(url?.valueFrom?.secretKeyRef, { name: 'argocd-hook-alerts-database', key: 'url' }, 'the database URL comes from a Secret');
+    t.notOk(deployment.spec.template.spec.volumes.some((v) => v.persistentVolumeClaim !== undefined), 'no volume claim is mounted');
+    const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number } } | undefined;
+    t.equal(pdb?.spec.minAvailable, 1, 'a drain keeps one replica');
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { egress: { ports: { port: number }[] }[] } };
+    t.ok(policy.spec.egress.some((e) => e.ports.some((p) => p.port === 5432)), 'egress to PostgreSQL is allowed');
+  });
 }
 
 t.test('the committed Argo CD component is what `generate argocd` produces today', async (t) => {
