@@ -7,13 +7,7 @@ import { registerSendTest } from './commands/send-test.js';
 import { registerValidateConfig } from './commands/validate-config.js';
 import { registerGenerateArgocd } from './commands/generate-argocd.js';
 import { registerValidateArgocd } from './commands/validate-argocd.js';
-import { readPackageFile } from './package-files.js';
-
-/** The version of the installed package, from its package.json. */
-function packageVersion(): string {
-  const pkg = JSON.parse(readPackageFile('package.json')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-}
+import { packageVersion } from './package-files.js';
 
 /** Build the command tree; each command lives in src/commands/. */
 export function buildCli(): Command {

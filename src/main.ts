@@ -17,6 +17,9 @@ import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
 import { errors } from './errors.js';
 import { createScrubber } from './scrub/scrub.js';
+import { MISSING_WHATS } from './enrich/job-hook-gaps.js';
+import { RULES } from './diagnose/rules/index.js';
+import { packageVersion } from './package-files.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -121,6 +124,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
+    metrics.startAtZero({ version: packageVersion(), sinks: [...sinkNames], missing: [...MISSING_WHATS, 'all'], findingIds: RULES.map((r) => r.id) });
     const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics, emailAttempts: store.emailAttempts(), clock }), {
       timeoutMs: config.worker.sendTimeoutMs,
       metrics,

@@ -65,7 +65,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly buildInfo = new Gauge({
+    name: 'hook_alerts_build_info',
+    help: 'Always 1; the labels say which version runs on which Node.js',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hook_alerts_' });
   }
+
+  /**
+   * Every series an alert rule reads exists from the start, at 0: `increase()` over a counter born at its
+   * first increment misses that increment, so the first dead delivery after a restart would never alert.
+   */
+  startAtZero(known: MetricLabelValues): void {
+    this.buildInfo.set({ version: known.version, node_version: process.version }, 1);
+    for (const outcome of EVENT_OUTCOMES) this.events.inc({ outcome }, 0);
+    for (const sink of known.sinks) {
+      for (const outcome of DELIVERY_OUTCOMES) this.deliveries.inc({ sink, outcome }, 0);
+      for (const reason of RETRY_REASONS) this.retries.inc({ sink, reason }, 0);
+      this.deliveryLatency.zero({ sink });
+    }
+    for (const what of known.missing) this.enrichPartial.inc({ what }, 0);
+    for (const id of known.findingIds) this.findings.inc({ id }, 0);
+  }
 }
+
+/** The label values known at start-up, for `Metrics#startAtZero`. */
+export interface MetricLabelValues {
+  version: string;
+  sinks: readonly string[];
+  /** What an enrichment can miss (enrich's MissingWhat, and 'all'). */
+  missing: readonly string[];
+  findingIds: readonly string[];
+}
+
+const EVENT_OUTCOMES = ['accepted', 'duplicate', 'ignored', 'rejected'] as const;
+const DELIVERY_OUTCOMES = ['sent', 'retry', 'failed', 'dead'] as const;
+const RETRY_REASONS = ['error', 'rate_limited'] as const;

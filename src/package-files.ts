@@ -21,3 +21,9 @@ export function packageRoot(): string {
 export function readPackageFile(...segments: string[]): string {
   return readFileSync(join(packageRoot(), ...segments), 'utf8');
 }
+
+/** The version of the installed package, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readPackageFile('package.json')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}

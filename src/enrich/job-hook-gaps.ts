@@ -7,8 +7,9 @@ import type { JobInfo, JobReport } from '../model/job-report.js';
  * table row in a unit test rather than a cluster set-up.
  */
 
-/** Label values of hook_alerts_enrich_partial_total{what}. */
-export type MissingWhat = 'cluster' | 'job' | 'pods' | 'logs' | 'events';
+/** Label values of hook_alerts_enrich_partial_total{what} (beside the worker's 'all'). */
+export const MISSING_WHATS = ['cluster', 'job', 'pods', 'logs', 'events'] as const;
+export type MissingWhat = (typeof MISSING_WHATS)[number];
 
 /** One sentence of a report's `missing`: a gap counted under `what`, or context for the reader (`what` null). */
 export interface Gap {

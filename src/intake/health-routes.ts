@@ -16,9 +16,10 @@ export interface HealthRoutesOptions {
 
 /** GET /healthz (alive, with detail) and GET /readyz (can accept webhooks, else 503 with the reasons). */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
-  app.get('/healthz', async () => ({ status: 'ok', ...opts.health?.() }));
+  // A probe every few seconds per pod would bury the log at info; the kubelet records a failing one in the pod's events.
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', ...opts.health?.() }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     const failures: string[] = [];
     try {
       opts.store.checkWritable();

@@ -10,7 +10,8 @@ export interface MetricsRouteOptions {
 
 /** GET /metrics: the Prometheus exposition, with the queue depths read at scrape time. */
 export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { metrics, store }) => {
-  app.get('/metrics', async (_req, reply) => {
+  // Scraped every 15-30 s: at info, its request lines would outnumber the webhooks.
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
     const depth = store.queueDepth();
     metrics.queueDepth.set({ queue: 'events' }, depth.events);
     metrics.queueDepth.set({ queue: 'deliveries' }, depth.deliveries);

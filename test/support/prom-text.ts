@@ -14,3 +14,13 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return sum;
 }
+
+/** Like `metricValue`, but null when no sample has these labels: for "the series exists, at 0". */
+export function metricSample(text: string, name: string, labels: Record<string, string> = {}): number | null {
+  const wanted = Object.entries(labels);
+  const exists = text.split('\n').some((line) => {
+    const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    return sample?.[1] === name && wanted.every(([k, v]) => (sample[2] ?? '').includes(`${k}="${v}"`));
+  });
+  return exists ? metricValue(text, name, labels) : null;
+}
