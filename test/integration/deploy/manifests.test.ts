@@ -8,8 +8,9 @@ import { REPO_ROOT } from '../../support/contract-bodies.js';
 import { runCli } from '../../support/cli-process.js';
 import { configSchema } from '../../../src/config/schema.js';
 
-// Custom resources that kubernetes-models does not know; everything else must validate.
-const CUSTOM_KINDS = new Set(['argoproj.io/v1alpha1/Application']);
+// Custom resources that kubernetes-models does not know; everything else must validate. The Prometheus
+// Operator's are checked by promtool in monitoring-rules.test.ts.
+const CUSTOM_KINDS = new Set(['argoproj.io/v1alpha1/Application', 'monitoring.coreos.com/v1/PrometheusRule', 'monitoring.coreos.com/v1/ServiceMonitor']);
 
 function kustomizations(dir: string): string[] {
   const found: string[] = [];
