@@ -65,6 +65,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly watchersLeader = new Gauge({
+    name: 'hook_alerts_watchers_leader',
+    help: '1 while this replica runs the capture and stuck-hook watchers (it holds their Lease, or no election runs), else 0',
+    registers: [this.registry],
+  });
+
   readonly buildInfo = new Gauge({
     name: 'hook_alerts_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js',

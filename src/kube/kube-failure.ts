@@ -8,6 +8,8 @@ export type KubeFailureKind =
   | 'not-found'
   | 'bad-request'
   | 'gone'
+  /** 409: someone else wrote the object first (a Lease taken by another replica, or already created). */
+  | 'conflict'
   | 'server'
   | 'timeout'
   | 'deadline'
@@ -61,6 +63,7 @@ export function fromHttpStatus(status: number, body: unknown): KubeCallError {
   if (status === 404) return new KubeCallError('not-found', detail, opts);
   if (status === 410) return new KubeCallError('gone', detail, opts);
   if (status === 400) return new KubeCallError('bad-request', detail, opts);
+  if (status === 409) return new KubeCallError('conflict', detail, opts);
   return new KubeCallError('server', detail, opts);
 }
 
@@ -127,7 +130,7 @@ export function classifyKubeError(err: unknown, abortedBy: AbortCause | null): K
 
 /** What a call needed, for the RBAC hint of a 403. */
 export interface KubeAccess {
-  verb: 'get' | 'list' | 'watch';
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update';
   /** "jobs.batch", "pods", "pods/log", "events". */
   resource: string;
   namespace: string | null;
@@ -145,6 +148,7 @@ export function explainKubeFailure(err: KubeCallError, ctx: { cluster: string; a
       return `not found (${err.detail})`;
     case 'gone':
     case 'bad-request':
+    case 'conflict':
       return err.detail;
     case 'server':
       return `the API server of ${ctx.cluster} answered HTTP ${err.status ?? '?'}${err.reason === null ? '' : ` ${err.reason}`}: ${err.detail}`;
