@@ -13,6 +13,7 @@ import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
 import { configSettingError } from '../errors.js';
+import { KUBE_FAILURE_KINDS } from '../kube/kube-failure.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -102,6 +103,7 @@ export function createEnrichment(
             store: captures,
             scrub,
             logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
+            onWatchState: (namespace, up) => deps.metrics.captureWatchUp.set({ cluster: client.clusterId, watched_namespace: namespace ?? 'all' }, up ? 1 : 0),
             ...(stuck === null ? {} : { onHookJob: (s) => stuck.sighting(s) }),
           }),
         );
@@ -115,9 +117,16 @@ export function createEnrichment(
       stop: async () => {
         await stuck?.stop();
         await Promise.all(watchers.map((w) => w.stop()));
+        // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
+        deps.metrics.captureWatchUp.reset();
       },
     };
   };
+  for (const client of registry.clients()) {
+    client.observeFailures((failure) => deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind: failure.kind }));
+    // From 0, so that increase() sees the first failure after a start.
+    for (const kind of KUBE_FAILURE_KINDS) deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind }, 0);
+  }
   const election = watchersElection(k.leaderElection, registry, { ...deps, sharedStore: deps.sharedStore ?? false });
   let running: LeaderWork | null = null;
   const work: LeaderWork = {

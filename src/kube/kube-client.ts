@@ -186,6 +186,8 @@ export class KubeClient {
   /** When a request last left for the API server (credentials in hand), and when it last answered anything. */
   #lastRequestAt = 0;
   #lastAnswerAt = 0;
+  /** Told of every failed call (the API error counter); not of answers that mean "absent" (404 on a read). */
+  #onFailure: (failure: KubeCallError) => void = () => undefined;
   /** Set when the cluster was found silent or unreachable: calls fail at once until `until`. */
   #silent: { until: number; error: KubeCallError } | null = null;
 
@@ -195,6 +197,11 @@ export class KubeClient {
     // A server URL may carry a path prefix (Rancher, kube-proxy style gateways): API paths go after it.
     this.#base = connection.server.replace(/\/+$/, '');
     this.#timeoutMs = opts.callTimeoutMs;
+  }
+
+  /** Count failed calls (one observer; a later call replaces it). */
+  observeFailures(observer: (failure: KubeCallError) => void): void {
+    this.#onFailure = observer;
   }
 
   /** The API server URL, for messages. */
@@ -231,6 +238,8 @@ export class KubeClient {
     } catch (err) {
       const failure = classifyKubeError(err, abortedBy);
       this.#noteSilence(failure, startedAt);
+      // A deadline is the caller's own budget running out, and a 404 is how a read learns an object is gone.
+      if (failure.kind !== 'deadline' && failure.kind !== 'not-found') this.#onFailure(failure);
       throw failure;
     } finally {
       clearTimeout(timer);

@@ -2,23 +2,26 @@ import { KubeCredentialError } from './kubeconfig-connection.js';
 import { statusSchema } from './kube-objects.js';
 
 /** What went wrong with one Kubernetes API call; each kind has a different fix. */
-export type KubeFailureKind =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'bad-request'
-  | 'gone'
+export const KUBE_FAILURE_KINDS = [
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'bad-request',
+  'gone',
   /** 409: someone else wrote the object first (a Lease taken by another replica, or already created). */
-  | 'conflict'
-  | 'server'
-  | 'timeout'
-  | 'deadline'
-  | 'unreachable'
-  | 'invalid-response'
+  'conflict',
+  'server',
+  'timeout',
+  'deadline',
+  'unreachable',
+  'invalid-response',
   /** An answer larger than this service reads (a list that ignores `limit`, a watch line without end). */
-  | 'too-large'
+  'too-large',
   /** No credentials could be had (an exec plugin failed, a token file is gone): nothing was sent. */
-  | 'credentials';
+  'credentials',
+] as const;
+
+export type KubeFailureKind = (typeof KUBE_FAILURE_KINDS)[number];
 
 /** A failed Kubernetes API call, classified; `message` is safe to show (no credentials). */
 export class KubeCallError extends Error {
