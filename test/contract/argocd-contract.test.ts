@@ -22,8 +22,10 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
 import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
 import { renderPatch } from '../../src/argocd/render-manifests.js';
-import { REPO_ROOT, appFixtureNames, applicationFile, contractBody, loadExpectations } from '../support/contract-bodies.js';
+import { REPO_ROOT, appFixtureNames, applicationFile, loadExpectations, renderedBody } from '../support/contract-bodies.js';
 import { runToExit, runsOk } from '../support/process-groups.js';
+import { largeApplication } from '../support/large-application.js';
+import { contractBody } from '../support/contract-bodies.js';
 
 /** Run a command in its own process group (process-groups.ts) to its end; rejects unless it exits 0. */
 async function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string }> {
@@ -236,7 +238,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
               continue;
             }
             const event = String(body.event);
-            const reference = contractBody(app, event, RECIPIENT);
+            const reference = renderedBody(app, event, RECIPIENT);
             reference.argocdUrl = ARGOCD_URL;
             t.same(body, reference, `${req.template}: the body is contract v1, every value intact`);
 
@@ -285,6 +287,40 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
       const c = r.triggers['on-hook-stuck']?.[0];
       t.equal(c?.error, null, `${r.file}: on-hook-stuck evaluates without error`);
       if (r.file !== running) t.equal(c?.fired, false, `${r.file}: not stuck`);
+    }
+  });
+
+  await t.test('a 6,000-resource Application: the rendered body fits under 1 MiB and is accepted', async (t) => {
+    const baseUrl = await startService(t, ALL_HOOK_TYPES);
+    const opts = generateOptionsSchema.parse({
+      url: baseUrl,
+      serviceName: 'hook-alerts',
+      secretKey: 'hook-alerts-token',
+      hookTypes: ALL_HOOK_TYPES,
+      subscribe: { mode: 'all' },
+    });
+    const files = writeConfig(work, 'large', renderPatch(generateNotificationsConfig(opts), { subscriptions: null, subscriptionsMerged: false }));
+    const limit = 1024 * 1024;
+    for (const event of ['hook-failed', 'sync-succeeded'] as const) {
+      const app = largeApplication(6_000, event);
+      const file = join(work, `large-${event}.json`);
+      writeFileSync(file, JSON.stringify(app));
+      const [result] = await runHarness(bin, files, [file]);
+      const req = result?.requests.find((r) => (JSON.parse(r.body) as Json).event === event);
+      if (req === undefined) {
+        t.fail(`no ${event} request rendered for the large Application`);
+        continue;
+      }
+      t.equal(req.error, null, `${event} renders`);
+      const before = Buffer.byteLength(JSON.stringify(contractBody(app, event, RECIPIENT)));
+      const after = Buffer.byteLength(req.body);
+      t.comment(`${event}, 6,000 resources: body ${after} bytes with the template, ${before} bytes with all of operationState and every annotation`);
+      t.ok(before > limit, 'the whole operationState and annotations would not fit in 1 MiB');
+      t.ok(after < limit / 16, `the rendered body is ${after} bytes, far under 1 MiB`);
+      t.same(JSON.parse(req.body), renderedBody(app, event, RECIPIENT), 'only the hook entries and no last-applied annotation');
+      const res = await post(req);
+      t.equal(res.status, 202, `accepted: ${JSON.stringify(res.body)}`);
+      if (event === 'hook-failed') t.type(res.body.incident, 'string', 'the PostSync failure opens an incident');
     }
   });
 

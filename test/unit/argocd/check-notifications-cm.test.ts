@@ -88,7 +88,9 @@ t.test('body: missing toJson, interpolation, not JSON, contract fields', async (
   t.same(rules(withTemplateBody(ok.replace('"version": 1', '"version": 2'))), ['body-contract']);
   t.same(rules(withTemplateBody(ok.replace(', "operationState": {{- toJson .app.status.operationState -}}', ''))), ['body-contract']);
   t.same(rules(withTemplateBody('')), ['body-not-json']);
-  t.same(rules(withTemplateBody('{"version": 1, {{ if .x }}"a": 1{{ end }}}')), [], 'control actions: structure not checked, nothing printed unencoded');
+  const guarded = ok.replace('{{- toJson .app.status.operationState -}}', '{{if kindIs "map" .x}}{"phase": {{toJson .x.phase}}}{{else}}{{toJson .x}}{{end}}');
+  t.same(rules(withTemplateBody(guarded)), [], 'control actions: the first branch of each if is checked');
+  t.same(rules(withTemplateBody(guarded.replace('{"phase"', '{"phase":'))), ['body-not-json'], 'a broken first branch is found');
 });
 
 t.test('trigger conditions: nil safety heuristics', async (t) => {
