@@ -39,6 +39,17 @@ export const findingRuleSchema = z.enum([
 ]);
 export type FindingRule = z.infer<typeof findingRuleSchema>;
 
+/**
+ * Rules that only bite on old Argo CD versions (their messages name them): warnings, not errors. Argo CD
+ * 2.8 and newer ship expr 1.12.5+, which parses `?.` and evaluates `nil in [...]` to false.
+ */
+const VERSION_BOUND_RULES: ReadonlySet<FindingRule> = new Set(['optional-chaining', 'nil-unsafe-in']);
+
+/** Whether a finding breaks notifications on every Argo CD version (error) or only on old ones (warning). */
+export function findingSeverity(rule: FindingRule): 'error' | 'warning' {
+  return VERSION_BOUND_RULES.has(rule) ? 'warning' : 'error';
+}
+
 /** One problem in the ConfigMap: which key, which rule, and what to do. */
 export interface CmFinding {
   rule: FindingRule;
@@ -150,7 +161,8 @@ export function checkCondition(key: string, when: string): CmFinding[] {
     findings.push({
       rule: 'optional-chaining',
       key,
-      message: 'uses `?.`, which expr before 1.13 does not parse (the trigger then never works); guard with explicit `!= nil` checks',
+      message:
+        'uses `?.`, which antonmedv/expr parses from 1.9.0 on: Argo CD 2.6 and newer take it, but on Argo CD 2.5 and older (expr 1.8.9) the condition does not compile and Argo CD refuses the whole ConfigMap; for those, guard with explicit `!= nil` checks',
     });
   }
   const inOnPath = /((?:#|\bapp)(?:\.[A-Za-z_]\w*)+)\s+(?:not\s+)?in\b/g;
@@ -161,7 +173,7 @@ export function checkCondition(key: string, when: string): CmFinding[] {
       findings.push({
         rule: 'nil-unsafe-in',
         key,
-        message: `\`${path} in [...]\` errors when ${path} is nil (e.g. the hookType of a non-hook resource), and Argo CD then silently does not fire the trigger; compare with == instead: (x == 'a' || x == 'b')`,
+        message: `\`${path} in [...]\` errors when ${path} is nil (e.g. the hookType of a non-hook resource) on Argo CD 2.7 and older (antonmedv/expr 1.11 and older: "cannot use <nil> as index"), which then silently do not fire the trigger; Argo CD 2.8 and newer (expr 1.12.5+) take it as false. For the old versions compare with == instead: (x == 'a' || x == 'b')`,
       });
     }
   }

@@ -5,9 +5,10 @@ import type { HookType } from '../model/hook-type.js';
  * Application as a map) and counts an evaluation error as "not fired", silently
  * (notifications-engine pkg/triggers/service.go). So every step is nil-safe in old and new expr alike:
  *  - each optional object is checked with an explicit `!= nil` before a field of it is read (expr 1.x
- *    errors with "cannot fetch X from <nil>"; `?.` does not exist before expr 1.13);
+ *    errors with "cannot fetch X from <nil>"; `?.` does not parse before expr 1.9.0, i.e. on Argo CD 2.5 and older);
  *  - hook fields are compared with `==`, never `in [...]`: expr compiles a literal list into a map and
- *    `nil in {...}` errors for the non-hook entries of syncResult.resources, which have no hookType.
+ *    `nil in {...}` errors for the non-hook entries of syncResult.resources, which have no hookType (expr
+ *    1.11 and older, i.e. Argo CD 2.7 and older; expr 1.12.5+ takes it as false).
  */
 
 const OP = 'app.status.operationState';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { checkCondition, checkNotificationsCm, type FindingRule } from '../../../src/argocd/check-notifications-cm.js';
+import { checkCondition, checkNotificationsCm, findingSeverity, type FindingRule } from '../../../src/argocd/check-notifications-cm.js';
 import { generateOptionsSchema } from '../../../src/argocd/generate-options.js';
 import { TOKEN_PLACEHOLDER, generateNotificationsConfig } from '../../../src/argocd/notifications-config.js';
 
@@ -104,6 +104,18 @@ t.test('trigger conditions: nil safety heuristics', async (t) => {
   t.same(r("app.status.operationState != nil && app.status.operationState.syncResult != nil && app.status.operationState.syncResult.resources != nil && any(app.status.operationState.syncResult.resources, {#.hookType != nil && #.hookType in ['PreSync']})"), [], 'in after an explicit guard is fine');
   t.same(r("app.status.operationState != nil && any(app.status.operationState.syncResult.resources, {#.hookType"), ['when-truncated', 'nil-guard-missing', 'nil-guard-missing'], 'a when cut at " #" by YAML');
   t.same(r("app.metadata.name == 'a(b'"), [], 'brackets inside strings do not count');
+});
+
+t.test('`?.` and `in` on a nil field are warnings naming the Argo CD and expr versions they break', async (t) => {
+  const [chain] = checkCondition('trigger.x', 'app.status.operationState?.phase == "Failed"');
+  t.equal(chain === undefined ? undefined : findingSeverity(chain.rule), 'warning');
+  t.match(chain?.message, /Argo CD 2\.5 and older \(expr 1\.8\.9\)/);
+  t.match(chain?.message, /parses from 1\.9\.0/);
+  const [inNil] = checkCondition('trigger.x', "app.status.operationState != nil && app.status.operationState.syncResult != nil && app.status.operationState.syncResult.resources != nil && any(app.status.operationState.syncResult.resources, {#.hookType in ['PreSync']})");
+  t.equal(inNil === undefined ? undefined : findingSeverity(inNil.rule), 'warning');
+  t.match(inNil?.message, /Argo CD 2\.7 and older \(antonmedv\/expr 1\.11 and older/);
+  t.match(inNil?.message, /2\.8 and newer \(expr 1\.12\.5\+\)/);
+  t.equal(findingSeverity('nil-guard-missing'), 'error', 'a missing nil guard breaks every version');
 });
 
 t.test('only our triggers get the oncePer / nil checks; no trigger at all is a finding', async (t) => {
