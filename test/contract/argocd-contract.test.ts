@@ -4,8 +4,8 @@
  * templates with text/template + sprig, the way the notifications controller does. Every rendered body
  * must be valid JSON, equal the contract v1 reference, and be accepted (202) by a running service.
  *
- * Needs Debian's golang-go, golang-github-antonmedv-expr-dev and golang-github-masterminds-sprig-dev
- * (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
+ * Needs Debian's golang-go, golang-github-antonmedv-expr-dev, golang-github-masterminds-sprig-dev and
+ * golang-k8s-sigs-yaml-dev (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
  */
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ async function run(command: string, args: string[], opts: { cwd?: string; env?: 
 
 const GO_DIR = join(REPO_ROOT, 'test', 'contract', 'go');
 const DEBIAN_GOPATH = '/usr/share/gocode';
-const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3'];
+const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3', 'gopkg.in/yaml.v2', 'sigs.k8s.io/yaml'];
 const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
 const TOKEN = 'contract-test-token-0123456789';
 const ARGOCD_URL = 'https://argocd.example.com';
@@ -53,6 +53,7 @@ interface HarnessRequest {
   url: string;
   headers: { name: string; value: string }[];
   body: string;
+  message: string;
   error: string | null;
 }
 interface HarnessApp {
@@ -81,7 +82,7 @@ if (missing !== null && process.env.CI === undefined) {
       '',
       '#'.repeat(100),
       `# SKIPPED: the Argo CD contract test did not run: ${missing}.`,
-      '# Install golang-go golang-github-antonmedv-expr-dev golang-github-masterminds-sprig-dev (Debian/Ubuntu)',
+      '# Install golang-go golang-github-antonmedv-expr-dev golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev (Debian/Ubuntu)',
       '# to check the generated triggers and templates with the engines Argo CD uses. In CI this is a failure.',
       '#'.repeat(100),
       '',
@@ -223,7 +224,8 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
           const app = readJson<Json>(file);
           for (const req of result.requests) {
-            t.equal(req.error, null, `${req.template} renders`);
+            t.equal(req.error, null, `${req.template} renders, message and webhook body`);
+            t.equal(req.message, '', `${req.template}: no message (the webhook body is the notification)`);
             t.equal(req.method, 'POST');
             t.equal(req.url, `${baseUrl}/v1/argocd/events`);
             t.same(req.headers, [
@@ -322,6 +324,60 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
       t.equal(res.status, 202, `accepted: ${JSON.stringify(res.body)}`);
       if (event === 'hook-failed') t.type(res.body.incident, 'string', 'the PostSync failure opens an incident');
     }
+  });
+
+  await t.test("as strict as Argo CD 3.5: only its template functions, values parsed as sigs.k8s.io/yaml does, messages rendered", async (t) => {
+    const baseUrl = await startService(t, ['PreSync']);
+    const opts = generateOptionsSchema.parse({
+      url: baseUrl,
+      serviceName: 'hook-alerts',
+      secretKey: 'hook-alerts-token',
+      hookTypes: ['PreSync'],
+      subscribe: { mode: 'all' },
+    });
+    const generated = generateNotificationsConfig(opts);
+    const base = writeConfig(work, 'strict', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+    const failed = fixtures.get('presync-job-failed');
+    if (failed === undefined) throw new Error('fixture presync-job-failed is missing');
+    const withData = (name: string, edit: (data: Record<string, string>) => void): { cm: string; secret: string } => {
+      const cm = parseAllDocuments(readFileSync(base.cm, 'utf8'))[0]?.toJS() as Json;
+      edit(cm.data as Record<string, string>);
+      const file = join(work, `${name}-cm.yaml`);
+      writeFileSync(file, stringify(cm));
+      return { cm: file, secret: base.secret };
+    };
+    const template = 'template.hook-alerts-hook-failed';
+
+    for (const helper of ['slackUserByEmail "dba@example.com"', 'slackChannel "db-oncall"', 'slackUserGroup "dba"']) {
+      const files = withData('slack-helper', (data) => {
+        data[template] = `message: 'owner: {{${helper}}}'\n${data[template] ?? ''}`;
+      });
+      const res = await runToExit(t, join(work, 'argocd-contract'), ['-cm', files.cm, '-secret', files.secret, failed]);
+      const name = helper.split(' ')[0] ?? helper;
+      t.not(res.code, 0, `${name} is not a function of Argo CD 3.5: the whole ConfigMap is refused`);
+      t.match(res.stderr, `function "${name}" not defined`);
+    }
+
+    const hashed = withData('sha512', (data) => {
+      data[template] = `message: "{{.app.metadata.name | sha512sum | trunc 8}} {{.app.metadata.name}}"\n${data[template] ?? ''}`;
+    });
+    const [app] = await runHarness(bin, hashed, [failed]);
+    const req = app?.requests[0];
+    t.equal(req?.error, null, 'a message with sprig v3.3.0 sha512sum renders');
+    t.equal(req?.message, '81c33117 payments-api', 'the message is rendered with the app');
+
+    const broken = withData('message-error', (data) => {
+      data[template] = `message: "{{.app.metadata.name.first}}"\n${data[template] ?? ''}`;
+    });
+    const [brokenApp] = await runHarness(bin, broken, [failed]);
+    t.match(brokenApp?.requests[0]?.error, /^message: /, 'an error in the message fails the notification, webhook and all');
+
+    // sigs.k8s.io/yaml goes through encoding/json: keys match case-insensitively, as in Argo CD.
+    const capitalised = withData('capitalised', (data) => {
+      data['trigger.on-hook-failed'] = (data['trigger.on-hook-failed'] ?? '').replace(/^(\s*-?\s*)when:/m, '$1When:');
+    });
+    const [cap] = await runHarness(bin, capitalised, [failed]);
+    t.equal(cap?.triggers['on-hook-failed']?.[0]?.fired, true, '`When:` is read as `when`, as Argo CD reads it');
   });
 
   await t.test('a naive ConfigMap fails on the real engines the way validate argocd says', async (t) => {
