@@ -21,7 +21,7 @@ const FAILED_OPERATION_PHASES = ['Failed', 'Error'] as const;
 
 function quote(value: string): string {
   // Values are fixed identifiers (hook types, phases); refuse anything that would need escaping.
-  if (!/^[\w .-]+$/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into an expr string`);
+  if (!/^[\w .()-]+$/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into an expr string`);
   return `'${value}'`;
 }
 
@@ -97,5 +97,22 @@ export function hookStuckCondition(hookTypes: readonly HookType[], minutes: numb
     resourcesPresent,
     `any(${RESOURCES}, {${hookOfType(hookTypes)} && #.hookPhase == 'Running'})`,
     `time.Now().Sub(time.Parse(${OP}.startedAt)).Minutes() >= ${minutes}`,
+  ].join(AND);
+}
+
+/**
+ * A delete hook of the chosen types failed (Argo CD 3.3+): it shows only as a `DeletionError` condition
+ * whose message says "PreDelete hook(s) failed: ns/name, ..." (argo-cd controller/hook.go
+ * executeHooks; wrapped in "error executing pre-delete hooks: " for PreDelete, controller/appcontroller.go).
+ * Argo CD deletes the failed hooks and clears the condition when it creates them again, so each failed
+ * attempt is a false→true transition, one notification.
+ */
+export function deleteHookFailedCondition(deleteHookTypes: readonly HookType[]): string {
+  if (deleteHookTypes.length === 0) throw new Error('a delete hook trigger needs at least one of PreDelete, PostDelete');
+  const named = deleteHookTypes.map((t) => `#.message contains ${quote(`${t} hook(s) failed`)}`).join(' || ');
+  return [
+    'app.status != nil',
+    'app.status.conditions != nil',
+    `any(app.status.conditions, {#.type == 'DeletionError' && #.message != nil && (${named})})`,
   ].join(AND);
 }

@@ -11,7 +11,7 @@ import type { EventKind } from '../model/contract-v1.js';
  * annotation as large as its spec, and a body over the receiver's limit is refused with a 413 that Argo CD
  * retries on every reconcile. So the template picks what the service reads, value by value: the hook entries
  * of `syncResult.resources` (and at most FAILED_RESOURCES_SENT failed non-hook entries, which name what
- * failed when no hook did), the annotations without the last-applied one, the sources without inline Helm
+ * failed when no hook did), the `DeletionError` conditions (failed delete hooks), the annotations without the last-applied one, the sources without inline Helm
  * values, and the operation without its resource list or manifests.
  *
  * Only text/template built-ins and sprig functions that exist unchanged in every sprig Argo CD 2.8–3.5 ships
@@ -56,6 +56,12 @@ function annotationsOf(path: string): string {
   return `{{if kindIs "map" ${path}}}{ {{$kept := 0}}{{range $key, $value := ${path}}}${entry}{{end}}}{{else}}${value(path)}{{end}}`;
 }
 
+/** The `DeletionError` conditions of a `status.conditions` list: where failed delete hooks show (Argo CD 3.3+). */
+function deletionConditionsOf(path: string): string {
+  const entry = '{{if kindIs "map" .}}{{if has .type (list "DeletionError")}}{{if $conditions}}, {{end}}{{$conditions = add1 $conditions}}{{toJson .}}{{end}}{{end}}';
+  return `{{if kindIs "slice" ${path}}}[{{$conditions := 0}}{{range ${path}}}${entry}{{end}}]{{else}}${value(path)}{{end}}`;
+}
+
 /** The hook entries of a `syncResult.resources` list, and the first FAILED_RESOURCES_SENT failed others. */
 function hookResourcesOf(path: string): string {
   const sep = '{{if $sent}}, {{end}}{{$sent = add1 $sent}}';
@@ -91,6 +97,7 @@ const APP_FIELDS: Fields = [
   ['name', value('.app.metadata.name')],
   ['namespace', value('.app.metadata.namespace')],
   ['uid', value('.app.metadata.uid')],
+  ['deletionTimestamp', value('.app.metadata.deletionTimestamp')],
   ['labels', value('.app.metadata.labels')],
   ['annotations', annotationsOf('.app.metadata.annotations')],
   ['project', value('.app.spec.project')],
@@ -111,6 +118,7 @@ export function contractV1Body(event: EventKind): string {
     ...APP_FIELDS.map(([name, expr], i) => `    ${JSON.stringify(name)}: ${expr}${i < APP_FIELDS.length - 1 ? ',' : ''}`),
     '  },',
     `  "operationState": ${operationStateOf()},`,
+    `  "conditions": ${deletionConditionsOf('.app.status.conditions')},`,
     `  "sync": ${value('.app.status.sync')},`,
     `  "health": ${value('.app.status.health')}`,
     '}',

@@ -20,7 +20,7 @@ import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
-import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
+import { generateNotificationsConfig, type NotificationsConfig } from '../../src/argocd/notifications-config.js';
 import { renderPatch } from '../../src/argocd/render-manifests.js';
 import { REPO_ROOT, appFixtureNames, applicationFile, loadExpectations, renderedBody } from '../support/contract-bodies.js';
 import { runToExit, runsOk } from '../support/process-groups.js';
@@ -37,7 +37,7 @@ async function run(command: string, args: string[], opts: { cwd?: string; env?: 
 const GO_DIR = join(REPO_ROOT, 'test', 'contract', 'go');
 const DEBIAN_GOPATH = '/usr/share/gocode';
 const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3', 'gopkg.in/yaml.v2', 'sigs.k8s.io/yaml'];
-const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
+const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PreDelete', 'PostDelete'];
 const TOKEN = 'contract-test-token-0123456789';
 const ARGOCD_URL = 'https://argocd.example.com';
 // A recipient as an annotation may carry it: quotes, template braces, Slack mentions, non-ASCII.
@@ -145,6 +145,26 @@ function writeConfig(dir: string, name: string, patchText: string): { cm: string
   return { cm, secret };
 }
 
+/** The generated config for the service at `baseUrl`, written as files the harness reads. */
+function generateFor(
+  dir: string,
+  name: string,
+  baseUrl: string,
+  hookTypes: HookType[],
+  extra: { subscribe?: { mode: 'all' | 'none' }; stuckMinutes?: number } = {},
+): { generated: NotificationsConfig; files: { cm: string; secret: string } } {
+  const opts = generateOptionsSchema.parse({
+    url: baseUrl,
+    serviceName: 'hook-alerts',
+    secretKey: 'hook-alerts-token',
+    hookTypes,
+    subscribe: extra.subscribe ?? { mode: 'all' },
+    ...(extra.stuckMinutes === undefined ? {} : { stuckMinutes: extra.stuckMinutes }),
+  });
+  const generated = generateNotificationsConfig(opts);
+  return { generated, files: writeConfig(dir, name, renderPatch(generated, { subscriptions: null, subscriptionsMerged: false })) };
+}
+
 async function runHarness(bin: string, files: { cm: string; secret: string }, apps: string[], now?: string): Promise<HarnessApp[]> {
   const args = ['-cm', files.cm, '-secret', files.secret, '-recipient', RECIPIENT, ...(now === undefined ? [] : ['-now', now]), ...apps];
   const { stdout } = await run(bin, args);
@@ -189,15 +209,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
   for (const scenario of scenarios) {
     await t.test(`hook types ${scenario.hookTypes.join(',')}`, async (t) => {
       const baseUrl = await startService(t, scenario.hookTypes);
-      const opts = generateOptionsSchema.parse({
-        url: baseUrl,
-        serviceName: 'hook-alerts',
-        secretKey: 'hook-alerts-token',
-        hookTypes: scenario.hookTypes,
-        subscribe: { mode: 'all' },
-      });
-      const generated = generateNotificationsConfig(opts);
-      const files = writeConfig(work, scenario.column, renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+      const { generated, files } = generateFor(work, scenario.column, baseUrl, scenario.hookTypes);
       const results = await runHarness(bin, files, [...fixtures.values()]);
       const eventOf = new Map(generated.triggers.map((g) => [g.trigger, g.event]));
 
@@ -257,16 +269,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
   await t.test('on-hook-stuck with --stuck-minutes 30, the clock fixed by -now', async (t) => {
     const baseUrl = await startService(t, ['PreSync']);
-    const opts = generateOptionsSchema.parse({
-      url: baseUrl,
-      serviceName: 'hook-alerts',
-      secretKey: 'hook-alerts-token',
-      hookTypes: ['PreSync'],
-      subscribe: { mode: 'none' },
-      stuckMinutes: 30,
-    });
-    const generated = generateNotificationsConfig(opts);
-    const files = writeConfig(work, 'stuck', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+    const { files } = generateFor(work, 'stuck', baseUrl, ['PreSync'], { subscribe: { mode: 'none' }, stuckMinutes: 30 });
     const running = fixtures.get('presync-job-running');
     if (running === undefined) throw new Error('fixture presync-job-running is missing');
     // The fixture's operation started at 2026-11-21T09:12:05Z.
@@ -294,14 +297,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
   await t.test('a 6,000-resource Application: the rendered body fits under 1 MiB and is accepted', async (t) => {
     const baseUrl = await startService(t, ALL_HOOK_TYPES);
-    const opts = generateOptionsSchema.parse({
-      url: baseUrl,
-      serviceName: 'hook-alerts',
-      secretKey: 'hook-alerts-token',
-      hookTypes: ALL_HOOK_TYPES,
-      subscribe: { mode: 'all' },
-    });
-    const files = writeConfig(work, 'large', renderPatch(generateNotificationsConfig(opts), { subscriptions: null, subscriptionsMerged: false }));
+    const { files } = generateFor(work, 'large', baseUrl, ALL_HOOK_TYPES);
     const limit = 1024 * 1024;
     for (const event of ['hook-failed', 'sync-succeeded'] as const) {
       const app = largeApplication(6_000, event);
@@ -328,15 +324,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
   await t.test("as strict as Argo CD 3.5: only its template functions, values parsed as sigs.k8s.io/yaml does, messages rendered", async (t) => {
     const baseUrl = await startService(t, ['PreSync']);
-    const opts = generateOptionsSchema.parse({
-      url: baseUrl,
-      serviceName: 'hook-alerts',
-      secretKey: 'hook-alerts-token',
-      hookTypes: ['PreSync'],
-      subscribe: { mode: 'all' },
-    });
-    const generated = generateNotificationsConfig(opts);
-    const base = writeConfig(work, 'strict', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+    const { files: base } = generateFor(work, 'strict', baseUrl, ['PreSync']);
     const failed = fixtures.get('presync-job-failed');
     if (failed === undefined) throw new Error('fixture presync-job-failed is missing');
     const withData = (name: string, edit: (data: Record<string, string>) => void): { cm: string; secret: string } => {

@@ -109,7 +109,8 @@ function hookEntries(resources: unknown): unknown {
 /**
  * The body the generated template renders for an Application (src/argocd/webhook-body.ts): what
  * `contractBody` gives, less what the service does not read: the hook entries of `syncResult.resources`
- * (and the first 50 failed others), no last-applied annotation, sources reduced to four fields, the
+ * (and the first 50 failed others), no last-applied annotation, the `deletionTimestamp` and the
+ * `DeletionError` conditions, sources reduced to four fields, the
  * operation without its resource list.
  */
 export function renderedBody(app: JsonObject, event: string, recipient: string | null = 'team-payments'): JsonObject {
@@ -117,12 +118,17 @@ export function renderedBody(app: JsonObject, event: string, recipient: string |
   const metadata = asObject(app.metadata);
   const spec = asObject(app.spec);
   const bodyApp = asObject(body.app);
+  const { name, namespace, uid, ...rest } = bodyApp;
+  const withDeletion: JsonObject = { name, namespace, uid, deletionTimestamp: metadata.deletionTimestamp ?? null, ...rest };
+  body.app = withDeletion;
+  const conditions = asObject(app.status).conditions;
+  body.conditions = Array.isArray(conditions) ? conditions.filter((c) => isObject(c) && c.type === 'DeletionError') : (conditions ?? null);
   const annotations = metadata.annotations;
-  bodyApp.annotations = isObject(annotations)
+  withDeletion.annotations = isObject(annotations)
     ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED))
     : (annotations ?? null);
-  bodyApp.source = pick(spec.source, SOURCE_FIELDS);
-  bodyApp.sources = Array.isArray(spec.sources) ? spec.sources.map((s) => pick(s, SOURCE_FIELDS)) : (spec.sources ?? null);
+  withDeletion.source = pick(spec.source, SOURCE_FIELDS);
+  withDeletion.sources = Array.isArray(spec.sources) ? spec.sources.map((s) => pick(s, SOURCE_FIELDS)) : (spec.sources ?? null);
   const op = asObject(app.status).operationState;
   if (isObject(op)) {
     const operation = op.operation;

@@ -152,3 +152,18 @@ t.test('options refuse values Argo CD would mangle', async (t) => {
   }
   t.ok(generateOptionsSchema.safeParse(base).success);
 });
+
+t.test('delete hooks: on-delete-hook-failed only with PreDelete or PostDelete, on the DeletionError condition', async (t) => {
+  t.notOk(dataOf(options())['trigger.on-delete-hook-failed'], 'not with the default PreSync');
+  const config = generateNotificationsConfig(options({ hookTypes: ['PreSync', 'PreDelete'] }));
+  const data = Object.fromEntries(config.entries.map((e) => [e.key, e.value]));
+  const [cond] = parse(data['trigger.on-delete-hook-failed'] ?? '') as { when: string; send: string[] }[];
+  t.match(cond?.when, /#\.type == 'DeletionError'/);
+  t.match(cond?.when, /#\.message contains 'PreDelete hook\(s\) failed'/);
+  t.notMatch(cond?.when, /PostDelete/, 'only the chosen delete types');
+  t.same(cond?.send, ['hook-alerts-hook-failed'], 'sends the hook-failed template');
+  t.equal(config.entries.filter((e) => e.key === 'template.hook-alerts-hook-failed').length, 1, 'the template is written once');
+  t.ok(config.triggers.some((g) => g.trigger === 'on-delete-hook-failed' && g.event === 'hook-failed'));
+  t.match(data['defaultTriggers.hook-alerts'], /on-delete-hook-failed/, 'subscribed with the others');
+  t.same(checkNotificationsCm(data, { serviceName: 'hook-alerts' }), [], 'validate argocd passes it');
+});
