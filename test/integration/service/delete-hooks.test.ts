@@ -4,28 +4,14 @@
  * postdelete-hook-failed.json, shapes from argo-cd v3.5.1). The body is what the generated template renders.
  */
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { loadApplication, renderedBody } from '../../support/contract-bodies.js';
-import { configSchema } from '../../../src/config/schema.js';
-import { startService } from '../../../src/main.js';
-import { waitUntil } from '../../support/service-http.js';
-
-const TOKEN = 'delete-hooks-test-token-0123456789';
-
-function outboxFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.slack.json'));
-}
+import { serviceWithCluster } from '../../support/service-with-cluster.js';
 
 t.test('a failed PreDelete hook is alerted from its DeletionError condition, one incident per deletion', async (t) => {
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
-  const dir = t.testdir();
-  const outbox = join(dir, 'outbox');
   const job = kube.putJob(
     hookJob({
       name: 'db-backup',
@@ -38,28 +24,7 @@ t.test('a failed PreDelete hook is alerted from its DeletionError condition, one
   kube.putPod(jobPod(job, { name: 'db-backup-x7k2p', phase: 'Failed', createdAt: '2026-11-22T10:15:21Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
   kube.setLog('payments', 'db-backup-x7k2p', 'migrate', 'pg_dump: error: connection to server failed: FATAL: role "backup" does not exist\n');
 
-  const config = configSchema.parse({
-    dataDir: dir,
-    server: { host: '127.0.0.1', port: 0, token: TOKEN },
-    worker: { pollIntervalMs: 20 },
-    hooks: { types: ['PreSync', 'PreDelete'] },
-    kubernetes: {
-      enabled: 'true',
-      clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig: kube.writeKubeconfig(dir) }],
-      bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 },
-    },
-    file: { enabled: 'true', dir: outbox },
-  });
-  const service = await startService(config, pino({ level: 'silent' }));
-  t.teardown(() => service.close());
-  const post = async (body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`${service.url}/v1/argocd/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const { post, alert: alertWhere } = await serviceWithCluster(t, kube, t.testdir(), ['PreSync', 'PreDelete']);
 
   const app = loadApplication('predelete-hook-failed');
   const first = await post(renderedBody(app, 'hook-failed'));
@@ -80,9 +45,7 @@ t.test('a failed PreDelete hook is alerted from its DeletionError condition, one
   t.equal(second.body.incident, first.body.incident, 'a second failed attempt of the same deletion is the same incident');
   t.equal(second.body.duplicate, false, 'but a new event (the thread gets it)');
 
-  let file: string | undefined;
-  await waitUntil('the PreDelete alert in the outbox', () => (file = outboxFiles(outbox).find((f) => f.includes('-failed'))) !== undefined, { intervalMs: 10 });
-  const alert = readFileSync(join(outbox, file ?? ''), 'utf8');
+  const alert = await alertWhere('the PreDelete alert in the outbox', (text) => text.includes('PreDelete hook db-backup'));
   t.match(alert, /PreDelete hook db-backup failed/, 'the headline names the delete hook');
   t.match(alert, /error executing pre-delete hooks: PreDelete hook\(s\) failed: payments\/db-backup/, "Argo CD's condition message leads");
   t.match(alert, /role \\"backup\\" does not exist/, "the hook pod's log is in the alert");
