@@ -25,6 +25,7 @@ import { renderPatch } from '../../src/argocd/render-manifests.js';
 import { REPO_ROOT, appFixtureNames, applicationFile, loadExpectations, renderedBody } from '../support/contract-bodies.js';
 import { runToExit, runsOk } from '../support/process-groups.js';
 import { largeApplication } from '../support/large-application.js';
+import { ARGOCD_TEMPLATE_FUNCTIONS } from '../../src/argocd/template-functions.js';
 import { contractBody } from '../support/contract-bodies.js';
 
 /** Run a command in its own process group (process-groups.ts) to its end; rejects unless it exits 0. */
@@ -335,6 +336,14 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
       return { cm: file, secret: base.secret };
     };
     const template = 'template.hook-alerts-hook-failed';
+
+    const { stdout } = await run(bin, ['-list-funcs']);
+    const builtins = ['and', 'call', 'eq', 'ge', 'gt', 'html', 'index', 'js', 'le', 'len', 'lt', 'ne', 'not', 'or', 'print', 'printf', 'println', 'slice', 'urlquery'];
+    t.same(
+      [...new Set([...(JSON.parse(stdout) as string[]), ...builtins])].sort(),
+      [...ARGOCD_TEMPLATE_FUNCTIONS].sort(),
+      'validate argocd knows exactly the functions the engine registers (src/argocd/template-functions.ts)',
+    );
 
     for (const helper of ['slackUserByEmail "dba@example.com"', 'slackChannel "db-oncall"', 'slackUserGroup "dba"']) {
       const files = withData('slack-helper', (data) => {

@@ -510,7 +510,19 @@ func main() {
 	secretFile := flag.String("secret", "", "argocd-notifications-secret YAML (optional)")
 	recipient := flag.String("recipient", "", "recipient of the subscription, as in <trigger>.<service>: \"<recipient>\"")
 	nowFlag := flag.String("now", "", "RFC 3339 time that time.Now() returns (default: the real clock)")
+	listFuncs := flag.Bool("list-funcs", false, "print the names of the template functions as a JSON list and exit")
 	flag.Parse()
+	if *listFuncs {
+		names := []string{}
+		for name := range templateFuncs() {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if err := json.NewEncoder(os.Stdout).Encode(names); err != nil {
+			fail("%v", err)
+		}
+		return
+	}
 	if *cmFile == "" || flag.NArg() == 0 {
 		fail("usage: argocd-contract -cm CM.yaml [-secret S.yaml] [-recipient R] [-now T] APP.json...")
 	}

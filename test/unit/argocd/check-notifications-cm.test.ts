@@ -126,3 +126,23 @@ t.test('only our triggers get the oncePer / nil checks; no trigger at all is a f
   const none = Object.fromEntries(Object.entries(generated()).filter(([k]) => !k.startsWith('trigger.')));
   t.same(rules(none), ['no-trigger']);
 });
+
+t.test('a function Argo CD 3.5 does not define, in any template, is an error: Argo CD refuses the whole ConfigMap', async (t) => {
+  const data = {
+    ...generated(),
+    'template.app-deployed': stringify({
+      message: 'Deployed by {{ slackUserByEmail .app.metadata.annotations.owner }} {{/* slackChannel in a comment */}}',
+      slack: { attachments: '[{"title": {{ .app.metadata.name | toJson }}, "footer": "{{ slackChannel "ops" | quote }} {{printf "%s" "slackUserGroup"}}"}]' },
+    }),
+  };
+  const found = checkNotificationsCm(data, { serviceName: 'hook-alerts' }).filter((f) => f.rule === 'template-function-unknown');
+  t.same(
+    found.map((f) => f.key),
+    ['template.app-deployed message', 'template.app-deployed slack.attachments'],
+    'every template of the ConfigMap, every field; comments, strings, fields and variables are not calls',
+  );
+  t.match(found[0]?.message, /calls slackUserByEmail, which Argo CD 3\.5 does not define .*unmerged notifications-engine branches/);
+  t.match(found[1]?.message, /calls slackChannel/);
+  t.equal(findingSeverity('template-function-unknown'), 'error');
+  t.same(rules(generated()), [], 'the generated templates call only toJson, kindIs, has, list, add1, ne, lt');
+});
