@@ -95,7 +95,11 @@ export const errors = {
   bodyTooLarge: define(
     'HA_ERR_BODY_TOO_LARGE',
     413,
-    (limit: number) => `the body is larger than ${limit} bytes: the contract v1 template sends far less; check the template`,
+    (limit: number, length: number | null) =>
+      `the body${length === null ? '' : ` (${length} bytes)`} is larger than server.bodyLimitBytes (${limit} bytes), and Argo CD ` +
+      'retries it on every reconcile without success: the template of "generate argocd" sends only hook entries and no ' +
+      'last-applied annotation (a few KiB for any app size), so re-run it and apply its ConfigMap entries; an older or ' +
+      'hand-written template that sends all of operationState needs server.bodyLimitBytes raised (at most 16 MiB)',
   ),
   notFound: define(
     'HA_ERR_NOT_FOUND',
