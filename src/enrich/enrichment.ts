@@ -87,7 +87,7 @@ export function createEnrichment(
           store: captures,
           scrub,
           logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
-          ...(stuck === null ? {} : { onHookJob: (s) => stuck.sighting(s) }),
+          ...(stuck === null ? {} : { onJobPod: (s) => stuck.sighting(s) }),
         }),
       );
     }

@@ -157,7 +157,6 @@ export class KubeApiServer implements TestServer {
   delayMs = 0;
   #seq = 0;
   #holds: { path: RegExp; waiting: (() => void)[] }[] = [];
-  #arrivals: { path: RegExp; resolve: (seen: SeenRequest) => void }[] = [];
   #hugeLists = new Map<Resource, { count: number; item: (i: number) => KubeObject }>();
   #watchNoNewline: { maxBytes: number } | null = null;
   #server: http.Server;
@@ -369,13 +368,6 @@ export class KubeApiServer implements TestServer {
     };
   }
 
-  /** The first request whose path matches, seen already or when it comes. */
-  arrival(path: RegExp): Promise<SeenRequest> {
-    const seen = this.requests.find((r) => path.test(r.path));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#arrivals.push({ path, resolve }));
-  }
-
   /**
    * How many dependent rounds of requests these were: a request is one round after the latest round
    * answered before it arrived, so requests sent together are one round, and one sent after reading an
@@ -449,8 +441,6 @@ export class KubeApiServer implements TestServer {
       this.#seq += 1;
       seen.answeredAt = this.#seq;
     });
-    for (const a of this.#arrivals.filter((w) => w.path.test(seen.path))) a.resolve(seen);
-    this.#arrivals = this.#arrivals.filter((w) => !w.path.test(seen.path));
     const answer = (): void => {
       if (res.destroyed) return;
       this.#answer(req, res, url, query, seen);
