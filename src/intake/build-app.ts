@@ -88,6 +88,10 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Argo CD waits for each answer before it sends the next notification, and two info lines per request
+    // (incoming, completed) cost more main-thread time than the rest of the logging: an accepted event logs
+    // one line (events-route.ts); the request line comes at info for a refusal only (onResponse).
+    disableRequestLogging: true,
     // Against slow clients (slowloris): every request must arrive whole within requestTimeout, its headers
     // within headersTimeout, and a silent connection is dropped after connectionTimeout. Node checks these
     // every connectionsCheckingInterval (30 s by default), far too coarse for limits of seconds.
@@ -115,7 +119,10 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     methodsByPath.set(route.url, methods);
   });
 
+  const debug = deps.logger.isLevelEnabled('debug');
   app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 400) req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else if (debug) req.log.debug({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     metrics.httpRequests.inc({
       route: req.routeOptions.url ?? 'unmatched',
       method: req.method,
