@@ -368,7 +368,7 @@ t.test('secrets in logs, messages and events never reach the report or the rende
 });
 
 t.test('a Job hook with 3 failed pods is read in 2 dependent waves: Job, pods and Job events; then logs and pod events', async (t) => {
-  // Concurrency above the 7 calls of the second wave, so that the limiter does not split it.
+  // Concurrency above the 6 calls of the second wave (3 logs, 3 pod events), so that the limiter does not split it.
   const { kube, enricher } = await kubeEnrichSetup(t, { kubernetes: { bounds: { concurrency: 8 } } });
   const job = kube.putJob(hookJob({ failed: 3 }));
   for (let p = 0; p < 3; p += 1) {
