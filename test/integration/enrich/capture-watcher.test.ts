@@ -32,6 +32,21 @@ async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: st
   return watcher;
 }
 
+const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A capture watcher that reports Job pods to a stuck-hook watcher with a threshold of 1 minute (not started: tests call check()). */
+async function withStuckWatcher(t: Test, s: KubeEnrichSetup): Promise<{ stuck: StuckHookWatcher; watcher: CaptureWatcher }> {
+  const stuck = new StuckHookWatcher({
+    config: { ...s.config.stuck, thresholdMinutes: 1 },
+    hookTypes: ['PreSync'],
+    destinationOf: () => ({ server: 'https://kubernetes.default.svc', name: null, namespace: null }),
+    onStuck: () => undefined,
+    logger: pino({ level: 'silent' }),
+  });
+  const watcher = await startWatcher(t, s, {}, (sighting) => stuck.sighting(sighting));
+  return { stuck, watcher };
+}
+
 function runningPod(job: KubeObject, name: string, createdAt = '2026-11-20T14:02:10Z'): KubeObject {
   return jobPod(job, { name, phase: 'Running', createdAt, statuses: [{ name: 'migrate', state: states.running() }] });
 }
@@ -201,15 +216,7 @@ t.test('a namespaced watcher (the Role variant) watches only its namespaces', as
 t.test('scheduling: captures never wait behind housekeeping', async (t) => {
   t.test('a capture while 300 Job look-ups of the stuck-hook check are pending completes first', async (t) => {
     const s = await kubeEnrichSetup(t);
-    const stuck = new StuckHookWatcher({
-      config: { ...s.config.stuck, thresholdMinutes: 1 },
-      hookTypes: ['PreSync'],
-      destinationOf: () => ({ server: 'https://kubernetes.default.svc', name: null, namespace: null }),
-      onStuck: () => undefined,
-      logger: pino({ level: 'silent' }),
-    });
-    const watcher = await startWatcher(t, s, {}, (sighting) => stuck.sighting(sighting));
-    const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const { stuck, watcher } = await withStuckWatcher(t, s);
     for (let i = 0; i < 300; i += 1) {
       const job = s.kube.putJob(hookJob({ name: `long-${i}`, active: 1, startTime: hourAgo }));
       s.kube.putPod(runningPod(job, `long-${i}-p`, hourAgo));
@@ -228,6 +235,24 @@ t.test('scheduling: captures never wait behind housekeeping', async (t) => {
     held.release();
     const raised = await check;
     t.equal(raised.length, 300, 'then the housekeeping goes on: 300 stuck hooks');
+  });
+
+  t.test('a Job that is not a hook is looked up once, past the threshold, and not again', async (t) => {
+    const s = await kubeEnrichSetup(t);
+    const { stuck, watcher } = await withStuckWatcher(t, s);
+    const cron = s.kube.putJob(hookJob({ name: 'nightly-report', hookType: null, active: 1, startTime: hourAgo }));
+    s.kube.putPod(runningPod(cron, 'nightly-report-p', hourAgo));
+    await until('the running pod tracked', () => stuck.tracked === 1);
+    const reads = (): number => s.kube.requests.filter((r) => r.path.endsWith('/jobs/nightly-report')).length;
+    t.same(await stuck.check(), []);
+    t.equal(reads(), 1, 'looked up once it ran past the threshold');
+    s.kube.update('pods', 'payments', 'nightly-report-p', (p) => {
+      p.metadata.labels = { ...p.metadata.labels, touched: 'yes' };
+    });
+    await until('the change seen', () => watcher.watches[0]?.resourceVersion === s.kube.resourceVersion);
+    t.equal(stuck.tracked, 0, 'not tracked again');
+    t.same(await stuck.check(), []);
+    t.equal(reads(), 1, 'a later change of its pod does not bring it back');
   });
 
   t.test("a capture reads the pod's logs and events at the same time", async (t) => {
