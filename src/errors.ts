@@ -188,6 +188,13 @@ export const CODE_CONFIG_INVALID = 'HA_ERR_CONFIG_INVALID';
 /** `validate argocd` found problems in an argocd-notifications-cm; each is one issue. */
 export const CODE_ARGOCD_FINDINGS = 'HA_ERR_ARGOCD_FINDINGS';
 
+/** A config error about one setting, found after the schema (a cluster that cannot be loaded, a missing namespace). */
+export function configSettingError(path: string, message: string): HookAlertsError {
+  return new HookAlertsError(CODE_CONFIG_INVALID, `invalid configuration: ${path}: ${message}`, {
+    issues: [{ path, message }],
+  });
+}
+
 /** Render any thrown value as a one-line message without leaking a stack to users. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
