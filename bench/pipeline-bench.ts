@@ -9,8 +9,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TOKEN, spawnService } from './support/spawn-server.js';
+import { spawnService } from './support/spawn-server.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
+import { postEvent } from './support/post-event.js';
 import { KubeApiServer } from '../test/support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../test/support/kube-fixtures.js';
 import { SlackApiServer } from '../test/support/slack-api-server.js';
@@ -90,16 +91,6 @@ function delivered(r: Rig, incident: string): boolean {
   return posted && mailed;
 }
 
-async function post(url: string, body: unknown): Promise<string> {
-  const res = await fetch(`${url}/v1/argocd/events`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { incident?: string };
-  if (res.status !== 202 || typeof json.incident !== 'string') throw new Error(`HTTP ${res.status}: ${JSON.stringify(json)}`);
-  return json.incident;
-}
 
 /** End-to-end latency, one alert at a time. */
 async function latency(): Promise<BenchRow[]> {
@@ -114,7 +105,7 @@ async function latency(): Promise<BenchRow[]> {
   try {
     for (let i = 0; i < LATENCY_ALERTS + 5; i++) {
       const started = performance.now();
-      const incident = await post(server.url, failedBodyForOperation(i));
+      const incident = await postEvent(server.url, failedBodyForOperation(i));
       while (!delivered(r, incident)) await new Promise((res) => setTimeout(res, 1));
       if (i >= 5) times.push(performance.now() - started); // the first few warm up JIT and connections
     }
@@ -162,7 +153,7 @@ async function memory(): Promise<BenchRow[]> {
           const i = next++;
           const body = failedBodyForOperation(i, `memory-app-${i}`) as { operationState: { syncResult: { resources: { name: string }[] } } };
           for (const res of body.operationState.syncResult.resources) if (res.name === 'db-migrate') res.name = `db-migrate-${i % 10}`;
-          incidents.push(await post(server.url, body));
+          incidents.push(await postEvent(server.url, body));
         }
       }),
     );

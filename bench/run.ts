@@ -13,6 +13,7 @@ import { pipelineBench } from './pipeline-bench.js';
 import { heapBench } from './heap-bench.js';
 import { slowlorisBench } from './slowloris-bench.js';
 import { leaderHandoverBench } from './leader-handover-bench.js';
+import { latencyBench } from './latency-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -25,6 +26,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'heap', run: heapBench },
   { name: 'slowloris', run: slowlorisBench },
   { name: 'handover', run: leaderHandoverBench },
+  { name: 'latency', run: latencyBench },
 ];
 
 const only = process.argv.slice(2);

@@ -39,11 +39,16 @@ export function captureTrigger(pod: KubePod): { reason: CaptureReason; signature
   return null;
 }
 
-/** A hook Job seen through one of its pods (for the stuck-hook watcher). */
-export interface HookJobSighting {
+/**
+ * A Job's pod as the watch saw it (for the stuck-hook watcher): still running or pending, or not any more
+ * (finished, failed or deleted). Whether the Job is a hook is not known yet: it is looked up only when it
+ * has run past the stuck threshold.
+ */
+export interface JobPodSighting {
   client: KubeClient;
-  job: KubeJob;
   pod: KubePod;
+  job: { name: string; uid: string };
+  running: boolean;
 }
 
 export interface CaptureWatcherDeps {
@@ -53,8 +58,8 @@ export interface CaptureWatcherDeps {
   store: CaptureStore;
   scrub: Scrubber;
   logger: Logger;
-  /** Called for pods of hook Jobs that still run (the stuck-hook watcher listens). */
-  onHookJob?: (sighting: HookJobSighting) => void;
+  /** Called for every change of a Job's pod that is not a capture (the stuck-hook watcher listens). */
+  onJobPod?: (sighting: JobPodSighting) => void;
   clock?: () => number;
   /** Tests shorten the server-side watch timeout. */
   watchTimeoutSeconds?: number;
@@ -69,6 +74,9 @@ interface JobVerdict {
 
 const JOB_CACHE_MAX = 2_000;
 
+/** The calls of one snapshot (its Job, its containers' logs, its events) all go out at once. */
+const unlimited: Limiter = (task) => task();
+
 /**
  * Capture (docs/design.md, "Terminated hooks lose their logs too"): watches the pods of Jobs in the
  * configured namespaces of one cluster and, when a container of a hook Job's pod fails, the pod fails, or a
@@ -79,13 +87,17 @@ export class CaptureWatcher {
   readonly #d: CaptureWatcherDeps;
   readonly #clock: () => number;
   readonly #watches: PodWatch[];
+  /** Snapshots at once (capture.concurrency); nothing else waits on it, so a capture never queues behind housekeeping. */
   readonly #limit: Limiter;
   readonly #stop = new AbortController();
   /** Pod uid → signature of the state last captured. */
   readonly #captured = new Map<string, string>();
   readonly #inFlight = new Map<string, Promise<void>>();
-  /** Job uid → whether it is a hook (a Job's annotations do not change, so this never goes stale). */
-  readonly #jobs = new Map<string, Promise<JobVerdict>>();
+  /**
+   * Job uid → whether it is a hook (a Job's annotations do not change, so this never goes stale): the
+   * verdict once known, the lookup while it runs.
+   */
+  readonly #jobs = new Map<string, JobVerdict | Promise<JobVerdict>>();
   /** Snapshots stored since start: tests and logs. */
   captures = 0;
 
@@ -145,14 +157,13 @@ export class CaptureWatcher {
     if (change === 'DELETED') {
       // Too late to read its logs; a capture, if any, was taken on an earlier state.
       this.#captured.delete(uid);
+      this.#d.onJobPod?.({ client: this.#d.client, pod, job: owner, running: false });
       return;
     }
     const trigger = captureTrigger(pod);
-    if (trigger === null) {
-      const phase = pod.status?.phase;
-      if (this.#d.onHookJob !== undefined && (phase === 'Running' || phase === 'Pending')) this.#sight(pod, owner);
-      return;
-    }
+    const phase = pod.status?.phase;
+    this.#d.onJobPod?.({ client: this.#d.client, pod, job: owner, running: trigger === null && (phase === 'Running' || phase === 'Pending') });
+    if (trigger === null) return;
     // The watch also runs for the stuck-hook watcher alone (capture.enabled: false).
     if (!this.#d.config.enabled || this.#captured.get(uid) === trigger.signature) return;
     // A pod being deleted is captured only if nothing better (a failure) was captured before.
@@ -164,32 +175,31 @@ export class CaptureWatcher {
     this.capture(pod, trigger.reason, trigger.signature);
   }
 
-  #sight(pod: KubePod, owner: { name: string; uid: string }): void {
-    void this.#verdict(pod.metadata.namespace ?? '', owner).then(
-      (v) => {
-        if (v.isHook && v.job !== null) this.#d.onHookJob?.({ client: this.#d.client, job: v.job, pod });
-      },
-      (err: unknown) => this.#d.logger.debug({ err }, 'hook Job lookup failed'),
-    );
-  }
-
-  #verdict(namespace: string, owner: { name: string; uid: string }): Promise<JobVerdict> {
+  /**
+   * Whether a Job is a hook: the answer when it is known, else the lookup (one per Job at a time; a
+   * failed lookup is not kept, so the next capture asks again).
+   */
+  #verdict(namespace: string, owner: { name: string; uid: string }): JobVerdict | Promise<JobVerdict> {
     const cached = this.#jobs.get(owner.uid);
     if (cached !== undefined) return cached;
-    const lookup = this.#limit(async (): Promise<JobVerdict> => {
+    const lookup = (async (): Promise<JobVerdict> => {
       const job = await this.#d.client.readJob(namespace, owner.name, AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#d.bounds.callTimeoutMs)]));
       // Gone, or recreated under the same name (a retry): a pod whose Job vanished that fast was most
       // likely a hook deleted by Argo CD, so it counts as one.
       if (job === null || job.metadata.uid !== owner.uid) return { job: null, isHook: true };
       return { job, isHook: job.metadata.annotations[HOOK_ANNOTATION] !== undefined };
-    });
+    })();
     this.#jobs.set(owner.uid, lookup);
+    lookup.then(
+      (verdict) => {
+        if (this.#jobs.get(owner.uid) === lookup) this.#jobs.set(owner.uid, verdict);
+      },
+      () => this.#jobs.delete(owner.uid),
+    );
     if (this.#jobs.size > JOB_CACHE_MAX) {
       const oldest = this.#jobs.keys().next().value;
       if (oldest !== undefined) this.#jobs.delete(oldest);
     }
-    // A failed lookup is not cached: the next event asks again.
-    void lookup.catch(() => this.#jobs.delete(owner.uid));
     return lookup;
   }
 
@@ -198,7 +208,7 @@ export class CaptureWatcher {
     const uid = pod.metadata.uid;
     const owner = owningJob(pod);
     if (uid === null || owner === null || this.#inFlight.has(uid) || this.#stop.signal.aborted) return;
-    const run = this.#snapshot(pod, owner, reason, signature)
+    const run = this.#limit(() => this.#snapshot(pod, owner, reason, signature))
       .catch((err: unknown) => {
         this.#d.logger.warn(
           { cluster: this.#d.client.clusterId, pod: `${pod.metadata.namespace ?? ''}/${pod.metadata.name}`, error: err instanceof Error ? err.message : String(err) },
@@ -211,27 +221,29 @@ export class CaptureWatcher {
 
   async #snapshot(pod: KubePod, owner: { name: string; uid: string }, reason: CaptureReason, signature: string): Promise<void> {
     const namespace = pod.metadata.namespace ?? '';
-    const verdict = await this.#verdict(namespace, owner);
-    if (!verdict.isHook) {
+    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#d.bounds.deadlineMs)]);
+    const known = this.#verdict(namespace, owner);
+    if (!(known instanceof Promise) && !known.isHook) {
       this.#captured.set(pod.metadata.uid ?? '', signature);
       return;
     }
-    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#d.bounds.deadlineMs)]);
-    const { pod: report, failures } = await readPodReport(this.#d.client, pod, {
-      bounds: this.#d.bounds,
-      scrub: this.#d.scrub,
-      limit: this.#limit,
-      signal,
-    });
-    let events: ReturnType<typeof toEventReport>[] = [];
-    try {
-      const list = await this.#limit(() =>
-        this.#d.client.listEvents(namespace, 'Pod', pod.metadata.name, this.#d.bounds.maxEventsPerHook, signal),
-      );
-      events = list.items.map(toEventReport);
-    } catch (err) {
-      // Events survive the pod for an hour: enrichment reads them live; the snapshot goes without.
-      this.#d.logger.debug({ err: err instanceof KubeCallError ? err.message : err }, 'events of a captured pod not read');
+    // One round trip: the Job (is it a hook?), the logs and the events together. For a Job that turns out
+    // not to be a hook the reads are dropped; that costs less than a round trip on every hook's capture.
+    const [verdict, { pod: report, failures }, events] = await Promise.all([
+      known,
+      readPodReport(this.#d.client, pod, { bounds: this.#d.bounds, scrub: this.#d.scrub, limit: unlimited, signal }),
+      this.#d.client.listEvents(namespace, 'Pod', pod.metadata.name, this.#d.bounds.maxEventsPerHook, signal).then(
+        (list) => list.items.map(toEventReport),
+        (err: unknown) => {
+          // Events survive the pod for an hour: enrichment reads them live; the snapshot goes without.
+          this.#d.logger.debug({ err: err instanceof KubeCallError ? err.message : err }, 'events of a captured pod not read');
+          return [];
+        },
+      ),
+    ]);
+    if (!verdict.isHook) {
+      this.#captured.set(pod.metadata.uid ?? '', signature);
+      return;
     }
     const now = this.#clock();
     const snapshot = scrubDeep(

@@ -57,7 +57,10 @@ const captureConfigSchema = z.strictObject({
 /** A hook Job that runs too long raises a `hook-stuck` event (argo-cd#4979, #15593). */
 const stuckConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  /** A hook Job running longer than this (or its activeDeadlineSeconds, if smaller) is stuck. */
+  /**
+   * A hook Job running longer than this is stuck. Jobs are looked up only once a pod has run this long, so
+   * an activeDeadlineSeconds below it does not make the alert come sooner.
+   */
   thresholdMinutes: z.number().min(1).max(24 * 60).default(15),
   /** Where the Applications live when the Job's tracking id does not say (apps in any namespace say it). */
   appNamespace: z.string().min(1).default('argocd'),

@@ -104,7 +104,7 @@ export function createEnrichment(
             scrub,
             logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
             onWatchState: (namespace, up) => deps.metrics.captureWatchUp.set({ cluster: client.clusterId, watched_namespace: namespace ?? 'all' }, up ? 1 : 0),
-            ...(stuck === null ? {} : { onHookJob: (s) => stuck.sighting(s) }),
+            ...(stuck === null ? {} : { onJobPod: (s) => stuck.sighting(s) }),
           }),
         );
       }

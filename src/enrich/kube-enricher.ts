@@ -64,6 +64,78 @@ function eventKey(e: EventReport): string {
   return JSON.stringify([e.object, e.reason, e.message, e.firstTimestamp]);
 }
 
+/** A call's outcome, so that calls made together are judged in a fixed order afterwards. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(call: Promise<T>): Promise<Settled<T>> {
+  return call.then(
+    (value): Settled<T> => ({ ok: true, value }),
+    (error: unknown): Settled<T> => ({ ok: false, error }),
+  );
+}
+
+/**
+ * The events of a hook's objects, read in whichever wave knows the object's name. The first failure is
+ * reported once and stops later reads (same cause); `finish` reports what the per-object bound cut.
+ */
+class EventLists {
+  /** One list per object, in the order the reads were asked for (not the order they came back). */
+  readonly #lists: EventReport[][] = [];
+  readonly #cut: string[] = [];
+  #failure: { object: string; error: KubeCallError } | null = null;
+  #discarded = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly max: number,
+    private readonly gaps: Gaps,
+    private readonly limit: Limiter,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Read the events of one object; failures are kept for `finish`, never thrown. */
+  async read(kind: string, name: string): Promise<void> {
+    if (this.#failure !== null) return;
+    const list: EventReport[] = [];
+    this.#lists.push(list);
+    try {
+      const events = await this.limit(() =>
+        this.#failure !== null ? Promise.resolve({ items: [], truncated: false }) : this.client.listEvents(this.namespace, kind, name, this.max, this.signal),
+      );
+      if (events.truncated) this.#cut.push(`${kind} ${name}`);
+      list.push(...events.items.map(toEventReport));
+    } catch (err) {
+      this.#failure ??= { object: `${kind} ${this.namespace}/${name}`, error: asKubeError(err) };
+    }
+  }
+
+  /** The cluster failed as a whole and that was said already: no sentence of its own. */
+  discard(): void {
+    this.#discarded = true;
+  }
+
+  /** The events read, after telling what failed or was cut. */
+  finish(): EventReport[] {
+    if (this.#discarded) return [];
+    if (this.#failure !== null) {
+      this.gaps.fail(
+        'events',
+        describeKubeFailure(`events of ${this.#failure.object}`, this.#failure.error, {
+          cluster: this.client.clusterId,
+          access: { verb: 'list', resource: 'events', namespace: this.namespace },
+        }),
+      );
+    }
+    if (this.#cut.length > 0) {
+      this.gaps.note(
+        `more events exist than the ${this.max} read per object (kubernetes.bounds.maxEventsPerHook) for ${this.#cut.join(', ')}; kubectl get events -n ${this.namespace} shows them all`,
+      );
+    }
+    return this.#lists.flat();
+  }
+}
+
 type PodCandidate = { kind: 'live'; pod: KubePod; report: PodReport } | { kind: 'capture'; record: CaptureRecord; report: PodReport };
 
 /**
@@ -146,35 +218,39 @@ export class KubeEnricher implements Enricher {
     const name = hook.name;
     const jobRef = `Job ${namespace}/${name}`;
 
+    // Wave 1: the Job, its pods and its events together. Captures are local: they still help when the
+    // cluster cannot be asked.
+    const events = new EventLists(client, namespace, bounds.maxEventsPerHook, gaps, limit, signal);
+    const [jobRead, podsRead] = await Promise.all([
+      settle(limit(() => client.readJob(namespace, name, signal))),
+      settle(limit(() => client.listJobPods(namespace, name, signal))),
+      events.read('Job', name),
+    ]);
+    const captures = this.#deps.captures?.forJob(client.clusterId, namespace, name, now) ?? [];
+
     let job = null;
     let clusterDown = false;
     let jobFailed = false;
-    try {
-      job = await limit(() => client.readJob(namespace, name, signal));
-    } catch (err) {
-      const e = asKubeError(err);
+    if (jobRead.ok) job = jobRead.value;
+    else {
+      const e = asKubeError(jobRead.error);
       gaps.fail('job', describeKubeFailure(jobRef, e, this.#ctx(client, 'get', 'jobs.batch', namespace)));
       clusterDown = isClusterWide(e);
       jobFailed = true;
     }
-    // Captures are local: they still help when the cluster cannot be asked.
-    const captures = this.#deps.captures?.forJob(client.clusterId, namespace, name, now) ?? [];
-
     let livePods: KubePod[] = [];
     let podsFailed = false;
-    if (!clusterDown) {
-      try {
-        const listed = await limit(() => client.listJobPods(namespace, name, signal));
-        livePods = listed.items;
-        if (listed.truncated) {
-          gaps.note(`${jobRef} has more than ${MAX_JOB_PODS} pods; only the first ${MAX_JOB_PODS} the API listed were considered (kubectl get pods -n ${namespace} -l job-name=${name})`);
-        }
-      } catch (err) {
-        const e = asKubeError(err);
-        gaps.fail('pods', describeKubeFailure(`pods of ${jobRef}`, e, this.#ctx(client, 'list', 'pods', namespace)));
-        clusterDown = isClusterWide(e);
-        podsFailed = true;
+    // A cluster that failed the Job read as a whole failed the others for the same reason: said once.
+    if (!clusterDown && podsRead.ok) {
+      livePods = podsRead.value.items;
+      if (podsRead.value.truncated) {
+        gaps.note(`${jobRef} has more than ${MAX_JOB_PODS} pods; only the first ${MAX_JOB_PODS} the API listed were considered (kubectl get pods -n ${namespace} -l job-name=${name})`);
       }
+    } else if (!clusterDown && !podsRead.ok) {
+      const e = asKubeError(podsRead.error);
+      gaps.fail('pods', describeKubeFailure(`pods of ${jobRef}`, e, this.#ctx(client, 'list', 'pods', namespace)));
+      clusterDown = isClusterWide(e);
+      podsFailed = true;
     }
 
     const liveUids = new Set(livePods.map((p) => p.metadata.uid));
@@ -194,19 +270,23 @@ export class KubeEnricher implements Enricher {
       const log = record?.pod.containers.find((c) => c.name === container)?.log ?? null;
       return record === undefined || log === null ? null : { log, capturedAt: record.capturedAt };
     };
-    const pods = await Promise.all(
-      shown.map(async (c) => {
-        if (c.kind === 'capture' || clusterDown) return c.report;
-        const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback });
-        gaps.count('logs', failures.length);
-        return pod;
-      }),
-    );
-
-    const events = clusterDown ? [] : await this.#events(client, namespace, [{ kind: 'Job', name }, ...pods.map((p) => ({ kind: 'Pod', name: p.name }))], gaps, limit, signal);
+    // Wave 2: every pod's logs and every pod's events together.
+    const [pods] = await Promise.all([
+      Promise.all(
+        shown.map(async (c) => {
+          if (c.kind === 'capture' || clusterDown) return c.report;
+          const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback });
+          gaps.count('logs', failures.length);
+          return pod;
+        }),
+      ),
+      clusterDown ? Promise.resolve() : Promise.all(shown.map((c) => events.read('Pod', c.report.name))),
+    ]);
+    if (clusterDown) events.discard();
+    const liveEvents = events.finish();
     const capturedEvents = shown.flatMap((c) => (c.kind === 'capture' ? c.record.events : []));
-    const seen = new Set(events.map(eventKey));
-    const mergedEvents = [...events, ...capturedEvents.filter((e) => !seen.has(eventKey(e)))];
+    const seen = new Set(liveEvents.map(eventKey));
+    const mergedEvents = [...liveEvents, ...capturedEvents.filter((e) => !seen.has(eventKey(e)))];
 
     const usedCaptures = shown.flatMap((c) => (c.kind === 'capture' ? [c.record] : []));
     const jobInfo = job !== null ? toJobInfo(job, new Date(now)) : (captures.find((c) => c.job !== null)?.job ?? null);
@@ -241,13 +321,18 @@ export class KubeEnricher implements Enricher {
 
   async #podHook(client: KubeClient, hook: HookRef, namespace: string, gaps: Gaps, limit: Limiter, signal: AbortSignal): Promise<JobReport> {
     const ref = `Pod ${namespace}/${hook.name}`;
+    // Wave 1: the pod and its events together; wave 2: its logs.
+    const events = new EventLists(client, namespace, this.#deps.bounds.maxEventsPerHook, gaps, limit, signal);
+    const [podRead] = await Promise.all([settle(limit(() => client.readPod(namespace, hook.name, signal))), events.read('Pod', hook.name)]);
     let pod: KubePod | null = null;
-    try {
-      pod = await limit(() => client.readPod(namespace, hook.name, signal));
-    } catch (err) {
-      const e = asKubeError(err);
+    if (podRead.ok) pod = podRead.value;
+    else {
+      const e = asKubeError(podRead.error);
       gaps.fail('pods', describeKubeFailure(ref, e, this.#ctx(client, 'get', 'pods', namespace)));
-      if (isClusterWide(e)) return this.#empty(hook, client.clusterId, gaps);
+      if (isClusterWide(e)) {
+        events.discard();
+        return this.#empty(hook, client.clusterId, gaps);
+      }
     }
     let pods: PodReport[] = [];
     if (pod === null) {
@@ -257,53 +342,16 @@ export class KubeEnricher implements Enricher {
       gaps.count('logs', read.failures.length);
       pods = [read.pod];
     }
-    const events = await this.#events(client, namespace, [{ kind: 'Pod', name: hook.name }], gaps, limit, signal);
+    const podEvents = events.finish();
     return {
       hook,
       cluster: client.clusterId,
       job: null,
       pods,
-      events: sortEvents(events, this.#deps.bounds.maxEventsPerHook),
+      events: sortEvents(podEvents, this.#deps.bounds.maxEventsPerHook),
       source: pod === null ? 'none' : 'live',
       capturedAt: null,
       missing: gaps.sentences,
     };
-  }
-
-  /** Events of each object; the first failure is reported once and stops the rest (same cause). */
-  async #events(
-    client: KubeClient,
-    namespace: string,
-    objects: { kind: string; name: string }[],
-    gaps: Gaps,
-    limit: Limiter,
-    signal: AbortSignal,
-  ): Promise<EventReport[]> {
-    const max = this.#deps.bounds.maxEventsPerHook;
-    let failed = false;
-    const cut: string[] = [];
-    const lists = await Promise.all(
-      objects.map(async (o) => {
-        if (failed) return [];
-        try {
-          const events = await limit(() => (failed ? Promise.resolve({ items: [], truncated: false }) : client.listEvents(namespace, o.kind, o.name, max, signal)));
-          if (events.truncated) cut.push(`${o.kind} ${o.name}`);
-          return events.items.map(toEventReport);
-        } catch (err) {
-          if (!failed) {
-            failed = true;
-            gaps.fail(
-              'events',
-              describeKubeFailure(`events of ${o.kind} ${namespace}/${o.name}`, asKubeError(err), this.#ctx(client, 'list', 'events', namespace)),
-            );
-          }
-          return [];
-        }
-      }),
-    );
-    if (cut.length > 0) {
-      gaps.note(`more events exist than the ${max} read per object (kubernetes.bounds.maxEventsPerHook) for ${cut.join(', ')}; kubectl get events -n ${namespace} shows them all`);
-    }
-    return lists.flat();
   }
 }

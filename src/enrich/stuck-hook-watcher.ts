@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { HookEvent } from '../model/hook-event.js';
 import type { StuckConfig } from './enrich-config.js';
-import type { HookJobSighting } from './capture-watcher.js';
+import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
 
@@ -97,22 +97,33 @@ export interface StuckHookWatcherDeps {
   clock?: () => number;
 }
 
+/** A running pod of a Job not yet looked up; kept small, since a large cluster has many. */
 interface Tracked {
   client: KubeClient;
-  job: KubeJob;
-  pod: KubePod;
+  namespace: string;
+  pod: string;
+  job: { name: string; uid: string };
+  /** When the pod started (ms): the Job started no later, so it is stuck no sooner than this says. */
+  since: number;
 }
 
+/** Jobs looked up and found not to be hooks, or finished: not looked up again while remembered. */
+const SETTLED_MAX = 10_000;
+
 /**
- * Stuck hooks (argo-cd#4979, #15593: a PreSync Job that never finishes never notifies): hook Jobs seen
- * running through their pods are checked every `checkIntervalMs`; one running longer than its limit is
- * re-read, and if it still runs, raises one `hook-stuck` event through the normal pipeline.
+ * Stuck hooks (argo-cd#4979, #15593: a PreSync Job that never finishes never notifies): running pods of
+ * Jobs are tracked from the watch without any API call; every `checkIntervalMs`, a Job whose pod has run
+ * longer than the threshold is looked up (one at a time: housekeeping, never in the way of captures), and
+ * if it is a hook that still runs past its limit, raises one `hook-stuck` event through the normal
+ * pipeline. A Job's activeDeadlineSeconds below the threshold is therefore seen at the threshold only.
  */
 export class StuckHookWatcher {
   readonly #d: StuckHookWatcherDeps;
   readonly #clock: () => number;
+  /** Pod uid → its Job, while the pod runs. */
   readonly #tracked = new Map<string, Tracked>();
   readonly #reported = new Set<string>();
+  readonly #settled = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #checking: Promise<void> | null = null;
 
@@ -121,11 +132,23 @@ export class StuckHookWatcher {
     this.#clock = deps.clock ?? Date.now;
   }
 
-  /** A pod of a hook Job was seen running or pending. */
-  sighting(s: HookJobSighting): void {
-    const uid = s.job.metadata.uid;
-    if (uid === null || this.#reported.has(uid)) return;
-    this.#tracked.set(uid, { client: s.client, job: s.job, pod: s.pod });
+  /** A Job's pod changed: track it while it runs, forget it when it stops. */
+  sighting(s: JobPodSighting): void {
+    const uid = s.pod.metadata.uid;
+    if (uid === null) return;
+    if (!s.running || this.#reported.has(s.job.uid) || this.#settled.has(s.job.uid)) {
+      this.#tracked.delete(uid);
+      return;
+    }
+    if (this.#tracked.has(uid)) return;
+    const since = Date.parse(s.pod.status?.startTime ?? s.pod.metadata.creationTimestamp ?? '');
+    if (!Number.isFinite(since)) return;
+    this.#tracked.set(uid, { client: s.client, namespace: s.pod.metadata.namespace ?? '', pod: s.pod.metadata.name, job: s.job, since });
+  }
+
+  /** Pods tracked (tests and diagnostics). */
+  get tracked(): number {
+    return this.#tracked.size;
   }
 
   /** Check periodically. */
@@ -152,26 +175,46 @@ export class StuckHookWatcher {
     await this.#checking;
   }
 
-  /** One pass over the tracked hook Jobs; returns the events raised. */
+  #settle(jobUid: string, pods: readonly string[]): void {
+    this.#settled.add(jobUid);
+    if (this.#settled.size > SETTLED_MAX) {
+      const oldest = this.#settled.values().next().value;
+      if (oldest !== undefined) this.#settled.delete(oldest);
+    }
+    for (const pod of pods) this.#tracked.delete(pod);
+  }
+
+  /** One pass: each Job with a pod running past the threshold is looked up; returns the events raised. */
   async check(): Promise<HookEvent[]> {
     const raised: HookEvent[] = [];
-    for (const [uid, t] of [...this.#tracked]) {
-      const now = this.#clock();
-      const started = Date.parse(t.job.status?.startTime ?? t.job.metadata.creationTimestamp ?? '');
-      if (!Number.isFinite(started)) continue;
-      const limit = stuckAfterSeconds(t.job, this.#d.config.thresholdMinutes);
-      if (now - started <= limit * 1_000) continue;
-      const where = `${t.job.metadata.namespace ?? ''}/${t.job.metadata.name}`;
+    const threshold = this.#d.config.thresholdMinutes * 60_000;
+    const due = new Map<string, { t: Tracked; pods: string[] }>();
+    const now0 = this.#clock();
+    for (const [podUid, t] of this.#tracked) {
+      if (now0 - t.since <= threshold) continue;
+      const job = due.get(t.job.uid);
+      if (job === undefined) due.set(t.job.uid, { t, pods: [podUid] });
+      else job.pods.push(podUid);
+    }
+    for (const [uid, { t, pods }] of due) {
+      const where = `${t.namespace}/${t.job.name}`;
       let live: KubeJob | null;
       try {
-        live = await t.client.readJob(t.job.metadata.namespace ?? '', t.job.metadata.name, AbortSignal.timeout(10_000));
+        live = await t.client.readJob(t.namespace, t.job.name, AbortSignal.timeout(10_000));
       } catch (err) {
         this.#d.logger.warn({ job: where, error: err instanceof Error ? err.message : String(err) }, 'stuck-hook check could not read the Job; trying again next time');
         continue;
       }
-      this.#tracked.delete(uid);
-      if (live === null || live.metadata.uid !== uid || isFinished(live)) continue;
+      if (live === null || live.metadata.uid !== uid || isFinished(live) || live.metadata.annotations[HOOK_ANNOTATION] === undefined) {
+        this.#settle(uid, pods);
+        continue;
+      }
+      const now = this.#clock();
+      const started = Date.parse(live.status?.startTime ?? live.metadata.creationTimestamp ?? '');
+      const limit = stuckAfterSeconds(live, this.#d.config.thresholdMinutes);
+      if (!Number.isFinite(started) || now - started <= limit * 1_000) continue;
       this.#reported.add(uid);
+      for (const pod of pods) this.#tracked.delete(pod);
       const hookType = live.metadata.annotations[HOOK_ANNOTATION] ?? '';
       if (!this.#d.hookTypes.includes(hookType)) continue;
       const app = appIdentity(live, this.#d.config.appNamespace);
@@ -179,7 +222,7 @@ export class StuckHookWatcher {
         this.#d.logger.warn({ job: where }, `hook Job is stuck but carries no Argo CD tracking (${TRACKING_ID_ANNOTATION} or ${INSTANCE_LABEL}); no alert can be routed for it`);
         continue;
       }
-      this.#d.capture?.(t.client, t.pod);
+      await this.#capture(t);
       const event = stuckEvent(live, {
         app,
         destination: this.#d.destinationOf(t.client),
@@ -191,5 +234,16 @@ export class StuckHookWatcher {
       this.#d.onStuck(event);
     }
     return raised;
+  }
+
+  /** Snapshot the stuck hook's pod as it is now (it was not kept while tracked: a large cluster has many). */
+  async #capture(t: Tracked): Promise<void> {
+    if (this.#d.capture === undefined) return;
+    try {
+      const pod = await t.client.readPod(t.namespace, t.pod, AbortSignal.timeout(10_000));
+      if (pod !== null) this.#d.capture(t.client, pod);
+    } catch (err) {
+      this.#d.logger.warn({ pod: `${t.namespace}/${t.pod}`, error: err instanceof Error ? err.message : String(err) }, 'the stuck hook\'s pod could not be read; the alert goes out without its snapshot');
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -76,6 +77,24 @@ function checkingInterval(server: ServerConfig): number {
 }
 
 /**
+ * Argo CD waits for each answer before it sends the next notification, and fastify's two info lines per
+ * request (incoming, completed) cost more main-thread time than the rest of the logging: an accepted event
+ * logs one line (events-route.ts), the request lines are at debug, and a refusal's at info (which URL).
+ */
+class OneLinePerEvent extends LogController {
+  override incomingRequest(req: FastifyRequest): void {
+    req.log.debug({ req }, 'incoming request');
+  }
+
+  override requestCompleted(err: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const failed = err instanceof Error;
+    const line = { req, res: reply, responseTime: reply.elapsedTime, ...(failed ? { err } : {}) };
+    if (failed || reply.statusCode >= 400) reply.log.info(line, 'request completed');
+    else reply.log.debug(line, 'request completed');
+  }
+}
+
+/**
  * Build the HTTP service from its dependencies: the app-wide hooks and handlers, then the events, health and
  * metrics plugins. It never listens: `main.ts` does, and tests use `inject()` or `listen({ port: 0 })`; both
  * wait for `ready()`, which loads the plugins.
@@ -95,6 +114,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    logController: new OneLinePerEvent(),
     // Against slow clients (slowloris): every request must arrive whole within requestTimeout, its headers
     // within headersTimeout, and a silent connection is dropped after connectionTimeout. Node checks these
     // every connectionsCheckingInterval (30 s by default), far too coarse for limits of seconds.

@@ -60,6 +60,10 @@ export interface SeenRequest {
   path: string;
   query: Record<string, string>;
   status: number;
+  /** Position in the server's sequence of arrivals and answers (see `waves`). */
+  arrivedAt: number;
+  /** Same sequence; null until the answer was sent. */
+  answeredAt: number | null;
 }
 
 /** One pods/log answer: what was asked and how many bytes went out. */
@@ -146,6 +150,13 @@ export class KubeApiServer implements TestServer {
   ignoreLimitBytes = false;
   /** Bytes written to streamed answers (huge lists, newline-less watches): how far a client let them go. */
   streamedBytes = 0;
+  /**
+   * Added to every answer (the opening of a watch included, not the events it streams afterwards): the
+   * round trip to a remote cluster's API server.
+   */
+  delayMs = 0;
+  #seq = 0;
+  #holds: { path: RegExp; waiting: (() => void)[] }[] = [];
   #hugeLists = new Map<Resource, { count: number; item: (i: number) => KubeObject }>();
   #watchNoNewline: { maxBytes: number } | null = null;
   #server: http.Server;
@@ -342,6 +353,39 @@ export class KubeApiServer implements TestServer {
     this.#watchNoNewline = { maxBytes };
   }
 
+  /**
+   * Hold the answers to requests whose path matches until `release()`: a test sees what else the client
+   * asks while it waits (whether two reads overlap, whether one kind of read queues behind another).
+   */
+  hold(path: RegExp): { release: () => void; readonly held: number } {
+    const rule = { path, waiting: [] as (() => void)[] };
+    this.#holds.push(rule);
+    return {
+      release: () => {
+        this.#holds = this.#holds.filter((h) => h !== rule);
+        for (const answer of rule.waiting.splice(0)) answer();
+      },
+      get held() {
+        return rule.waiting.length;
+      },
+    };
+  }
+
+  /**
+   * How many dependent rounds of requests these were: a request is one round after the latest round
+   * answered before it arrived, so requests sent together are one round, and one sent after reading an
+   * answer is the next. With `delayMs` well above the client's own time, the count is the client's.
+   */
+  static waves(requests: readonly SeenRequest[]): number {
+    const wave = new Map<SeenRequest, number>();
+    for (const r of [...requests].sort((a, b) => a.arrivedAt - b.arrivedAt)) {
+      let before = 0;
+      for (const [q, w] of wave) if (q.answeredAt !== null && q.answeredAt < r.arrivedAt) before = Math.max(before, w);
+      wave.set(r, before + 1);
+    }
+    return Math.max(0, ...wave.values());
+  }
+
   /** Remove every fault rule. */
   clearFaults(): void {
     this.#faults = [];
@@ -393,8 +437,32 @@ export class KubeApiServer implements TestServer {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams.entries());
-    const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query, status: 0 };
+    this.#seq += 1;
+    const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query, status: 0, arrivedAt: this.#seq, answeredAt: null };
     this.requests.push(seen);
+    res.on('finish', () => {
+      this.#seq += 1;
+      seen.answeredAt = this.#seq;
+    });
+    const answer = (): void => {
+      if (res.destroyed) return;
+      this.#answer(req, res, url, query, seen);
+    };
+    const go = (): void => {
+      const hold = this.#holds.find((h) => h.path.test(seen.path));
+      if (hold === undefined) {
+        answer();
+        return;
+      }
+      this.#hanging.add(res);
+      res.on('close', () => this.#hanging.delete(res));
+      hold.waiting.push(answer);
+    };
+    if (this.delayMs > 0) setTimeout(go, this.delayMs);
+    else go();
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, url: URL, query: Record<string, string>, seen: SeenRequest): void {
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       this.#reply(req, res, seen, 401, status(401, 'Unauthorized', 'Unauthorized'));
       return;

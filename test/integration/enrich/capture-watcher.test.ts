@@ -2,7 +2,8 @@ import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup, type KubeEnrichSetup } from '../../support/kube-enrich-setup.js';
-import { CaptureWatcher } from '../../../src/enrich/capture-watcher.js';
+import { CaptureWatcher, type JobPodSighting } from '../../../src/enrich/capture-watcher.js';
+import { StuckHookWatcher } from '../../../src/enrich/stuck-hook-watcher.js';
 import { createScrubber } from '../../../src/scrub/scrub.js';
 import { LIST_PAGE } from '../../../src/kube/kube-client.js';
 import type { KubeObject } from '../../support/kube-api-server.js';
@@ -13,7 +14,7 @@ async function until(what: string, cond: () => boolean): Promise<void> {
   await waitUntil(what, cond, { intervalMs: 10 });
 }
 
-async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: string[] } = {}): Promise<CaptureWatcher> {
+async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: string[] } = {}, onJobPod?: (s: JobPodSighting) => void): Promise<CaptureWatcher> {
   const client = s.registry.clients()[0];
   if (client === undefined) throw new Error('no cluster');
   const watcher = new CaptureWatcher({
@@ -23,6 +24,7 @@ async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: st
     store: s.captures,
     scrub: createScrubber(),
     logger: pino({ level: 'silent' }),
+    ...(onJobPod === undefined ? {} : { onJobPod }),
   });
   watcher.start();
   t.teardown(() => watcher.stop());
@@ -30,8 +32,29 @@ async function startWatcher(t: Test, s: KubeEnrichSetup, over: { namespaces?: st
   return watcher;
 }
 
+const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A capture watcher that reports Job pods to a stuck-hook watcher with a threshold of 1 minute (not started: tests call check()). */
+async function withStuckWatcher(t: Test, s: KubeEnrichSetup): Promise<{ stuck: StuckHookWatcher; watcher: CaptureWatcher }> {
+  const stuck = new StuckHookWatcher({
+    config: { ...s.config.stuck, thresholdMinutes: 1 },
+    hookTypes: ['PreSync'],
+    destinationOf: () => ({ server: 'https://kubernetes.default.svc', name: null, namespace: null }),
+    onStuck: () => undefined,
+    logger: pino({ level: 'silent' }),
+  });
+  const watcher = await startWatcher(t, s, {}, (sighting) => stuck.sighting(sighting));
+  return { stuck, watcher };
+}
+
 function runningPod(job: KubeObject, name: string, createdAt = '2026-11-20T14:02:10Z'): KubeObject {
   return jobPod(job, { name, phase: 'Running', createdAt, statuses: [{ name: 'migrate', state: states.running() }] });
+}
+
+/** The Job db-migrate with one running pod that has written `log`. */
+function runningHookPod(s: KubeEnrichSetup, pod: string, log: string): void {
+  s.kube.putPod(runningPod(s.kube.putJob(hookJob({ active: 1 })), pod));
+  s.kube.setLog('payments', pod, 'migrate', log);
 }
 
 function fail(s: KubeEnrichSetup, name: string, exitCode = 1): void {
@@ -188,4 +211,63 @@ t.test('a namespaced watcher (the Role variant) watches only its namespaces', as
   await startWatcher(t, s, { namespaces: ['payments', 'billing'] });
   const paths = new Set(s.kube.requests.filter((r) => r.query.watch === 'true').map((r) => r.path));
   t.same([...paths].sort(), ['/api/v1/namespaces/billing/pods', '/api/v1/namespaces/payments/pods']);
+});
+
+t.test('scheduling: captures never wait behind housekeeping', async (t) => {
+  t.test('a capture while 300 Job look-ups of the stuck-hook check are pending completes first', async (t) => {
+    const s = await kubeEnrichSetup(t);
+    const { stuck, watcher } = await withStuckWatcher(t, s);
+    for (let i = 0; i < 300; i += 1) {
+      const job = s.kube.putJob(hookJob({ name: `long-${i}`, active: 1, startTime: hourAgo }));
+      s.kube.putPod(runningPod(job, `long-${i}-p`, hourAgo));
+    }
+    await until('300 running pods tracked', () => stuck.tracked === 300);
+    t.equal(s.kube.requests.filter((r) => r.path.includes('/jobs/')).length, 0, 'a Job seen running is not looked up');
+
+    const held = s.kube.hold(/\/jobs\/long-\d+$/);
+    const check = stuck.check();
+    await until('the stuck-hook check is waiting on a Job look-up', () => held.held > 0);
+    runningHookPod(s, 'db-migrate-now', 'ERROR: lock timeout\n');
+    fail(s, 'db-migrate-now');
+    // Bounded: a capture queued behind the held look-ups would never come.
+    await waitUntil('the failed pod is captured while the look-ups are held', () => watcher.captures === 1, { intervalMs: 10, maxMs: 20_000 });
+    t.equal(held.held, 1, 'the stuck-hook check still waits on its look-up');
+    held.release();
+    const raised = await check;
+    t.equal(raised.length, 300, 'then the housekeeping goes on: 300 stuck hooks');
+  });
+
+  t.test('a Job that is not a hook is looked up once, past the threshold, and not again', async (t) => {
+    const s = await kubeEnrichSetup(t);
+    const { stuck, watcher } = await withStuckWatcher(t, s);
+    const cron = s.kube.putJob(hookJob({ name: 'nightly-report', hookType: null, active: 1, startTime: hourAgo }));
+    s.kube.putPod(runningPod(cron, 'nightly-report-p', hourAgo));
+    await until('the running pod tracked', () => stuck.tracked === 1);
+    const reads = (): number => s.kube.requests.filter((r) => r.path.endsWith('/jobs/nightly-report')).length;
+    t.same(await stuck.check(), []);
+    t.equal(reads(), 1, 'looked up once it ran past the threshold');
+    s.kube.update('pods', 'payments', 'nightly-report-p', (p) => {
+      p.metadata.labels = { ...p.metadata.labels, touched: 'yes' };
+    });
+    await until('the change seen', () => watcher.watches[0]?.resourceVersion === s.kube.resourceVersion);
+    t.equal(stuck.tracked, 0, 'not tracked again');
+    t.same(await stuck.check(), []);
+    t.equal(reads(), 1, 'a later change of its pod does not bring it back');
+  });
+
+  t.test("a capture reads the pod's logs and events at the same time", async (t) => {
+    const s = await kubeEnrichSetup(t);
+    const watcher = await startWatcher(t, s);
+    runningHookPod(s, 'db-migrate-par', 'ERROR: disk full\n');
+    const logs = s.kube.hold(/\/pods\/db-migrate-par\/log$/);
+    fail(s, 'db-migrate-par');
+    // Bounded: read one after the other, the events would wait for the held log forever.
+    await waitUntil('the events are asked for while the log is held', () => s.kube.requests.some((r) => r.path.endsWith('/events')), { intervalMs: 10, maxMs: 20_000 });
+    t.equal(logs.held, 1);
+    t.ok(s.kube.requests.some((r) => r.path.endsWith('/jobs/db-migrate')), 'and the Job too');
+    logs.release();
+    await until('captured', () => watcher.captures === 1);
+    t.match(s.captures.forJob('in-cluster', 'payments', 'db-migrate', Date.now())[0]?.pod.containers[0]?.log?.text, /disk full/);
+  });
+  t.end();
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { createServer } from 'node:net';
 import { event, hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { hookFailedEvent, kubeEnrichSetup } from '../../support/kube-enrich-setup.js';
+import { KubeApiServer } from '../../support/kube-api-server.js';
 import { alertReportSchema } from '../../../src/model/job-report.js';
 import { renderSlackMessage } from '../../../src/render/slack-message.js';
 import { renderEmail } from '../../../src/render/email-message.js';
@@ -246,7 +247,7 @@ t.test('a hanging API server: per-call timeout, the report still comes with the 
   const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
   t.match(report.hooks[0]?.missing, [/^Job payments\/db-migrate: cluster in-cluster did not answer in time \(no answer within 150 ms\)$/]);
   // At most: on a loaded machine the 150 ms may run out before the server has read the request.
-  t.ok(kube.requests.length <= 1, `a cluster that does not answer is asked once, not once per pod and event (${kube.requests.length})`);
+  t.ok(kube.requests.length <= 3, `a cluster that does not answer is asked the first wave only (Job, pods, Job events), not once per pod and event (${kube.requests.length})`);
   t.same(await partials(), { job: 1 });
 });
 
@@ -364,4 +365,32 @@ t.test('secrets in logs, messages and events never reach the report or the rende
     t.notOk(text.includes(secret), `${secret} is not in the rendered alert`);
   }
   t.match(text, /password authentication failed for user "app"/, 'the diagnostic line itself survives');
+});
+
+t.test('a Job hook with 3 failed pods is read in 2 dependent waves: Job, pods and Job events; then logs and pod events', async (t) => {
+  // Concurrency above the 6 calls of the second wave (3 logs, 3 pod events), so that the limiter does not split it.
+  const { kube, enricher } = await kubeEnrichSetup(t, { kubernetes: { bounds: { concurrency: 8 } } });
+  const job = kube.putJob(hookJob({ failed: 3 }));
+  for (let p = 0; p < 3; p += 1) {
+    kube.putPod(jobPod(job, { name: `db-migrate-w${p}`, phase: 'Failed', createdAt: `2026-11-20T14:0${p}:10Z`, statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
+    kube.setLog('payments', `db-migrate-w${p}`, 'migrate', `attempt ${p} failed\n`);
+  }
+  // Far above the client's own time per call, so that requests sent together arrive before any answer.
+  kube.delayMs = 150;
+  const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
+  t.equal(report.hooks[0]?.pods.length, 3);
+  t.equal(kube.requests.length, 9, 'Job, pods, Job events, 3 logs, 3 pod events');
+  t.equal(KubeApiServer.waves(kube.requests), 2, 'two dependent waves, not four (job → pods → logs → events)');
+});
+
+t.test('a Pod hook: the pod and its events together, then its logs', async (t) => {
+  const { kube, enricher } = await kubeEnrichSetup(t);
+  kube.putPod({
+    ...jobPod(hookJob(), { name: 'smoke-test', phase: 'Failed', createdAt: FAILED_AT, statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }),
+  });
+  kube.setLog('payments', 'smoke-test', 'migrate', 'smoke test failed\n');
+  kube.delayMs = 150;
+  const report = await enricher.enrich(hookFailedEvent({ kind: 'Pod', group: null, name: 'smoke-test' }), { signal: signal() });
+  t.match(report.hooks[0]?.pods[0]?.containers[0]?.log?.text, /smoke test failed/);
+  t.equal(KubeApiServer.waves(kube.requests), 2);
 });

@@ -345,3 +345,14 @@ t.test('a lone surrogate anywhere in the text is 400 naming the field', async (t
   const ok = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: paired });
   t.equal(ok.statusCode, 202, 'a surrogate pair (an emoji) is fine');
 });
+
+t.test('an accepted event is one log line at info, a refused request says which URL', async (t) => {
+  const { logger, logs } = capturingLogger('info');
+  const { app } = buildTestApp({}, { logger });
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: failed() })).statusCode, 202);
+  t.same(logs.map((l) => l.msg), ['event accepted'], 'not an incoming and a completed line besides');
+  logs.length = 0;
+  t.equal((await app.inject({ method: 'POST', url: '/v1/argocd/events', payload: failed() })).statusCode, 401);
+  t.ok(logs.some((l) => JSON.stringify(l).includes('"url":"/v1/argocd/events"')), 'a refusal is logged with its request');
+});
