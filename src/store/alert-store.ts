@@ -75,6 +75,35 @@ export interface DeliveryListing {
   lastError: string | null;
 }
 
+/** A `deliveries` row as both adapters select it for listDeliveries. */
+export const deliveryListingRowSchema = z.object({
+  id: z.coerce.number().int(),
+  incident_id: z.string(),
+  target: z.string(),
+  kind: z.string(),
+  state: deliveryStateSchema,
+  attempts: z.coerce.number().int(),
+  ref: z.string().nullable(),
+  last_error: z.string().nullable(),
+});
+
+/** The SELECT of listDeliveries, the same on both adapters. */
+export const LIST_DELIVERIES_SQL = 'SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id';
+
+/** A listed row as callers see it. */
+export function toDeliveryListing(row: z.infer<typeof deliveryListingRowSchema>): DeliveryListing {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    target: row.target,
+    kind: row.kind,
+    state: row.state,
+    attempts: row.attempts,
+    ref: row.ref,
+    lastError: row.last_error,
+  };
+}
+
 /** Snapshots of hook pods (table `captures`) with their expiry and size cap. */
 export interface CaptureRepository {
   /** Store (or replace) the snapshot of a pod and enforce the size cap; returns the bytes stored. */

@@ -11,7 +11,8 @@ import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
-import { deliveryKindSchema, type AlertStore, type ClaimedDelivery, type DeliveryListing, type DeliveryState, type NewDelivery, type PendingEvent } from './alert-store.js';
+import type { deliveryListingRowSchema} from './alert-store.js';
+import { deliveryKindSchema, LIST_DELIVERIES_SQL, toDeliveryListing, type AlertStore, type ClaimedDelivery, type DeliveryListing, type DeliveryState, type NewDelivery, type PendingEvent } from './alert-store.js';
 
 export const DATABASE_FILE = 'hook-alerts.db';
 
@@ -321,20 +322,7 @@ export class SqliteStore implements AlertStore {
 
   /** Every delivery, for tests, `send-test` and diagnostics. */
   listDeliveries(): DeliveryListing[] {
-    return this.#sql<[], { id: number; incident_id: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; last_error: string | null }>(
-        `SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id`,
-      )
-      .all()
-      .map((r) => ({
-        id: r.id,
-        incidentId: r.incident_id,
-        target: r.target,
-        kind: r.kind,
-        state: r.state,
-        attempts: r.attempts,
-        ref: r.ref,
-        lastError: r.last_error,
-      }));
+    return this.#sql<[], z.infer<typeof deliveryListingRowSchema>>(LIST_DELIVERIES_SQL).all().map(toDeliveryListing);
   }
 
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */

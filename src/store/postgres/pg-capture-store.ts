@@ -14,13 +14,12 @@ const captureRowSchema = z.object({ captured_at: int, snapshot_json: z.string() 
  */
 export class PgCaptureStore implements CaptureRepository {
   readonly #pool: pg.Pool;
-  readonly #ttlMs: number;
-  readonly #maxTotalBytes: number;
+  /** How long a snapshot is kept, and the total size of all of them. */
+  readonly #limits: { ttlMs: number; maxTotalBytes: number };
 
-  constructor(pool: pg.Pool, opts: { ttlMs: number; maxTotalBytes: number }) {
+  constructor(pool: pg.Pool, limits: { ttlMs: number; maxTotalBytes: number }) {
     this.#pool = pool;
-    this.#ttlMs = opts.ttlMs;
-    this.#maxTotalBytes = opts.maxTotalBytes;
+    this.#limits = limits;
   }
 
   async save(cluster: string, jobName: string, snapshot: CaptureSnapshot, now: number): Promise<number> {
@@ -36,7 +35,7 @@ export class PgCaptureStore implements CaptureRepository {
          ON CONFLICT (cluster, pod_uid) DO UPDATE SET
            reason = excluded.reason, captured_at = excluded.captured_at, expires_at = excluded.expires_at,
            size_bytes = excluded.size_bytes, snapshot_json = excluded.snapshot_json, job_uid = excluded.job_uid`,
-        [cluster, snapshot.pod.namespace, jobName, snapshot.jobUid, snapshot.pod.name, snapshot.pod.uid ?? snapshot.pod.name, snapshot.reason, now, now + this.#ttlMs, size, json],
+        [cluster, snapshot.pod.namespace, jobName, snapshot.jobUid, snapshot.pod.name, snapshot.pod.uid ?? snapshot.pod.name, snapshot.reason, now, now + this.#limits.ttlMs, size, json],
       );
       // Drop the oldest snapshots until the rest fits: recent failures matter more than old ones.
       await client.query(
@@ -44,7 +43,7 @@ export class PgCaptureStore implements CaptureRepository {
            SELECT id FROM (
              SELECT id, SUM(size_bytes) OVER (ORDER BY captured_at DESC, id DESC) AS kept FROM captures
            ) newest_first WHERE kept > $1)`,
-        [this.#maxTotalBytes],
+        [this.#limits.maxTotalBytes],
       );
       await client.query('COMMIT');
       client.release();

@@ -1,20 +1,7 @@
 import type pg from 'pg';
-import { z } from 'zod';
 import type { EmailAttemptLog, EmailAttemptRecord } from '../../model/email-attempt.js';
-import { int, rows } from './pg-rows.js';
-
-const emailAttemptRowSchema = z.object({
-  delivery_id: int,
-  attempt: int,
-  message_id: z.string(),
-  data_started_at: int,
-  answer_code: int.nullable(),
-  answer_text: z.string().nullable(),
-  answered_at: int.nullable(),
-});
-
-/** The longest reply text kept, as in SqliteEmailAttempts. */
-const ANSWER_TEXT_MAX = 512;
+import { ANSWER_TEXT_MAX, emailAttemptRowSchema, toEmailAttemptRecord } from '../email-attempts.js';
+import { rows } from './pg-rows.js';
 
 /**
  * The `email_attempts` table on PostgreSQL. Each write is its own autocommit statement; the email sink
@@ -54,15 +41,6 @@ export class PgEmailAttempts implements EmailAttemptLog {
        FROM email_attempts WHERE delivery_id = $1`,
       [deliveryId],
     );
-    if (row === undefined) return null;
-    return {
-      deliveryId: row.delivery_id,
-      attempt: row.attempt,
-      messageId: row.message_id,
-      dataStartedAt: row.data_started_at,
-      answerCode: row.answer_code,
-      answerText: row.answer_text,
-      answeredAt: row.answered_at,
-    };
+    return row === undefined ? null : toEmailAttemptRecord(row);
   }
 }

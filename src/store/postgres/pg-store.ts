@@ -9,7 +9,10 @@ import { findingSchema, type Finding } from '../../model/finding.js';
 import type { EmailAttemptLog } from '../../model/email-attempt.js';
 import {
   deliveryKindSchema,
+  deliveryListingRowSchema,
   deliveryStateSchema,
+  LIST_DELIVERIES_SQL,
+  toDeliveryListing,
   type AcceptResult,
   type AlertStore,
   type CaptureRepository,
@@ -62,17 +65,6 @@ const claimedRowSchema = z.object({
   report_json: z.string().nullable(),
   findings_json: z.string().nullable(),
   thread_root_ref: z.string().nullable(),
-});
-
-const listingRowSchema = z.object({
-  id: int,
-  incident_id: z.string(),
-  target: z.string(),
-  kind: z.string(),
-  state: deliveryStateSchema,
-  attempts: int,
-  ref: z.string().nullable(),
-  last_error: z.string().nullable(),
 });
 
 const idRow = z.object({ id: int });
@@ -372,20 +364,7 @@ export class PgStore implements AlertStore {
   }
 
   async listDeliveries(): Promise<DeliveryListing[]> {
-    const found = await this.#read(
-      listingRowSchema,
-      'SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id',
-    );
-    return found.map((r) => ({
-      id: r.id,
-      incidentId: r.incident_id,
-      target: r.target,
-      kind: r.kind,
-      state: r.state,
-      attempts: r.attempts,
-      ref: r.ref,
-      lastError: r.last_error,
-    }));
+    return (await this.#read(deliveryListingRowSchema, LIST_DELIVERIES_SQL)).map(toDeliveryListing);
   }
 
   /** A round trip that needs a connection and a writable primary (a read-only standby fails it). */
