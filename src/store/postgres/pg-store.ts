@@ -73,7 +73,10 @@ const incidentOfRow = z.object({ incident_id: z.string().nullable() });
 
 // A transaction that lost a deadlock or a serialization check against another replica is run again; the
 // same event posted to two replicas at once is the usual cause, and its second run sees the first's rows.
-const RETRIED_SQLSTATES = new Set(['40001', '40P01']);
+// So is a unique violation (23505): two replicas inserting one new incident at once collide on its second
+// unique index (app, operation start), which INSERT ... ON CONFLICT (id) does not arbitrate; run again,
+// the loser finds the winner's committed row and updates it instead.
+const RETRIED_SQLSTATES = new Set(['40001', '40P01', '23505']);
 const TRANSACTION_RUNS = 5;
 
 function sqlState(err: unknown): string | null {
@@ -318,7 +321,7 @@ export class PgStore implements AlertStore {
    * instead (worker.leaseMs, longer than worker.sendTimeoutMs) and are then claimed as resumed; the owner
    * id is random per process, so no lease of this one exists yet.
    */
-  releaseLeases(): Promise<number> {
+  releaseLeases(_now: number): Promise<number> {
     return Promise.resolve(0);
   }
 
