@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import tap, { type Test } from 'tap';
-import { runToExit, spawnInGroup } from './process-groups.js';
+import { runToExit, spawnInGroup, type GroupChild } from './process-groups.js';
+import type { TestLike } from './worker-harness.js';
 
 /**
  * Real PostgreSQL for tests, never a mock of `pg`. `.ci/run` starts one server for the whole run and
@@ -67,30 +68,79 @@ async function waitUntilAccepting(url: string, exited: Promise<unknown>): Promis
   throw new Error('the private PostgreSQL server did not accept connections within 60 s');
 }
 
-async function startPrivateServer(): Promise<string | null> {
-  const bin = postgresBinDir();
-  if (bin === null) return null;
+/** A PostgreSQL server of one's own, on a data folder kept across its stops and starts. */
+export interface PostgresServer {
+  /** Admin URL of its `postgres` database. */
+  url: string;
+  /** Fast shutdown (SIGINT): open sessions are ended, as when a database server is stopped for maintenance. */
+  stop(): Promise<void>;
+  /** Start it again on the same port and data. */
+  start(): Promise<void>;
+}
+
+async function initServer(t: TestLike, bin: string): Promise<{ dir: string; data: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'hook-alerts-pg-'));
   chmodSync(dir, 0o777); // the server user (postgres, when the tests run as root) owns what it creates inside
-  tap.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, 'data');
   const [initdb, initArgs] = asServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
-  const init = await runToExit(tap, initdb, initArgs);
+  const init = await runToExit(t, initdb, initArgs);
   if (init.code !== 0) throw new Error(`initdb failed (${String(init.code ?? init.signal)}): ${init.stderr.trim()}`);
-  const port = await freePort();
+  return { dir, data };
+}
+
+async function runServer(t: TestLike, bin: string, dir: string, data: string, port: number): Promise<GroupChild> {
   // fsync off: a test server holds nothing worth keeping after a machine crash.
   const [postgres, serverArgs] = asServerUser(join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200',
   ]);
-  const server = spawnInGroup(tap, postgres, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawnInGroup(t, postgres, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   // The server's log is kept for an error only: its LOG lines would drown the test output.
   let log = '';
   server.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-4000)));
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntilAccepting(url, server.exited).catch((err: unknown) => {
+  await waitUntilAccepting(`postgres://postgres@127.0.0.1:${port}/postgres`, server.exited).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; its log ends with:\n${log}`);
   });
-  return url;
+  return server;
+}
+
+async function startPrivateServer(): Promise<string | null> {
+  const bin = postgresBinDir();
+  if (bin === null) return null;
+  const { dir, data } = await initServer(tap, bin);
+  const port = await freePort();
+  await runServer(tap, bin, dir, data, port);
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * A private server for `t` that the test can stop and start (database outages); null (with `t` skipped)
+ * when this machine has no PostgreSQL server binaries.
+ */
+export async function stoppablePostgres(t: Test): Promise<PostgresServer | null> {
+  const bin = postgresBinDir();
+  if (bin === null) {
+    void t.skip(NO_SERVER, () => undefined);
+    return null;
+  }
+  const { dir, data } = await initServer(t, bin);
+  const port = await freePort();
+  let running: GroupChild | null = await runServer(t, bin, dir, data, port);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      const server = running;
+      running = null;
+      if (server === null) return;
+      // To the group: as root the leader is runuser, which does not pass SIGINT on to the server.
+      const pid = server.child.pid;
+      if (pid !== undefined) process.kill(-pid, 'SIGINT');
+      await server.exited;
+    },
+    start: async () => {
+      running ??= await runServer(t, bin, dir, data, port);
+    },
+  };
 }
 
 /**
