@@ -120,6 +120,8 @@ async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
     url,
     password,
     poolSize,
+    // A pending event stays with its replica while it may be enriched (bounded by the deadline), and then some.
+    eventLeaseMs: config.kubernetes.bounds.deadlineMs + config.worker.leaseMs,
     onIdleError: (err) => logger.warn({ err }, 'a pooled PostgreSQL connection broke (server restart or network); it is replaced on the next query'),
   });
 }

@@ -23,8 +23,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   ...MIGRATIONS.map(toPostgres),
   // The replica holding a delivery's lease: an outcome is recorded only by the lease's holder, so that a
   // replica whose lease ran out (a send that hung past it) cannot put back what another has taken over.
+  // And the replica enriching and routing a pending event, until when: another one leaves the event (and
+  // the app's later events) alone meanwhile, so that a live replica's enrichment never reads as one that a
+  // crash cut short, and an app's events are still routed in order.
   `
   ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+  ALTER TABLE events ADD COLUMN enrich_owner TEXT;
+  ALTER TABLE events ADD COLUMN enrich_lease_until BIGINT;
   `,
 ];
 

@@ -95,6 +95,11 @@ function storeError(err: unknown): unknown {
 export interface PgStoreOptions extends PgConnectionOptions {
   /** This process's name on the leases it takes; default host name, pid and a random suffix. */
   ownerId?: string;
+  /**
+   * How long a pending event stays with the replica that took it (ms of the wall clock): longer than an
+   * enrichment may take (kubernetes.bounds.deadlineMs); default 5 minutes.
+   */
+  eventLeaseMs?: number;
 }
 
 /**
@@ -111,12 +116,14 @@ export class PgStore implements AlertStore {
   /** Written on each lease this process takes (deliveries.lease_owner). */
   readonly ownerId: string;
   readonly #pool: pg.Pool;
+  readonly #eventLeaseMs: number;
   #closed = false;
 
-  private constructor(pool: pg.Pool, location: string, ownerId: string) {
+  private constructor(pool: pg.Pool, location: string, ownerId: string, eventLeaseMs: number) {
     this.#pool = pool;
     this.location = location;
     this.ownerId = ownerId;
+    this.#eventLeaseMs = eventLeaseMs;
   }
 
   /** Connect, migrate under the advisory lock (safe when replicas start together), and open the pool. */
@@ -124,7 +131,7 @@ export class PgStore implements AlertStore {
     const location = redactPostgresUrl(opts.url);
     await migrate(opts, location);
     const pool = createPool(opts);
-    return new PgStore(pool, location, opts.ownerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
+    return new PgStore(pool, location, opts.ownerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, opts.eventLeaseMs ?? 300_000);
   }
 
   async #query(run: (db: Queryable) => Promise<unknown>): Promise<void> {
@@ -193,15 +200,36 @@ export class PgStore implements AlertStore {
     });
   }
 
+  /**
+   * Take pending events for this replica under a lease (wall clock: the calls carry no time): events
+   * another live replica holds are left out, and so are the later events of an app one of whose events
+   * another replica holds, so that an app's events are routed in order across replicas. An event whose
+   * holder died comes back once its lease ran out, with the enrichment attempts that holder recorded.
+   */
   async pendingEvents(limit: number, except: readonly number[] = []): Promise<PendingEvent[]> {
-    const found = await this.#read(
-      pendingRowSchema,
-      `SELECT id, incident_id, event_json, enrich_attempts, enrich_solo_attempts FROM events
-       WHERE state = 'pending' AND incident_id IS NOT NULL AND NOT (id = ANY($1::bigint[]))
-       ORDER BY id LIMIT $2`,
-      [except, limit],
+    const now = Date.now();
+    const found = await this.#transaction((db) =>
+      rows(
+        db,
+        pendingRowSchema,
+        `WITH taken AS (
+           SELECT e.id FROM events e JOIN incidents i ON i.id = e.incident_id
+           WHERE e.state = 'pending' AND NOT (e.id = ANY($1::bigint[]))
+             AND (e.enrich_owner IS NULL OR e.enrich_owner = $3 OR e.enrich_lease_until <= $4)
+             AND NOT EXISTS (
+               SELECT 1 FROM events o JOIN incidents oi ON oi.id = o.incident_id
+               WHERE o.state = 'pending' AND o.id < e.id AND oi.app_namespace = i.app_namespace AND oi.app_name = i.app_name
+                 AND o.enrich_owner <> $3 AND o.enrich_lease_until > $4)
+           ORDER BY e.id LIMIT $2
+           FOR UPDATE OF e SKIP LOCKED
+         )
+         UPDATE events e SET enrich_owner = $3, enrich_lease_until = $4 + $5::bigint
+         FROM taken WHERE e.id = taken.id
+         RETURNING e.id, e.incident_id, e.event_json, e.enrich_attempts, e.enrich_solo_attempts`,
+        [except, limit, this.ownerId, now, this.#eventLeaseMs],
+      ),
     );
-    return found.map((row) => ({
+    return found.sort((a, b) => a.id - b.id).map((row) => ({
       id: row.id,
       incidentId: row.incident_id,
       event: parseJson(hookEventSchema, row.event_json, `event ${row.id}`),
@@ -223,7 +251,8 @@ export class PgStore implements AlertStore {
   async markEnrichmentAbandoned(eventId: number, solo: boolean): Promise<void> {
     await this.#query((db) =>
       db.query(
-        `UPDATE events SET enrich_attempts = GREATEST(0, enrich_attempts - 1), enrich_solo_attempts = GREATEST(0, enrich_solo_attempts - $1) WHERE id = $2`,
+        `UPDATE events SET enrich_attempts = GREATEST(0, enrich_attempts - 1), enrich_solo_attempts = GREATEST(0, enrich_solo_attempts - $1),
+           enrich_owner = NULL, enrich_lease_until = NULL WHERE id = $2`,
         [solo ? 1 : 0, eventId],
       ),
     );

@@ -130,3 +130,35 @@ t.test('a live lease stays with its replica; an expired one is taken over as res
   await b.markSent(claimed.id, 'ref-b', 61_600);
   t.match(await a.listDeliveries(), [{ state: 'sent', ref: 'ref-b' }], 'the holder records the outcome');
 });
+
+t.test("a pending event another replica holds is left alone, and so are its app's later events, until its lease runs out", async (t) => {
+  const url = await testDatabase(t);
+  if (url === null) return;
+  const [a, b, shortLived] = await Promise.all([
+    PgStore.open({ url, ownerId: 'replica-a', eventLeaseMs: 60_000 }),
+    PgStore.open({ url, ownerId: 'replica-b', eventLeaseMs: 60_000 }),
+    PgStore.open({ url, ownerId: 'replica-dies', eventLeaseMs: 1 }),
+  ]);
+  t.teardown(() => Promise.all([a, b, shortLived].map((s) => s.close())));
+  // Operations 1 and 2 are one app's; the app of operation 3 is another.
+  const events = [eventOf(1), eventOf(2)];
+  const other = toHookEvent(
+    contractV1Schema.parse({ ...failedBodyForOperation(3), app: { ...(failedBodyForOperation(3) as { app: object }).app, name: 'other-app' } }),
+    ['PreSync'],
+    new Date('2026-11-20T14:08:00Z'),
+  );
+  if (!('event' in other)) throw new Error(other.ignored);
+  for (const event of [...events, other.event]) await a.acceptEvent(event, eventDedupeKey(event), 1_000);
+  const [held] = await a.pendingEvents(1);
+  if (held === undefined) throw new Error('a takes the first event');
+  await a.markEnrichmentStarted(held.id, true);
+  t.same((await b.pendingEvents(10)).map((p) => p.event.app.name), ['other-app'], "b gets only the other app's event: a's live enrichment is no crash to b");
+  t.same((await a.pendingEvents(10, [held.id])).map((p) => p.event.app.name), [held.event.app.name], "a goes on with the app's next event (b holds the other app's)");
+  await a.markEnrichmentAbandoned(held.id, true);
+  const dying = await shortLived.pendingEvents(10);
+  t.ok(dying.some((p) => p.id === held.id), 'released by its abandonment, another replica may take it');
+  await shortLived.markEnrichmentStarted(held.id, true);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const resumed = (await b.pendingEvents(10)).find((p) => p.id === held.id);
+  t.match(resumed, { enrichAttempts: 1, enrichSoloAttempts: 1 }, "once the dead holder's lease ran out, its cut-short attempt shows");
+});
