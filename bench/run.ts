@@ -12,6 +12,7 @@ import { scrubBench } from './scrub-bench.js';
 import { pipelineBench } from './pipeline-bench.js';
 import { heapBench } from './heap-bench.js';
 import { slowlorisBench } from './slowloris-bench.js';
+import { storeBench } from './store-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -23,6 +24,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'soak', run: soakBench },
   { name: 'heap', run: heapBench },
   { name: 'slowloris', run: slowlorisBench },
+  { name: 'store', run: storeBench },
 ];
 
 const only = process.argv.slice(2);
