@@ -120,3 +120,15 @@ t.test('a data dir that cannot be created (under /proc, where Node\'s recursive 
     t.match(res.stderr, /^argocd-hook-alerts: the data directory \/proc\/no-such-dir cannot be written \(.*ENOENT.*\): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory\n$/, what);
   }
 });
+
+t.test('validate config names the store: PostgreSQL at the URL without its password; a bad URL is refused unprinted', async (t) => {
+  const dir = t.testdir({});
+  const url = 'postgres://alerts:db-s3cret@db.example:5432/alerts?sslmode=verify-full';
+  const ok = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: url }) });
+  t.equal(ok.code, 0, ok.stderr);
+  t.equal(ok.stdout, 'config is valid; sinks on: file; store: PostgreSQL at postgres://alerts@db.example:5432/alerts?sslmode=verify-full\n');
+  const bad = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: 'postgres://alerts:db-s3cret@db.example' }) });
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /store\.postgres\.url \(from HOOK_ALERTS_DATABASE_URL\): names no database/);
+  t.notMatch(bad.stdout + bad.stderr, /db-s3cret/);
+});
