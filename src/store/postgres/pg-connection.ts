@@ -95,10 +95,20 @@ export function createMigrationClient(opts: PgConnectionOptions): pg.Client {
 // rolled back by a serialization failure or deadlock (40) that still failed after the retries.
 const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58', '40']);
 
-/** The error means the database cannot be reached or cannot work now (not a bug in a statement). */
+// node-postgres's own words for a connection that broke or never came (plain Errors without a code).
+const CONNECTION_FAILURE = /connection terminated|connection ended|timeout|not queryable|cannot use a pool after calling end/i;
+
+/**
+ * The error means the database cannot be reached or cannot work now, not a bug in a statement or in the
+ * rows: a server's SQLSTATE of those classes, a socket error (ECONNREFUSED, ECONNRESET, ETIMEDOUT...), or
+ * node-postgres reporting a broken or timed-out connection.
+ */
 export function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof pg.DatabaseError)) return true;
-  return UNAVAILABLE_CLASSES.has((err.code ?? '').slice(0, 2));
+  if (err instanceof pg.DatabaseError) return UNAVAILABLE_CLASSES.has((err.code ?? '').slice(0, 2));
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return CONNECTION_FAILURE.test(err.message);
 }
 
 /** The code PgStore gives errors of an unreachable database; intake answers them with 503. */

@@ -173,7 +173,7 @@ export class PgStore implements AlertStore {
         client.release(!rolledBack);
         const state = sqlState(err);
         if (state !== null && RETRIED_SQLSTATES.has(state) && run < TRANSACTION_RUNS) continue;
-        throw err instanceof z.ZodError ? err : storeError(err);
+        throw storeError(err);
       }
     }
   }
