@@ -12,6 +12,7 @@ import { scrubBench } from './scrub-bench.js';
 import { pipelineBench } from './pipeline-bench.js';
 import { heapBench } from './heap-bench.js';
 import { slowlorisBench } from './slowloris-bench.js';
+import { leaderHandoverBench } from './leader-handover-bench.js';
 import { storeBench } from './store-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
@@ -24,6 +25,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'soak', run: soakBench },
   { name: 'heap', run: heapBench },
   { name: 'slowloris', run: slowlorisBench },
+  { name: 'handover', run: leaderHandoverBench },
   { name: 'store', run: storeBench },
 ];
 

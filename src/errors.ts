@@ -95,7 +95,11 @@ export const errors = {
   bodyTooLarge: define(
     'HA_ERR_BODY_TOO_LARGE',
     413,
-    (limit: number) => `the body is larger than ${limit} bytes: the contract v1 template sends far less; check the template`,
+    (limit: number, length: number | null) =>
+      `the body${length === null ? '' : ` (${length} bytes)`} is larger than server.bodyLimitBytes (${limit} bytes), and Argo CD ` +
+      'retries it on every reconcile without success: the template of "generate argocd" sends only hook entries and no ' +
+      'last-applied annotation (a few KiB for any app size), so re-run it and apply its ConfigMap entries; an older or ' +
+      'hand-written template that sends all of operationState needs server.bodyLimitBytes raised (at most 16 MiB)',
   ),
   notFound: define(
     'HA_ERR_NOT_FOUND',
@@ -199,6 +203,13 @@ export const CODE_BODY_INVALID = 'HA_ERR_BODY_INVALID';
 export const CODE_CONFIG_INVALID = 'HA_ERR_CONFIG_INVALID';
 /** `validate argocd` found problems in an argocd-notifications-cm; each is one issue. */
 export const CODE_ARGOCD_FINDINGS = 'HA_ERR_ARGOCD_FINDINGS';
+
+/** A config error about one setting, found after the schema (a cluster that cannot be loaded, a missing namespace). */
+export function configSettingError(path: string, message: string): HookAlertsError {
+  return new HookAlertsError(CODE_CONFIG_INVALID, `invalid configuration: ${path}: ${message}`, {
+    issues: [{ path, message }],
+  });
+}
 
 /** Render any thrown value as a one-line message without leaking a stack to users. */
 export function describeError(err: unknown): string {

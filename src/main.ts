@@ -155,7 +155,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       // Loaded only when a cluster can be read: a service without one does not carry the enrichment modules.
       const { createEnrichment } = await import('./enrich/enrichment.js');
       // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
-      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env });
+      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env, sharedStore: store.kind === 'postgres' });
     } else if (config.kubernetes.enabled === 'auto') {
       logger.warn(ENRICHMENT_OFF_WARNING);
     }

@@ -65,6 +65,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly captureWatchUp = new Gauge({
+    name: 'hook_alerts_capture_watch_up',
+    help: '1 while the hook pod watch of a cluster (and namespace) is synced and streaming, 0 while it fails and retries; absent on replicas that do not run the watchers',
+    labelNames: ['cluster', 'watched_namespace'] as const,
+    registers: [this.registry],
+  });
+  readonly kubeApiErrors = new Counter({
+    name: 'hook_alerts_kube_api_errors_total',
+    help: 'Failed Kubernetes API calls by cluster and kind (forbidden, unreachable, timeout, ...); reads of objects that are gone are not failures',
+    labelNames: ['cluster', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly watchersLeader = new Gauge({
+    name: 'hook_alerts_watchers_leader',
+    help: '1 while this replica runs the capture and stuck-hook watchers (it holds their Lease, or no election runs), else 0',
+    registers: [this.registry],
+  });
+
   readonly buildInfo = new Gauge({
     name: 'hook_alerts_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js',

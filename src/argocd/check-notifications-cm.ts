@@ -5,6 +5,7 @@ import { eventKindSchema } from '../model/contract-v1.js';
 import { describeError } from '../errors.js';
 import { TOKEN_PLACEHOLDER } from './notifications-config.js';
 import { bodyWithPlaceholders, scanTemplateActions } from './template-actions.js';
+import { unknownTemplateFunctions } from './template-functions.js';
 
 /*
  * Checks an argocd-notifications-cm (generated or hand-edited) for the mistakes that make Argo CD's
@@ -29,6 +30,7 @@ export const findingRuleSchema = z.enum([
   'template-service-missing',
   'template-method',
   'template-path',
+  'template-function-unknown',
   'service-missing',
   'service-url',
   'service-no-auth',
@@ -38,6 +40,17 @@ export const findingRuleSchema = z.enum([
   'secret-placeholder',
 ]);
 export type FindingRule = z.infer<typeof findingRuleSchema>;
+
+/**
+ * Rules that only bite on old Argo CD versions (their messages name them): warnings, not errors. Argo CD
+ * 2.8 and newer ship expr 1.12.5+, which parses `?.` and evaluates `nil in [...]` to false.
+ */
+const VERSION_BOUND_RULES: ReadonlySet<FindingRule> = new Set(['optional-chaining', 'nil-unsafe-in']);
+
+/** Whether a finding breaks notifications on every Argo CD version (error) or only on old ones (warning). */
+export function findingSeverity(rule: FindingRule): 'error' | 'warning' {
+  return VERSION_BOUND_RULES.has(rule) ? 'warning' : 'error';
+}
 
 /** One problem in the ConfigMap: which key, which rule, and what to do. */
 export interface CmFinding {
@@ -150,7 +163,8 @@ export function checkCondition(key: string, when: string): CmFinding[] {
     findings.push({
       rule: 'optional-chaining',
       key,
-      message: 'uses `?.`, which expr before 1.13 does not parse (the trigger then never works); guard with explicit `!= nil` checks',
+      message:
+        'uses `?.`, which antonmedv/expr parses from 1.9.0 on: Argo CD 2.6 and newer take it, but on Argo CD 2.5 and older (expr 1.8.9) the condition does not compile and Argo CD refuses the whole ConfigMap; for those, guard with explicit `!= nil` checks',
     });
   }
   const inOnPath = /((?:#|\bapp)(?:\.[A-Za-z_]\w*)+)\s+(?:not\s+)?in\b/g;
@@ -161,7 +175,7 @@ export function checkCondition(key: string, when: string): CmFinding[] {
       findings.push({
         rule: 'nil-unsafe-in',
         key,
-        message: `\`${path} in [...]\` errors when ${path} is nil (e.g. the hookType of a non-hook resource), and Argo CD then silently does not fire the trigger; compare with == instead: (x == 'a' || x == 'b')`,
+        message: `\`${path} in [...]\` errors when ${path} is nil (e.g. the hookType of a non-hook resource) on Argo CD 2.7 and older (antonmedv/expr 1.11 and older: "cannot use <nil> as index"), which then silently do not fire the trigger; Argo CD 2.8 and newer (expr 1.12.5+) take it as false. For the old versions compare with == instead: (x == 'a' || x == 'b')`,
       });
     }
   }
@@ -318,6 +332,27 @@ function checkService(key: string, service: Service, opts: CheckOptions): CmFind
   return findings;
 }
 
+/** Every string of a parsed template (message, webhook bodies, other services' fields), with its path. */
+function templateStrings(value: unknown, path: string): [string, string][] {
+  if (typeof value === 'string') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => templateStrings(v, `${path}[${i}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => templateStrings(v, path === '' ? k : `${path}.${k}`));
+  }
+  return [];
+}
+
+/** Calls of functions Argo CD does not define, in any template of the ConfigMap: each makes it refuse all of them. */
+function checkTemplateFunctions(key: string, template: unknown): CmFinding[] {
+  return templateStrings(template, '').flatMap(([path, text]) =>
+    unknownTemplateFunctions(text).map((name) => ({
+      rule: 'template-function-unknown' as const,
+      key: `${key} ${path}`,
+      message: `calls ${name}, which Argo CD 3.5 does not define (notifications-engine 0cff13b8a717 registers sprig v3.3.0's functions minus env and expandenv, nothing else${name.startsWith('slack') ? `; ${name} exists only in unmerged notifications-engine branches` : ''}): the template does not parse and Argo CD refuses the whole ConfigMap, so no app gets any notification`,
+    })),
+  );
+}
+
 /** Every finding of an argocd-notifications-cm `data` map for the argocd-hook-alerts service. */
 export function checkNotificationsCm(data: Record<string, string>, opts: CheckOptions): CmFinding[] {
   const findings: CmFinding[] = [];
@@ -332,6 +367,7 @@ export function checkNotificationsCm(data: Record<string, string>, opts: CheckOp
   for (const [key, value] of Object.entries(data)) {
     if (key.startsWith('template.')) {
       const t = parseValue(templateSchema, key, value, findings);
+      if (t !== undefined) findings.push(...checkTemplateFunctions(key, t));
       // A template that does not parse still exists for Argo CD's purposes: don't report it missing too.
       templates.set(key.slice('template.'.length), t ?? {});
     } else if (key.startsWith('trigger.')) {

@@ -2,7 +2,9 @@ import { stringify } from 'yaml';
 import { EVENTS_ROUTE } from '../model/contract-v1.js';
 import type { EventKind } from '../model/contract-v1.js';
 import type { GenerateOptions } from './generate-options.js';
+import { DELETE_HOOK_TYPES } from '../model/hook-type.js';
 import {
+  deleteHookFailedCondition,
   hookFailedCondition,
   hookRetryingCondition,
   hookStuckCondition,
@@ -17,6 +19,9 @@ export const TRIGGER_NAMES = {
   'sync-succeeded': 'on-hook-sync-succeeded',
   'hook-stuck': 'on-hook-stuck',
 } as const satisfies Record<EventKind, string>;
+
+/** The trigger of a failed PreDelete/PostDelete hook: it sends the `hook-failed` template. */
+export const DELETE_HOOK_TRIGGER = 'on-delete-hook-failed';
 
 /** Value of the secret entry in the generated patch: obviously not a token, and refused by the service. */
 export const TOKEN_PLACEHOLDER = 'REPLACE-WITH-THE-HOOK_ALERTS_TOKEN-OF-THE-SERVICE';
@@ -125,6 +130,9 @@ export function generateNotificationsConfig(opts: GenerateOptions): Notification
     trigger: TRIGGER_NAMES[event],
     template: templateName(svc, event),
   }));
+  const deleteTypes = opts.hookTypes.filter((t) => DELETE_HOOK_TYPES.includes(t));
+  const deleteTrigger: GeneratedTrigger | null =
+    deleteTypes.length === 0 ? null : { event: 'hook-failed', trigger: DELETE_HOOK_TRIGGER, template: templateName(svc, 'hook-failed') };
 
   for (const t of triggers) {
     const { when, description } = condition(t.event);
@@ -135,7 +143,17 @@ export function generateNotificationsConfig(opts: GenerateOptions): Notification
       value: stringify([{ description, when, send: [t.template] }], YAML_OPTIONS),
     });
   }
+  if (deleteTrigger !== null) {
+    const description = `A ${deleteTypes.join('/')} hook failed while the Application is being deleted (DeletionError condition; Argo CD 3.3+)`;
+    entries.push({
+      key: `trigger.${deleteTrigger.trigger}`,
+      purpose: description,
+      value: stringify([{ description, when: deleteHookFailedCondition(deleteTypes), send: [deleteTrigger.template] }], YAML_OPTIONS),
+    });
+    triggers.push(deleteTrigger);
+  }
   for (const t of triggers) {
+    if (t === deleteTrigger) continue;
     entries.push({
       key: `template.${t.template}`,
       purpose: `POSTs a contract v1 "${t.event}" event to ${EVENTS_ROUTE}; every value through toJson`,

@@ -118,18 +118,44 @@ export function scanTemplateActions(body: string): TemplateAction[] {
   return actions;
 }
 
+/** The keyword a control action starts with (`if`, `else`, `end`, `range`, ...), or null for an assignment. */
+function controlKeyword(action: TemplateAction): string | null {
+  const inner = action.text.replace(/^\{\{-?\s*/, '');
+  return /^[A-Za-z_]\w*/.exec(inner)?.[0] ?? null;
+}
+
 /**
- * The body with every printing action replaced by `null` and every comment removed, for a structural JSON
- * check; undefined when the body has control actions (if/range/...), whose output cannot be predicted.
+ * The body with every printing action replaced by `null` and every comment and assignment removed, for a
+ * structural JSON check. Of each `if`/`with` the first branch is kept and of each `range` the empty case
+ * (its `else`, or nothing): one output the template can produce, enough to see its shape. Undefined when
+ * the body defines or calls templates, or its blocks do not nest, whose output cannot be followed.
  */
 export function bodyWithPlaceholders(body: string, actions: readonly TemplateAction[]): string | undefined {
-  if (actions.some((a) => a.kind === 'control')) return undefined;
+  // One frame per open block: whether its current branch is the one kept.
+  const frames: { keyword: string; kept: boolean }[] = [];
+  const emitting = (): boolean => frames.every((f) => f.kept);
   let out = '';
   let last = 0;
   for (const a of actions) {
-    out += body.slice(last, a.start);
-    out += a.kind === 'output' ? 'null' : '';
+    if (emitting()) out += body.slice(last, a.start);
     last = a.end;
+    if (a.kind === 'output') {
+      if (emitting()) out += 'null';
+      continue;
+    }
+    if (a.kind !== 'control') continue;
+    const keyword = controlKeyword(a);
+    if (keyword === null) continue;
+    if (keyword === 'if' || keyword === 'with') frames.push({ keyword, kept: true });
+    else if (keyword === 'range') frames.push({ keyword, kept: false });
+    else if (keyword === 'else') {
+      const frame = frames[frames.length - 1];
+      if (frame === undefined) return undefined;
+      frame.kept = frame.keyword === 'range';
+    } else if (keyword === 'end') {
+      if (frames.pop() === undefined) return undefined;
+    } else if (keyword !== 'break' && keyword !== 'continue') return undefined;
   }
+  if (frames.length > 0) return undefined;
   return out + body.slice(last);
 }

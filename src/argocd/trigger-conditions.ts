@@ -5,9 +5,10 @@ import type { HookType } from '../model/hook-type.js';
  * Application as a map) and counts an evaluation error as "not fired", silently
  * (notifications-engine pkg/triggers/service.go). So every step is nil-safe in old and new expr alike:
  *  - each optional object is checked with an explicit `!= nil` before a field of it is read (expr 1.x
- *    errors with "cannot fetch X from <nil>"; `?.` does not exist before expr 1.13);
+ *    errors with "cannot fetch X from <nil>"; `?.` does not parse before expr 1.9.0, i.e. on Argo CD 2.5 and older);
  *  - hook fields are compared with `==`, never `in [...]`: expr compiles a literal list into a map and
- *    `nil in {...}` errors for the non-hook entries of syncResult.resources, which have no hookType.
+ *    `nil in {...}` errors for the non-hook entries of syncResult.resources, which have no hookType (expr
+ *    1.11 and older, i.e. Argo CD 2.7 and older; expr 1.12.5+ takes it as false).
  */
 
 const OP = 'app.status.operationState';
@@ -20,7 +21,7 @@ const FAILED_OPERATION_PHASES = ['Failed', 'Error'] as const;
 
 function quote(value: string): string {
   // Values are fixed identifiers (hook types, phases); refuse anything that would need escaping.
-  if (!/^[\w .-]+$/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into an expr string`);
+  if (!/^[\w .()-]+$/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into an expr string`);
   return `'${value}'`;
 }
 
@@ -96,5 +97,22 @@ export function hookStuckCondition(hookTypes: readonly HookType[], minutes: numb
     resourcesPresent,
     `any(${RESOURCES}, {${hookOfType(hookTypes)} && #.hookPhase == 'Running'})`,
     `time.Now().Sub(time.Parse(${OP}.startedAt)).Minutes() >= ${minutes}`,
+  ].join(AND);
+}
+
+/**
+ * A delete hook of the chosen types failed (Argo CD 3.3+): it shows only as a `DeletionError` condition
+ * whose message says "PreDelete hook(s) failed: ns/name, ..." (argo-cd controller/hook.go
+ * executeHooks; wrapped in "error executing pre-delete hooks: " for PreDelete, controller/appcontroller.go).
+ * Argo CD deletes the failed hooks and clears the condition when it creates them again, so each failed
+ * attempt is a false→true transition, one notification.
+ */
+export function deleteHookFailedCondition(deleteHookTypes: readonly HookType[]): string {
+  if (deleteHookTypes.length === 0) throw new Error('a delete hook trigger needs at least one of PreDelete, PostDelete');
+  const named = deleteHookTypes.map((t) => `#.message contains ${quote(`${t} hook(s) failed`)}`).join(' || ');
+  return [
+    'app.status != nil',
+    'app.status.conditions != nil',
+    `any(app.status.conditions, {#.type == 'DeletionError' && #.message != nil && (${named})})`,
   ].join(AND);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CODE_ARGOCD_FINDINGS, withIssues } from '../errors.js';
 import { DEFAULT_SERVICE_NAME } from '../argocd/generate-options.js';
-import { checkNotificationsCm } from '../argocd/check-notifications-cm.js';
+import { checkNotificationsCm, findingSeverity } from '../argocd/check-notifications-cm.js';
 import { readManifestData } from '../argocd/read-manifest.js';
 
 interface ValidateArgocdFlags {
@@ -21,7 +21,11 @@ export function registerValidateArgocd(validate: Command): void {
     .action((flags: ValidateArgocdFlags) => {
       const data = readManifestData(flags.cm, 'ConfigMap');
       const secret = flags.secret === undefined ? undefined : readManifestData(flags.secret, 'Secret');
-      const findings = checkNotificationsCm(data, { serviceName: flags.serviceName, ...(secret === undefined ? {} : { secret }) });
+      const all = checkNotificationsCm(data, { serviceName: flags.serviceName, ...(secret === undefined ? {} : { secret }) });
+      const warnings = all.filter((f) => findingSeverity(f.rule) === 'warning');
+      const findings = all.filter((f) => findingSeverity(f.rule) === 'error');
+      // Warnings first, on stderr, whatever the outcome: they matter only on the old Argo CD versions they name.
+      for (const w of warnings) process.stderr.write(`warning: ${w.key}: ${w.message} [${w.rule}]\n`);
       if (findings.length > 0) {
         throw withIssues(
           CODE_ARGOCD_FINDINGS,
@@ -30,6 +34,7 @@ export function registerValidateArgocd(validate: Command): void {
           findings.map((f) => ({ path: f.key, message: `${f.message} [${f.rule}]` })),
         );
       }
-      process.stdout.write(`${flags.cm}: no problems found for webhook service "${flags.serviceName}"\n`);
+      const suffix = warnings.length > 0 ? ` (${warnings.length} warning(s) for old Argo CD versions on stderr)` : '';
+      process.stdout.write(`${flags.cm}: no problems found for webhook service "${flags.serviceName}"${suffix}\n`);
     });
 }

@@ -59,6 +59,8 @@ export interface CaptureWatcherDeps {
   clock?: () => number;
   /** Tests shorten the server-side watch timeout. */
   watchTimeoutSeconds?: number;
+  /** Told when a namespace's pod watch (null: all namespaces) comes up or fails. */
+  onWatchState?: (namespace: string | null, up: boolean) => void;
 }
 
 interface JobVerdict {
@@ -100,6 +102,7 @@ export class CaptureWatcher {
           namespace,
           labelSelector: deps.config.podLabelSelector,
           onPod: (change, pod) => this.#onPod(change, pod),
+          onState: (up) => deps.onWatchState?.(namespace, up),
           onSynced: (uids) => {
             for (const uid of this.#captured.keys()) if (!uids.has(uid)) this.#captured.delete(uid);
           },

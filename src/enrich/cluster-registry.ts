@@ -1,4 +1,4 @@
-import { CODE_CONFIG_INVALID, describeError, HookAlertsError } from '../errors.js';
+import { configSettingError, describeError } from '../errors.js';
 import type { KubernetesConfig } from './enrich-config.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { connectKubeconfig, loadKubeconfig, loadKubeconfigFromEnv } from '../kube/kubeconfig.js';
@@ -37,12 +37,6 @@ function connectDefault(source: 'in-cluster' | 'kubeconfig', env: NodeJS.Process
     return inClusterConnection({ env });
   }
   return connectKubeconfig(loadKubeconfigFromEnv(env), { context: context ?? null, where });
-}
-
-function configError(path: string, message: string): HookAlertsError {
-  return new HookAlertsError(CODE_CONFIG_INVALID, `invalid configuration: ${path}: ${message}`, {
-    issues: [{ path, message }],
-  });
 }
 
 /**
@@ -85,7 +79,7 @@ export class ClusterRegistry {
           connection = connectDefault(source, env, c.context, 'the default kubeconfig');
         }
       } catch (err) {
-        throw configError(path, `cannot load the kubeconfig for ${c.server ?? c.name ?? 'this cluster'}: ${describeError(err)}`);
+        throw configSettingError(path, `cannot load the kubeconfig for ${c.server ?? c.name ?? 'this cluster'}: ${describeError(err)}`);
       }
       const id = c.server !== undefined ? normalizeServer(c.server) : (c.name ?? `cluster-${i}`);
       return { server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: new KubeClient(id, connection, { callTimeoutMs }) };
@@ -101,7 +95,7 @@ export class ClusterRegistry {
         defaultClient = new KubeClient(IN_CLUSTER_NAME, connection, { callTimeoutMs });
       } catch (err) {
         if (config.enabled === 'true' && configured.length === 0) {
-          throw configError('kubernetes.enabled', `true, but the ${source} config cannot be loaded: ${describeError(err)}`);
+          throw configSettingError('kubernetes.enabled', `true, but the ${source} config cannot be loaded: ${describeError(err)}`);
         }
         defaultMissing = `cluster ${IN_CLUSTER_SERVER} (in-cluster): the ${source} config cannot be loaded: ${describeError(err)}`;
         warning = `Kubernetes: ${defaultMissing}`;
@@ -109,7 +103,7 @@ export class ClusterRegistry {
     }
     if (defaultClient === null && configured.length === 0) {
       if (config.enabled === 'true') {
-        throw configError('kubernetes.enabled', 'true, but there is no in-cluster config, no kubeconfig (KUBECONFIG, ~/.kube/config) and no kubernetes.clusters');
+        throw configSettingError('kubernetes.enabled', 'true, but there is no in-cluster config, no kubeconfig (KUBECONFIG, ~/.kube/config) and no kubernetes.clusters');
       }
       return {
         registry: null,
@@ -143,6 +137,11 @@ export class ClusterRegistry {
       ok: false,
       missing: `cluster ${describeDestination(destination)} is not configured: add it under kubernetes.clusters (${key}, kubeconfig: <file>, context: <name>) so that alerts of apps deployed there show Job, pod and log details`,
     };
+  }
+
+  /** The cluster the service runs in (in-cluster, else KUBECONFIG's current context), or null. */
+  home(): KubeClient | null {
+    return this.#defaultClient;
   }
 
   /** Every reachable cluster once (the capture and stuck-hook watchers run per cluster). */

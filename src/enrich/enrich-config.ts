@@ -64,6 +64,29 @@ const stuckConfigSchema = z.strictObject({
   checkIntervalMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
 });
 
+/**
+ * With several replicas on one PostgreSQL store, one of them runs the capture and stuck-hook watchers,
+ * elected through a coordination.k8s.io/v1 Lease in the cluster the service runs in (docs/ha.md). The
+ * timings are client-go's defaults for controllers.
+ */
+const leaderElectionConfigSchema = z
+  .strictObject({
+    /** auto: elect when the store is PostgreSQL (replicas may run side by side); true: always; false: every replica watches. */
+    enabled: z.enum(['auto', 'true', 'false']).default('auto'),
+    /** Where the Lease lives; default: the service's own namespace (POD_NAMESPACE, else the service account's). */
+    namespace: z.string().min(1).optional(),
+    leaseName: z.string().min(1).max(253).default('argocd-hook-alerts-watchers'),
+    /** A dead leader's watchers are taken over after at most this long. */
+    leaseDurationSeconds: z.number().min(1).max(300).default(15),
+    renewDeadlineSeconds: z.number().min(0.1).max(300).default(10),
+    retryPeriodSeconds: z.number().min(0.05).max(60).default(2),
+  })
+  .refine((c) => c.renewDeadlineSeconds < c.leaseDurationSeconds && c.retryPeriodSeconds < c.renewDeadlineSeconds, {
+    message: 'needs retryPeriodSeconds < renewDeadlineSeconds < leaseDurationSeconds: a leader must give up before its Lease can be taken over',
+  });
+
+export type LeaderElectionConfig = z.infer<typeof leaderElectionConfigSchema>;
+
 export const kubernetesConfigSchema = z.strictObject({
   /** auto: enrich when a kubeconfig or in-cluster config exists, else warn and send alerts without it. */
   enabled: z.enum(['auto', 'true', 'false']).default('auto'),
@@ -71,6 +94,7 @@ export const kubernetesConfigSchema = z.strictObject({
   bounds: enrichBoundsSchema.prefault({}),
   capture: captureConfigSchema.prefault({}),
   stuck: stuckConfigSchema.prefault({}),
+  leaderElection: leaderElectionConfigSchema.prefault({}),
 });
 
 export const scrubConfigSchema = z.strictObject({

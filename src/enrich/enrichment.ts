@@ -9,7 +9,12 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
-import type { KubernetesConfig, ScrubConfig } from './enrich-config.js';
+import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
+import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
+import { configSettingError } from '../errors.js';
+import { KUBE_FAILURE_KINDS } from '../kube/kube-failure.js';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 const HOUR_MS = 3_600_000;
 
@@ -46,7 +51,15 @@ function destinationOf(client: KubeClient): HookEvent['destination'] {
  */
 export function createEnrichment(
   config: EnrichmentSettings,
-  deps: { store: AlertStore; logger: Logger; metrics: Metrics; onEventAccepted: () => void; env?: NodeJS.ProcessEnv },
+  deps: {
+    store: AlertStore;
+    logger: Logger;
+    metrics: Metrics;
+    onEventAccepted: () => void;
+    env?: NodeJS.ProcessEnv;
+    /** Replicas share the store (PostgreSQL): the watchers run on the one that holds their Lease. */
+    sharedStore?: boolean;
+  },
 ): Enrichment | null {
   const k = config.kubernetes;
   const { registry, warning } = ClusterRegistry.fromConfig(k, deps.env);
@@ -56,52 +69,150 @@ export function createEnrichment(
   const captures = deps.store.captureStore({ ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
   const enricher = new KubeEnricher({ registry, bounds: k.bounds, scrub, captures, captureEnabled: k.capture.enabled, metrics: deps.metrics });
 
-  const watchers: CaptureWatcher[] = [];
-  let stuck: StuckHookWatcher | null = null;
-  if (k.stuck.enabled) {
-    stuck = new StuckHookWatcher({
-      config: k.stuck,
-      hookTypes: config.hooks.types,
-      destinationOf,
-      logger: deps.logger.child({ component: 'stuck-hooks' }),
-      capture: (client, pod) => watchers.find((w) => w.client === client)?.capture(pod, 'stuck'),
-      onStuck: (event) => {
-        void (async () => {
-          const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
-          deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, 'hook-stuck event raised');
-          deps.onEventAccepted();
-        })().catch((err: unknown) => {
-          deps.logger.error({ err }, 'could not store a hook-stuck event; it is raised again on the next check of another Job only');
-        });
-      },
-    });
-  }
-  if (k.capture.enabled || stuck !== null) {
-    for (const client of registry.clients()) {
-      watchers.push(
-        new CaptureWatcher({
-          client,
-          config: k.capture,
-          bounds: k.bounds,
-          store: captures,
-          scrub,
-          logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
-          ...(stuck === null ? {} : { onHookJob: (s) => stuck.sighting(s) }),
-        }),
-      );
+  // Fresh watchers each time this replica starts them: after losing the watchers Lease and winning it
+  // back, nothing of the previous term is reused.
+  const newWatchers = (): LeaderWork => {
+    const watchers: CaptureWatcher[] = [];
+    let stuck: StuckHookWatcher | null = null;
+    if (k.stuck.enabled) {
+      stuck = new StuckHookWatcher({
+        config: k.stuck,
+        hookTypes: config.hooks.types,
+        destinationOf,
+        logger: deps.logger.child({ component: 'stuck-hooks' }),
+        capture: (client, pod) => watchers.find((w) => w.client === client)?.capture(pod, 'stuck'),
+        onStuck: (event) => {
+          void (async () => {
+            const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
+            deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, 'hook-stuck event raised');
+            deps.onEventAccepted();
+          })().catch((err: unknown) => {
+            deps.logger.error({ err }, 'could not store a hook-stuck event; it is raised again on the next check of another Job only');
+          });
+        },
+      });
     }
+    if (k.capture.enabled || stuck !== null) {
+      for (const client of registry.clients()) {
+        watchers.push(
+          new CaptureWatcher({
+            client,
+            config: k.capture,
+            bounds: k.bounds,
+            store: captures,
+            scrub,
+            logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
+            onWatchState: (namespace, up) => deps.metrics.captureWatchUp.set({ cluster: client.clusterId, watched_namespace: namespace ?? 'all' }, up ? 1 : 0),
+            ...(stuck === null ? {} : { onHookJob: (s) => stuck.sighting(s) }),
+          }),
+        );
+      }
+    }
+    return {
+      start: () => {
+        for (const w of watchers) w.start();
+        stuck?.start();
+      },
+      stop: async () => {
+        await stuck?.stop();
+        await Promise.all(watchers.map((w) => w.stop()));
+        // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
+        deps.metrics.captureWatchUp.reset();
+      },
+    };
+  };
+  for (const client of registry.clients()) {
+    client.observeFailures((failure) => deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind: failure.kind }));
+    // From 0, so that increase() sees the first failure after a start.
+    for (const kind of KUBE_FAILURE_KINDS) deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind }, 0);
   }
+  const election = watchersElection(k.leaderElection, registry, { ...deps, sharedStore: deps.sharedStore ?? false });
+  let running: LeaderWork | null = null;
+  const work: LeaderWork = {
+    start: () => {
+      running = newWatchers();
+      running.start();
+    },
+    stop: async () => {
+      const stopping = running;
+      running = null;
+      await stopping?.stop();
+    },
+  };
   return {
     enricher,
     captures,
     registry,
     start: () => {
-      for (const w of watchers) w.start();
-      stuck?.start();
+      if (election !== null) {
+        election.start(work);
+        return;
+      }
+      deps.metrics.watchersLeader.set(1);
+      work.start();
     },
     stop: async () => {
-      await stuck?.stop();
-      await Promise.all(watchers.map((w) => w.stop()));
+      await (election === null ? work.stop() : election.stop());
     },
   };
+}
+
+/**
+ * The Lease election of the watchers, or null when this replica runs them unelected: one replica on
+ * SQLite, or `leaderElection.enabled: false`. Throws a config error when an election is needed and cannot run.
+ */
+function watchersElection(
+  c: LeaderElectionConfig,
+  registry: ClusterRegistry,
+  deps: { sharedStore: boolean; logger: Logger; metrics: Metrics; env?: NodeJS.ProcessEnv },
+): { start(work: LeaderWork): void; stop(): Promise<void> } | null {
+  if (c.enabled === 'false' || (c.enabled === 'auto' && !deps.sharedStore)) return null;
+  const env = deps.env ?? process.env;
+  const home = registry.home();
+  if (home === null) {
+    throw configSettingError(
+      'kubernetes.leaderElection',
+      'the watchers Lease lives in the cluster the service runs in, and there is none (no in-cluster config, no KUBECONFIG): run in a pod, set KUBECONFIG, or set enabled: false and run one replica',
+    );
+  }
+  const namespace = c.namespace ?? env.POD_NAMESPACE ?? serviceAccountNamespace();
+  if (namespace === null) {
+    throw configSettingError('kubernetes.leaderElection.namespace', 'not set, and neither POD_NAMESPACE nor the service account namespace file says where the service runs: set it');
+  }
+  let election: LeaseElection | null = null;
+  return {
+    start: (work) => {
+      election = new LeaseElection({
+        client: home,
+        settings: {
+          namespace,
+          name: c.leaseName,
+          // The pod name is unique and tells the operator which replica holds it; outside a pod, host and pid.
+          identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+          leaseDurationMs: c.leaseDurationSeconds * 1000,
+          renewDeadlineMs: c.renewDeadlineSeconds * 1000,
+          retryPeriodMs: c.retryPeriodSeconds * 1000,
+        },
+        work,
+        logger: deps.logger.child({ component: 'leader-election' }),
+        onLeading: (leading) => deps.metrics.watchersLeader.set(leading ? 1 : 0),
+      });
+      election.start();
+    },
+    stop: async () => {
+      await election?.stop();
+    },
+  };
+}
+
+const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function serviceAccountNamespace(): string | null {
+  try {
+    const text = readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, 'utf8').trim();
+    return text === '' ? null : text;
+  } catch {
+    // Not in a pod (or no token mounted): the caller asks for the namespace in the config instead.
+    return null;
+  }
 }

@@ -40,6 +40,10 @@ export interface JobHookReads {
 /** Who deleted a Job that is gone, as precisely as the evidence allows (docs/design.md, "Say why logs are missing"). */
 export function deletionCause(job: JobInfo | null, hook: HookRef, event: HookEvent): string {
   const terminated = hook.message === 'Terminated' || /operation terminated/i.test(event.operation?.message ?? '');
+  // Ended in Error with the hook cut off: Argo CD deleted it because the operation failed (render/hook-facts.ts terminationCause).
+  if (terminated && event.operation?.phase === 'Error' && event.operation.message != null) {
+    return `Argo CD when the sync stopped with an error ("${event.operation.message}")`;
+  }
   if (terminated) return 'Argo CD when the sync was terminated';
   const policy = job?.deletePolicy ?? '';
   if (policy.includes('HookFailed')) return 'Argo CD (hook-delete-policy HookFailed)';

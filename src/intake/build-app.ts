@@ -42,12 +42,13 @@ export interface IntakeDeps {
   committer?: EventCommitter;
 }
 
-function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentType: string): HookAlertsError | null {
+function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, req: FastifyRequest): HookAlertsError | null {
+  const contentType = String(req.headers['content-type'] ?? '');
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.bodyNotJson(contentType);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errors.bodyTooLarge(bodyLimit);
+      return errors.bodyTooLarge(bodyLimit, declaredLength(req));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.bodyMalformed('the body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -60,6 +61,12 @@ function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, contentT
     return errors.bodyMalformed(err.message);
   }
   return null;
+}
+
+/** The request's Content-Length, or null for a chunked body. */
+function declaredLength(req: FastifyRequest): number | null {
+  const length = Number(req.headers['content-length']);
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
 }
 
 /** How often Node looks for requests past their deadline: a quarter of the shortest limit, at most 1 s. */
@@ -127,10 +134,11 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     const known =
       err instanceof HookAlertsError
         ? err
-        : fastifyErrorToHookAlerts(err, bodyLimit, String(req.headers['content-type'] ?? ''));
+        : fastifyErrorToHookAlerts(err, bodyLimit, req);
     if (known !== null) {
       if (req.routeOptions.url === EVENTS_ROUTE && known.statusCode < 500) metrics.events.inc({ outcome: 'rejected' });
-      const level = known.statusCode >= 500 ? 'error' : 'info';
+      // A refused body is an alert lost for good (Argo CD retries it unchanged): worth a warning.
+      const level = known.statusCode >= 500 ? 'error' : known.statusCode === 413 ? 'warn' : 'info';
       req.log[level]({ code: known.code }, known.message);
       return reply.code(known.statusCode).send({ error: known.code, message: known.message, issues: known.issues });
     }

@@ -1,4 +1,4 @@
-import type { ContractV1Body, SyncResultResource } from '../model/contract-v1.js';
+import type { ApplicationCondition, ContractV1Body, SyncResultResource } from '../model/contract-v1.js';
 import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { HookType } from '../model/hook-type.js';
 
@@ -37,6 +37,45 @@ function listSome(names: readonly string[]): string {
 
 export type NormalizeResult = { event: HookEvent } | { ignored: string };
 
+// "PreDelete hook(s) failed: ns/a, ns/b" (argo-cd v3.3+ controller/hook.go), after an optional prefix.
+const DELETE_HOOKS_FAILED = /\b(PreDelete|PostDelete) hook\(s\) failed: (.+)$/;
+
+/** A failed delete hook of the chosen types, read from a `DeletionError` condition of the Application. */
+interface DeletionFailure {
+  condition: ApplicationCondition;
+  hooks: HookRef[];
+}
+
+function deletionFailure(body: ContractV1Body, wanted: ReadonlySet<string>): DeletionFailure | null {
+  for (const condition of body.conditions ?? []) {
+    if (condition.type !== 'DeletionError') continue;
+    const m = DELETE_HOOKS_FAILED.exec(condition.message ?? '');
+    const hookType = m?.[1];
+    if (m === null || hookType === undefined || !wanted.has(hookType)) continue;
+    const hooks = (m[2] ?? '')
+      .split(', ')
+      .map((ref) => ref.trim())
+      .filter((ref) => ref !== '')
+      .map((ref): HookRef => {
+        const slash = ref.indexOf('/');
+        return {
+          // The message names namespace/name only; hooks are Jobs in practice, and enrichment says so when not.
+          kind: 'Job',
+          group: 'batch',
+          namespace: slash > 0 ? ref.slice(0, slash) : null,
+          name: slash >= 0 ? ref.slice(slash + 1) : ref,
+          hookType,
+          hookPhase: 'Failed',
+          syncPhase: null,
+          message: condition.message ?? null,
+          images: [],
+        };
+      });
+    if (hooks.length > 0) return { condition, hooks };
+  }
+  return null;
+}
+
 /** Turn a validated contract-v1 body into a HookEvent, or say why it needs no alert. */
 export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[], receivedAt: Date): NormalizeResult {
   const op = body.operationState ?? null;
@@ -44,8 +83,12 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
   const wanted = new Set<string>(hookTypes);
   const terminated = TERMINATED_OPERATION.test(op?.message ?? '');
   const ofChosenType = resources.filter((r) => r.hookType != null && wanted.has(r.hookType));
+  // A delete hook failure comes first: the operationState is then the last sync's, stale and long reported.
+  const deletion = body.event === 'hook-failed' ? deletionFailure(body, wanted) : null;
   const hooks =
-    body.event === 'hook-stuck'
+    deletion !== null
+      ? deletion.hooks
+      : body.event === 'hook-stuck'
       ? ofChosenType.filter((r) => r.hookPhase === 'Running')
       : body.event === 'sync-succeeded'
         ? []
@@ -98,7 +141,9 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
       })),
       revisions,
       operation:
-        op === null
+        deletion !== null
+          ? deletionOperation(body, deletion.condition)
+          : op === null
           ? null
           : {
               phase: op.phase,
@@ -117,5 +162,22 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
       syncStatus: body.sync?.status ?? null,
       receivedAt: receivedAt.toISOString(),
     },
+  };
+}
+
+/**
+ * The Application's deletion as the operation of a delete hook incident: it starts at the
+ * `deletionTimestamp` (one incident per deletion, whatever the stale operationState says) and each failed
+ * attempt ends when Argo CD set the condition.
+ */
+function deletionOperation(body: ContractV1Body, condition: ApplicationCondition): NonNullable<HookEvent['operation']> {
+  return {
+    phase: 'DeletionError',
+    message: condition.message ?? null,
+    startedAt: body.app.deletionTimestamp ?? condition.lastTransitionTime ?? 'unknown deletion time',
+    finishedAt: condition.lastTransitionTime ?? null,
+    retryCount: 0,
+    retryLimit: null,
+    initiatedBy: { username: null, automated: false },
   };
 }

@@ -9,7 +9,11 @@ export const serverConfigSchema = z
     token: z.string().min(16, 'a webhook token needs at least 16 characters').optional(),
     /** Accept unauthenticated requests (local use only; set by --insecure-no-auth). */
     insecureNoAuth: z.boolean().default(false),
-    bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * Largest body accepted (413 above). The generated template sends a few KiB for any app; 4 MiB leaves room
+     * for an older template that sends all of operationState (about 1.7 MB for 6,000 resources).
+     */
+    bodyLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(4 * 1024 * 1024),
     /** Most time to receive a request's headers (ms), against a client that trickles them; 0: no limit. */
     headersTimeoutMs: z.number().int().min(0).default(10_000),
     /** Most time to receive a whole request, headers and body (ms), against a trickled body; 0: no limit. */

@@ -8,10 +8,12 @@ import {
   eventSchema,
   jobSchema,
   JOB_NAME_LABEL,
+  leaseSchema,
   LEGACY_JOB_NAME_LABEL,
   podSchema,
   type KubeEvent,
   type KubeJob,
+  type KubeLease,
   type KubePod,
 } from './kube-objects.js';
 import type { KubeConnection } from './kubeconfig-connection.js';
@@ -109,6 +111,18 @@ export interface PodPage {
   truncated: boolean;
 }
 
+/** What a Lease write sends: `resourceVersion` null creates it, otherwise it replaces that version. */
+export interface LeaseWrite {
+  name: string;
+  resourceVersion: string | null;
+  spec: { holderIdentity: string; leaseDurationSeconds: number; acquireTime: string; renewTime: string; leaseTransitions: number };
+}
+
+function leasePath(namespace: string, name: string | null): string {
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  return name === null ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
 function mib(bytes: number): string {
   return `${bytes / (1024 * 1024)} MiB`;
 }
@@ -172,6 +186,8 @@ export class KubeClient {
   /** When a request last left for the API server (credentials in hand), and when it last answered anything. */
   #lastRequestAt = 0;
   #lastAnswerAt = 0;
+  /** Told of every failed call (the API error counter); not of answers that mean "absent" (404 on a read). */
+  #onFailure: (failure: KubeCallError) => void = () => undefined;
   /** Set when the cluster was found silent or unreachable: calls fail at once until `until`. */
   #silent: { until: number; error: KubeCallError } | null = null;
 
@@ -181,6 +197,11 @@ export class KubeClient {
     // A server URL may carry a path prefix (Rancher, kube-proxy style gateways): API paths go after it.
     this.#base = connection.server.replace(/\/+$/, '');
     this.#timeoutMs = opts.callTimeoutMs;
+  }
+
+  /** Count failed calls (one observer; a later call replaces it). */
+  observeFailures(observer: (failure: KubeCallError) => void): void {
+    this.#onFailure = observer;
   }
 
   /** The API server URL, for messages. */
@@ -217,6 +238,8 @@ export class KubeClient {
     } catch (err) {
       const failure = classifyKubeError(err, abortedBy);
       this.#noteSilence(failure, startedAt);
+      // A deadline is the caller's own budget running out, and a 404 is how a read learns an object is gone.
+      if (failure.kind !== 'deadline' && failure.kind !== 'not-found') this.#onFailure(failure);
       throw failure;
     } finally {
       clearTimeout(timer);
@@ -306,6 +329,43 @@ export class KubeClient {
     }
   }
 
+  /** The Lease (coordination.k8s.io/v1), or null when it does not exist (404). */
+  async readLease(namespace: string, name: string, signal: AbortSignal): Promise<KubeLease | null> {
+    try {
+      return this.#parse(leaseSchema, await this.#getJson(leasePath(namespace, name), {}, signal, OBJECT_BODY_CAP));
+    } catch (err) {
+      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Create the Lease (POST) or, when `resourceVersion` is given, replace the version read (PUT): the API
+   * server refuses a write based on a stale version with 409 (kind `conflict`), which is how two replicas
+   * writing at once never both win.
+   */
+  async writeLease(namespace: string, lease: LeaseWrite, signal: AbortSignal): Promise<KubeLease> {
+    const body = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: lease.name, namespace, ...(lease.resourceVersion === null ? {} : { resourceVersion: lease.resourceVersion }) },
+      spec: lease.spec,
+    };
+    const path = lease.resourceVersion === null ? leasePath(namespace, null) : leasePath(namespace, lease.name);
+    return this.#call(signal, async (s) => {
+      const res = await this.#openStream(path, {}, s, { method: lease.resourceVersion === null ? 'POST' : 'PUT', body });
+      if (res.statusCode !== 201) await throwUnlessOk(res);
+      const { buffer, capped } = await readCapped(res, OBJECT_BODY_CAP);
+      if (capped) throw new KubeCallError('too-large', `the answer to the Lease write is larger than ${mib(OBJECT_BODY_CAP)}`);
+      try {
+        return this.#parse(leaseSchema, JSON.parse(buffer.toString('utf8')) as unknown);
+      } catch (err) {
+        if (err instanceof KubeCallError) throw err;
+        throw new KubeCallError('invalid-response', `the answer to the Lease write is not JSON (${describeError(err).slice(0, 200)})`);
+      }
+    });
+  }
+
   /** The Job, or null when it does not exist (404). */
   async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
     try {
@@ -378,8 +438,11 @@ export class KubeClient {
    * Send a GET and resolve with the response (any status). A 401 drops cached credentials (an expired exec
    * token, a rotated token file) so that the next call fetches fresh ones.
    */
-  async #openStream(path: string, query: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+  async #openStream(path: string, query: Record<string, string>, signal: AbortSignal, write: { method: 'POST' | 'PUT'; body: unknown } | null = null): Promise<IncomingMessage> {
     const url = new URL(this.#base + path);
+    const payload = write === null ? null : JSON.stringify(write.body);
+    const bodyHeaders: Record<string, string | number> =
+      payload === null ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) };
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     // A credential failure (KubeCredentialError) is classified by the caller, like every other failure.
     const opts = await this.#connection.requestOptions();
@@ -390,12 +453,13 @@ export class KubeClient {
       const send = (): void => {
         const req = request(
           url,
-          { method: 'GET', agent: opts.agent, signal, headers: { ...opts.headers, Accept: 'application/json', 'User-Agent': USER_AGENT } },
+          { method: write?.method ?? 'GET', agent: opts.agent, signal, headers: { ...opts.headers, ...bodyHeaders, Accept: 'application/json', 'User-Agent': USER_AGENT } },
           resolve,
         );
         req.on('error', (err: NodeJS.ErrnoException) => {
-          // A kept-alive socket the server closed while idle fails at once: retry a GET once on a new one
-          // (the pattern the node:http docs give for reusedSocket).
+          // A kept-alive socket the server closed while idle fails at once: retry once on a new one (the
+          // pattern the node:http docs give for reusedSocket). Writes too: a Lease write carries the
+          // resourceVersion it read, so a repeat the server already applied is refused, not applied twice.
           if (!retried && req.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted) {
             retried = true;
             send();
@@ -403,7 +467,7 @@ export class KubeClient {
             reject(err);
           }
         });
-        req.end();
+        req.end(payload ?? undefined);
       };
       send();
     });

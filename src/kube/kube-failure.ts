@@ -2,21 +2,26 @@ import { KubeCredentialError } from './kubeconfig-connection.js';
 import { statusSchema } from './kube-objects.js';
 
 /** What went wrong with one Kubernetes API call; each kind has a different fix. */
-export type KubeFailureKind =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'bad-request'
-  | 'gone'
-  | 'server'
-  | 'timeout'
-  | 'deadline'
-  | 'unreachable'
-  | 'invalid-response'
+export const KUBE_FAILURE_KINDS = [
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'bad-request',
+  'gone',
+  /** 409: someone else wrote the object first (a Lease taken by another replica, or already created). */
+  'conflict',
+  'server',
+  'timeout',
+  'deadline',
+  'unreachable',
+  'invalid-response',
   /** An answer larger than this service reads (a list that ignores `limit`, a watch line without end). */
-  | 'too-large'
+  'too-large',
   /** No credentials could be had (an exec plugin failed, a token file is gone): nothing was sent. */
-  | 'credentials';
+  'credentials',
+] as const;
+
+export type KubeFailureKind = (typeof KUBE_FAILURE_KINDS)[number];
 
 /** A failed Kubernetes API call, classified; `message` is safe to show (no credentials). */
 export class KubeCallError extends Error {
@@ -61,6 +66,7 @@ export function fromHttpStatus(status: number, body: unknown): KubeCallError {
   if (status === 404) return new KubeCallError('not-found', detail, opts);
   if (status === 410) return new KubeCallError('gone', detail, opts);
   if (status === 400) return new KubeCallError('bad-request', detail, opts);
+  if (status === 409) return new KubeCallError('conflict', detail, opts);
   return new KubeCallError('server', detail, opts);
 }
 
@@ -127,7 +133,7 @@ export function classifyKubeError(err: unknown, abortedBy: AbortCause | null): K
 
 /** What a call needed, for the RBAC hint of a 403. */
 export interface KubeAccess {
-  verb: 'get' | 'list' | 'watch';
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update';
   /** "jobs.batch", "pods", "pods/log", "events". */
   resource: string;
   namespace: string | null;
@@ -145,6 +151,7 @@ export function explainKubeFailure(err: KubeCallError, ctx: { cluster: string; a
       return `not found (${err.detail})`;
     case 'gone':
     case 'bad-request':
+    case 'conflict':
       return err.detail;
     case 'server':
       return `the API server of ${ctx.cluster} answered HTTP ${err.status ?? '?'}${err.reason === null ? '' : ` ${err.reason}`}: ${err.detail}`;

@@ -143,3 +143,21 @@ export const HOOK_DELETE_POLICY_ANNOTATION = 'argocd.argoproj.io/hook-delete-pol
 /** Labels the Job controller puts on its pods: the current one (Kubernetes 1.27+) and the legacy one. */
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
+
+/** A coordination.k8s.io/v1 Lease: who holds it and until when (leader election). */
+export const leaseSchema = z.object({
+  metadata: z.object({ name: z.string(), namespace: str, resourceVersion: str }),
+  spec: z
+    .object({
+      holderIdentity: str,
+      leaseDurationSeconds: int,
+      // MicroTime: RFC 3339 with microseconds.
+      acquireTime: time,
+      renewTime: time,
+      leaseTransitions: int,
+    })
+    .nullish()
+    .transform((v) => v ?? { holderIdentity: null, leaseDurationSeconds: null, acquireTime: null, renewTime: null, leaseTransitions: null }),
+});
+
+export type KubeLease = z.infer<typeof leaseSchema>;

@@ -16,6 +16,8 @@ export interface PodWatchOptions {
   /** Called after each full (re)list with the uids seen, so that callers can forget pods that are gone. */
   onSynced?: (uids: ReadonlySet<string>) => void;
   logger: Logger;
+  /** Told when the watch is synced and streaming (true) and when it fails (false): the watch-up gauge. */
+  onState?: (up: boolean) => void;
   /** Server-side watch timeout; the stream ends normally and resumes from the last resourceVersion. */
   timeoutSeconds?: number;
   /** Reconnect backoff after errors. */
@@ -122,6 +124,7 @@ export class PodWatch {
     while (!signal.aborted) {
       try {
         this.#resourceVersion ??= await this.#relist(signal);
+        this.#o.onState?.(true);
         this.connects += 1;
         const opened = Date.now();
         await this.#o.client.watchPods(
@@ -148,6 +151,7 @@ export class PodWatch {
           continue;
         }
         failures += 1;
+        this.#o.onState?.(false);
         const delay = Math.min(max, initial * 2 ** Math.min(failures - 1, 16)) * (0.8 + Math.random() * 0.4);
         this.#o.logger.warn(
           { cluster: this.#o.client.clusterId, namespace: where, error: err instanceof Error ? err.message : String(err), retryInMs: Math.round(delay) },

@@ -133,6 +133,9 @@ const operationStateSchema = z.looseObject({
     .nullish(),
 });
 
+/** A condition of the Application (`status.conditions[]`): the template sends only `DeletionError` ones. */
+const applicationConditionSchema = z.looseObject({ type: str, message: str, lastTransitionTime: str });
+
 export const contractV1Schema = z.looseObject({
   version: z.literal(1),
   event: eventKindSchema,
@@ -142,6 +145,8 @@ export const contractV1Schema = z.looseObject({
     name: text.min(1),
     namespace: text.min(1),
     uid: str,
+    /** Set once the Application is being deleted: the identity of a delete hook incident. */
+    deletionTimestamp: str,
     labels: boundedRecord(text).nullish(),
     annotations: boundedRecord(text).nullish(),
     project: str,
@@ -150,9 +155,11 @@ export const contractV1Schema = z.looseObject({
     sources: boundedArray(applicationSourceSchema).nullish(),
   }),
   operationState: operationStateSchema.nullish(),
+  conditions: boundedArray(applicationConditionSchema).nullish(),
   sync: z.looseObject({ status: str, revision: str, revisions: boundedArray(text).nullish() }).nullish(),
   health: z.looseObject({ status: str, message: str }).nullish(),
 });
 
 export type ContractV1Body = z.infer<typeof contractV1Schema>;
 export type SyncResultResource = z.infer<typeof syncResultResourceSchema>;
+export type ApplicationCondition = z.infer<typeof applicationConditionSchema>;

@@ -75,6 +75,7 @@ function hookDetails(f: HookFacts): string[] {
   if (f.containerReason !== null && f.containerReason !== 'Error' && f.containerReason !== f.reason) parts.push(f.containerReason);
   if (f.exitCode !== null) parts.push(`exit code ${f.exitCode}`);
   if (f.durationSeconds !== null) parts.push(`ran ${formatDuration(f.durationSeconds)}`);
+  if (f.images.length > 0) parts.push(`image ${f.images.join(', ')} (recorded by Argo CD; the Job is gone)`);
   return parts;
 }
 

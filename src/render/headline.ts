@@ -1,6 +1,6 @@
 import type { Alert } from '../model/alert.js';
 import type { EventKind } from '../model/contract-v1.js';
-import { failureSummary, type HookFacts } from './hook-facts.js';
+import { failureSummary, terminationCause, type HookFacts } from './hook-facts.js';
 
 /** The tag of each event kind in subjects and headers. */
 const KIND_TAGS: Record<EventKind, string> = {
@@ -34,6 +34,9 @@ function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolea
   const summary = details ? failureSummary(first) : '';
   const paren = summary === '' ? '' : ` (${summary})`;
   const hook = `${first.hook.hookType} hook ${first.hook.name}`;
+  // The hooks were cut off because the operation failed: its message is the news, not "Terminated".
+  const cause = terminationCause(alert);
+  if (cause !== null) return `${cause} (${hook} terminated${more})`;
   if (event.kind === 'hook-stuck') return `${hook} is stuck${more}`;
   if (event.kind === 'hook-retrying') return `${hook} failed${paren}${more}, Argo CD retries`;
   return `${hook} failed${paren}${more}`;

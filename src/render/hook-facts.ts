@@ -35,6 +35,11 @@ export interface HookFacts {
   logs: ContainerLog[];
   /** Why something is missing (logs gone, RBAC, ...), one sentence each. */
   missing: string[];
+  /**
+   * The hook's images as Argo CD recorded them (`syncResult.resources[].images`, Argo CD 3.1+), when the Job
+   * could not be read: then they are the only record of what ran. Empty when the Job was read.
+   */
+  images: string[];
 }
 
 // Argo CD copies the Job's failed condition message into the hook's message; without a JobReport this is
@@ -170,6 +175,7 @@ export function hookFacts(alert: Alert): HookFacts[] {
       container: failing?.container.name ?? null,
       logs,
       missing,
+      images: report?.job == null ? hook.images : [],
     };
   });
 }
@@ -211,6 +217,19 @@ export function attemptText(alert: Alert): string | null {
   if (op === null || alert.event.kind === 'sync-succeeded' || (op.retryCount === 0 && op.retryLimit === null)) return null;
   const failed = alert.event.kind === 'hook-retrying' ? Math.max(1, op.retryCount) : op.retryCount + 1;
   return `attempt ${failed}${op.retryLimit === null ? '' : ` of ${op.retryLimit + 1}`}`;
+}
+
+/**
+ * The operation's own message when it, not the hooks, is why they failed: the operation ended in Error
+ * and every hook of the event was cut off as `Terminated` (gitops-engine terminateHooksPreemptively, e.g.
+ * after "SyncWaveHook failed: …"; argo-cd v3.5.1 gitops-engine/pkg/sync/sync_context.go). A user's
+ * Terminate or the sync timeout ends in Failed, "Operation terminated", and is not this. null otherwise.
+ */
+export function terminationCause(alert: Alert): string | null {
+  const op = alert.event.operation;
+  const hooks = alert.event.hooks;
+  if (op?.phase !== 'Error' || op.message == null || op.message === '' || hooks.length === 0) return null;
+  return hooks.every((h) => h.message === 'Terminated') ? op.message : null;
 }
 
 /** Who started the operation: a user name or "automated sync". */

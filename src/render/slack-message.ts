@@ -122,6 +122,7 @@ function hookSummary(facts: HookFacts): string {
   if (details.length > 0) lines.push(details.join(' · '));
   if (facts.pod !== null) lines.push(`pod ${escapeSlack(facts.pod)}${facts.container === null ? '' : `, container ${escapeSlack(facts.container)}`}`);
   if (h.message !== null && h.message !== '') lines.push(`Argo CD: ${escapeClip(h.message, 1000)}`);
+  if (facts.images.length > 0) lines.push(`image ${escapeClip(facts.images.join(', '), 1000)} (recorded by Argo CD; the Job is gone)`);
   return lines.join('\n');
 }
 

@@ -4,8 +4,8 @@
  * templates with text/template + sprig, the way the notifications controller does. Every rendered body
  * must be valid JSON, equal the contract v1 reference, and be accepted (202) by a running service.
  *
- * Needs Debian's golang-go, golang-github-antonmedv-expr-dev and golang-github-masterminds-sprig-dev
- * (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
+ * Needs Debian's golang-go, golang-github-antonmedv-expr-dev, golang-github-masterminds-sprig-dev and
+ * golang-k8s-sigs-yaml-dev (`.ci/run` installs them). Without them the test fails in CI and skips loudly elsewhere.
  */
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,10 +20,13 @@ import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { generateOptionsSchema } from '../../src/argocd/generate-options.js';
-import { generateNotificationsConfig } from '../../src/argocd/notifications-config.js';
+import { generateNotificationsConfig, type NotificationsConfig } from '../../src/argocd/notifications-config.js';
 import { renderPatch } from '../../src/argocd/render-manifests.js';
-import { REPO_ROOT, appFixtureNames, applicationFile, contractBody, loadExpectations } from '../support/contract-bodies.js';
+import { REPO_ROOT, appFixtureNames, applicationFile, loadExpectations, renderedBody } from '../support/contract-bodies.js';
 import { runToExit, runsOk } from '../support/process-groups.js';
+import { largeApplication } from '../support/large-application.js';
+import { ARGOCD_TEMPLATE_FUNCTIONS } from '../../src/argocd/template-functions.js';
+import { contractBody } from '../support/contract-bodies.js';
 
 /** Run a command in its own process group (process-groups.ts) to its end; rejects unless it exits 0. */
 async function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string }> {
@@ -34,8 +37,8 @@ async function run(command: string, args: string[], opts: { cwd?: string; env?: 
 
 const GO_DIR = join(REPO_ROOT, 'test', 'contract', 'go');
 const DEBIAN_GOPATH = '/usr/share/gocode';
-const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3'];
-const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail'];
+const GO_LIBRARIES = ['github.com/antonmedv/expr', 'github.com/Masterminds/sprig', 'gopkg.in/yaml.v3', 'gopkg.in/yaml.v2', 'sigs.k8s.io/yaml'];
+const ALL_HOOK_TYPES: HookType[] = ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PreDelete', 'PostDelete'];
 const TOKEN = 'contract-test-token-0123456789';
 const ARGOCD_URL = 'https://argocd.example.com';
 // A recipient as an annotation may carry it: quotes, template braces, Slack mentions, non-ASCII.
@@ -51,6 +54,7 @@ interface HarnessRequest {
   url: string;
   headers: { name: string; value: string }[];
   body: string;
+  message: string;
   error: string | null;
 }
 interface HarnessApp {
@@ -79,7 +83,7 @@ if (missing !== null && process.env.CI === undefined) {
       '',
       '#'.repeat(100),
       `# SKIPPED: the Argo CD contract test did not run: ${missing}.`,
-      '# Install golang-go golang-github-antonmedv-expr-dev golang-github-masterminds-sprig-dev (Debian/Ubuntu)',
+      '# Install golang-go golang-github-antonmedv-expr-dev golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev (Debian/Ubuntu)',
       '# to check the generated triggers and templates with the engines Argo CD uses. In CI this is a failure.',
       '#'.repeat(100),
       '',
@@ -142,6 +146,26 @@ function writeConfig(dir: string, name: string, patchText: string): { cm: string
   return { cm, secret };
 }
 
+/** The generated config for the service at `baseUrl`, written as files the harness reads. */
+function generateFor(
+  dir: string,
+  name: string,
+  baseUrl: string,
+  hookTypes: HookType[],
+  extra: { subscribe?: { mode: 'all' | 'none' }; stuckMinutes?: number } = {},
+): { generated: NotificationsConfig; files: { cm: string; secret: string } } {
+  const opts = generateOptionsSchema.parse({
+    url: baseUrl,
+    serviceName: 'hook-alerts',
+    secretKey: 'hook-alerts-token',
+    hookTypes,
+    subscribe: extra.subscribe ?? { mode: 'all' },
+    ...(extra.stuckMinutes === undefined ? {} : { stuckMinutes: extra.stuckMinutes }),
+  });
+  const generated = generateNotificationsConfig(opts);
+  return { generated, files: writeConfig(dir, name, renderPatch(generated, { subscriptions: null, subscriptionsMerged: false })) };
+}
+
 async function runHarness(bin: string, files: { cm: string; secret: string }, apps: string[], now?: string): Promise<HarnessApp[]> {
   const args = ['-cm', files.cm, '-secret', files.secret, '-recipient', RECIPIENT, ...(now === undefined ? [] : ['-now', now]), ...apps];
   const { stdout } = await run(bin, args);
@@ -186,15 +210,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
   for (const scenario of scenarios) {
     await t.test(`hook types ${scenario.hookTypes.join(',')}`, async (t) => {
       const baseUrl = await startService(t, scenario.hookTypes);
-      const opts = generateOptionsSchema.parse({
-        url: baseUrl,
-        serviceName: 'hook-alerts',
-        secretKey: 'hook-alerts-token',
-        hookTypes: scenario.hookTypes,
-        subscribe: { mode: 'all' },
-      });
-      const generated = generateNotificationsConfig(opts);
-      const files = writeConfig(work, scenario.column, renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+      const { generated, files } = generateFor(work, scenario.column, baseUrl, scenario.hookTypes);
       const results = await runHarness(bin, files, [...fixtures.values()]);
       const eventOf = new Map(generated.triggers.map((g) => [g.trigger, g.event]));
 
@@ -221,7 +237,8 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
           const app = readJson<Json>(file);
           for (const req of result.requests) {
-            t.equal(req.error, null, `${req.template} renders`);
+            t.equal(req.error, null, `${req.template} renders, message and webhook body`);
+            t.equal(req.message, '', `${req.template}: no message (the webhook body is the notification)`);
             t.equal(req.method, 'POST');
             t.equal(req.url, `${baseUrl}/v1/argocd/events`);
             t.same(req.headers, [
@@ -236,7 +253,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
               continue;
             }
             const event = String(body.event);
-            const reference = contractBody(app, event, RECIPIENT);
+            const reference = renderedBody(app, event, RECIPIENT);
             reference.argocdUrl = ARGOCD_URL;
             t.same(body, reference, `${req.template}: the body is contract v1, every value intact`);
 
@@ -253,16 +270,7 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
 
   await t.test('on-hook-stuck with --stuck-minutes 30, the clock fixed by -now', async (t) => {
     const baseUrl = await startService(t, ['PreSync']);
-    const opts = generateOptionsSchema.parse({
-      url: baseUrl,
-      serviceName: 'hook-alerts',
-      secretKey: 'hook-alerts-token',
-      hookTypes: ['PreSync'],
-      subscribe: { mode: 'none' },
-      stuckMinutes: 30,
-    });
-    const generated = generateNotificationsConfig(opts);
-    const files = writeConfig(work, 'stuck', renderPatch(generated, { subscriptions: null, subscriptionsMerged: false }));
+    const { files } = generateFor(work, 'stuck', baseUrl, ['PreSync'], { subscribe: { mode: 'none' }, stuckMinutes: 30 });
     const running = fixtures.get('presync-job-running');
     if (running === undefined) throw new Error('fixture presync-job-running is missing');
     // The fixture's operation started at 2026-11-21T09:12:05Z.
@@ -286,6 +294,87 @@ t.test('Argo CD contract: generated triggers and templates on expr + text/templa
       t.equal(c?.error, null, `${r.file}: on-hook-stuck evaluates without error`);
       if (r.file !== running) t.equal(c?.fired, false, `${r.file}: not stuck`);
     }
+  });
+
+  await t.test('a 6,000-resource Application: the rendered body fits under 1 MiB and is accepted', async (t) => {
+    const baseUrl = await startService(t, ALL_HOOK_TYPES);
+    const { files } = generateFor(work, 'large', baseUrl, ALL_HOOK_TYPES);
+    const limit = 1024 * 1024;
+    for (const event of ['hook-failed', 'sync-succeeded'] as const) {
+      const app = largeApplication(6_000, event);
+      const file = join(work, `large-${event}.json`);
+      writeFileSync(file, JSON.stringify(app));
+      const [result] = await runHarness(bin, files, [file]);
+      const req = result?.requests.find((r) => (JSON.parse(r.body) as Json).event === event);
+      if (req === undefined) {
+        t.fail(`no ${event} request rendered for the large Application`);
+        continue;
+      }
+      t.equal(req.error, null, `${event} renders`);
+      const before = Buffer.byteLength(JSON.stringify(contractBody(app, event, RECIPIENT)));
+      const after = Buffer.byteLength(req.body);
+      t.comment(`${event}, 6,000 resources: body ${after} bytes with the template, ${before} bytes with all of operationState and every annotation`);
+      t.ok(before > limit, 'the whole operationState and annotations would not fit in 1 MiB');
+      t.ok(after < limit / 16, `the rendered body is ${after} bytes, far under 1 MiB`);
+      t.same(JSON.parse(req.body), renderedBody(app, event, RECIPIENT), 'only the hook entries and no last-applied annotation');
+      const res = await post(req);
+      t.equal(res.status, 202, `accepted: ${JSON.stringify(res.body)}`);
+      if (event === 'hook-failed') t.type(res.body.incident, 'string', 'the PostSync failure opens an incident');
+    }
+  });
+
+  await t.test("as strict as Argo CD 3.5: only its template functions, values parsed as sigs.k8s.io/yaml does, messages rendered", async (t) => {
+    const baseUrl = await startService(t, ['PreSync']);
+    const { files: base } = generateFor(work, 'strict', baseUrl, ['PreSync']);
+    const failed = fixtures.get('presync-job-failed');
+    if (failed === undefined) throw new Error('fixture presync-job-failed is missing');
+    const withData = (name: string, edit: (data: Record<string, string>) => void): { cm: string; secret: string } => {
+      const cm = parseAllDocuments(readFileSync(base.cm, 'utf8'))[0]?.toJS() as Json;
+      edit(cm.data as Record<string, string>);
+      const file = join(work, `${name}-cm.yaml`);
+      writeFileSync(file, stringify(cm));
+      return { cm: file, secret: base.secret };
+    };
+    const template = 'template.hook-alerts-hook-failed';
+
+    const { stdout } = await run(bin, ['-list-funcs']);
+    const builtins = ['and', 'call', 'eq', 'ge', 'gt', 'html', 'index', 'js', 'le', 'len', 'lt', 'ne', 'not', 'or', 'print', 'printf', 'println', 'slice', 'urlquery'];
+    t.same(
+      [...new Set([...(JSON.parse(stdout) as string[]), ...builtins])].sort(),
+      [...ARGOCD_TEMPLATE_FUNCTIONS].sort(),
+      'validate argocd knows exactly the functions the engine registers (src/argocd/template-functions.ts)',
+    );
+
+    for (const helper of ['slackUserByEmail "dba@example.com"', 'slackChannel "db-oncall"', 'slackUserGroup "dba"']) {
+      const files = withData('slack-helper', (data) => {
+        data[template] = `message: 'owner: {{${helper}}}'\n${data[template] ?? ''}`;
+      });
+      const res = await runToExit(t, join(work, 'argocd-contract'), ['-cm', files.cm, '-secret', files.secret, failed]);
+      const name = helper.split(' ')[0] ?? helper;
+      t.not(res.code, 0, `${name} is not a function of Argo CD 3.5: the whole ConfigMap is refused`);
+      t.match(res.stderr, `function "${name}" not defined`);
+    }
+
+    const hashed = withData('sha512', (data) => {
+      data[template] = `message: "{{.app.metadata.name | sha512sum | trunc 8}} {{.app.metadata.name}}"\n${data[template] ?? ''}`;
+    });
+    const [app] = await runHarness(bin, hashed, [failed]);
+    const req = app?.requests[0];
+    t.equal(req?.error, null, 'a message with sprig v3.3.0 sha512sum renders');
+    t.equal(req?.message, '81c33117 payments-api', 'the message is rendered with the app');
+
+    const broken = withData('message-error', (data) => {
+      data[template] = `message: "{{.app.metadata.name.first}}"\n${data[template] ?? ''}`;
+    });
+    const [brokenApp] = await runHarness(bin, broken, [failed]);
+    t.match(brokenApp?.requests[0]?.error, /^message: /, 'an error in the message fails the notification, webhook and all');
+
+    // sigs.k8s.io/yaml goes through encoding/json: keys match case-insensitively, as in Argo CD.
+    const capitalised = withData('capitalised', (data) => {
+      data['trigger.on-hook-failed'] = (data['trigger.on-hook-failed'] ?? '').replace(/^(\s*-?\s*)when:/m, '$1When:');
+    });
+    const [cap] = await runHarness(bin, capitalised, [failed]);
+    t.equal(cap?.triggers['on-hook-failed']?.[0]?.fired, true, '`When:` is read as `when`, as Argo CD reads it');
   });
 
   await t.test('a naive ConfigMap fails on the real engines the way validate argocd says', async (t) => {

@@ -158,6 +158,9 @@ export class KubeApiServer implements TestServer {
   #hanging = new Set<ServerResponse>();
   #faults: FaultRule[] = [];
   #logs = new Map<string, string>();
+  #leases = new Map<string, KubeObject>();
+  /** Every Lease write the server accepted, in order. */
+  readonly leaseWrites: KubeObject[] = [];
 
   private constructor(token: string) {
     this.token = token;
@@ -411,6 +414,11 @@ export class KubeApiServer implements TestServer {
       this.#reply(req, res, seen, fault.respond.status, status(fault.respond.status, fault.respond.reason, fault.respond.message));
       return;
     }
+    const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
+    if (lease !== null) {
+      this.#lease(req, res, seen, decodeURIComponent(lease[1] ?? ''), lease[2] === undefined ? null : decodeURIComponent(lease[2]));
+      return;
+    }
     const route = this.#route(url.pathname);
     if (route === null) {
       this.#reply(req, res, seen, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
@@ -465,6 +473,63 @@ export class KubeApiServer implements TestServer {
       return;
     }
     this.#list(req, res, seen, resource, namespace, query);
+  }
+
+  /**
+   * Leases (coordination.k8s.io/v1) as the API server treats them: GET, POST (409 AlreadyExists when it
+   * exists), PUT with optimistic concurrency (409 Conflict unless the body's resourceVersion is current).
+   */
+  #lease(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, namespace: string, name: string | null): void {
+    const notFound = (n: string): void =>
+      this.#reply(req, res, seen, 404, status(404, 'NotFound', `leases.coordination.k8s.io "${n}" not found`, { name: n, group: 'coordination.k8s.io', kind: 'leases' }));
+    if (seen.method === 'GET' && name !== null) {
+      const found = this.#leases.get(`${namespace}/${name}`);
+      if (found === undefined) notFound(name);
+      else this.#reply(req, res, seen, 200, found);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: KubeObject;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject;
+      } catch {
+        this.#reply(req, res, seen, 400, status(400, 'BadRequest', 'the body is not JSON'));
+        return;
+      }
+      const key = `${namespace}/${body.metadata.name}`;
+      const existing = this.#leases.get(key);
+      if (seen.method === 'POST' && name === null) {
+        if (existing !== undefined) {
+          this.#reply(req, res, seen, 409, status(409, 'AlreadyExists', `leases.coordination.k8s.io "${body.metadata.name}" already exists`));
+          return;
+        }
+      } else if (seen.method === 'PUT' && name !== null && name === body.metadata.name) {
+        if (existing === undefined) {
+          notFound(name);
+          return;
+        }
+        if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+          this.#reply(req, res, seen, 409, status(409, 'Conflict', `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+          return;
+        }
+      } else {
+        this.#reply(req, res, seen, 405, status(405, 'MethodNotAllowed', `${seen.method} is not supported on this path by the test server`));
+        return;
+      }
+      this.#rv += 1;
+      const stored: KubeObject = { ...body, metadata: { ...body.metadata, namespace, resourceVersion: String(this.#rv) } };
+      this.#leases.set(key, stored);
+      this.leaseWrites.push(structuredClone(stored));
+      this.#reply(req, res, seen, existing === undefined ? 201 : 200, stored);
+    });
+  }
+
+  /** The Lease as stored (a copy), or undefined. */
+  lease(namespace: string, name: string): KubeObject | undefined {
+    const found = this.#leases.get(`${namespace}/${name}`);
+    return found === undefined ? undefined : structuredClone(found);
   }
 
   #route(path: string): { resource: Resource; namespace: string | null; name: string | null; sub: string | null } | null {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import tap, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { runToExit, spawnInGroup, type GroupChild } from './process-groups.js';
 import type { TestLike } from './worker-harness.js';
 
@@ -68,79 +68,66 @@ async function waitUntilAccepting(url: string, exited: Promise<unknown>): Promis
   throw new Error('the private PostgreSQL server did not accept connections within 60 s');
 }
 
-/** A PostgreSQL server of one's own, on a data folder kept across its stops and starts. */
+/** A private PostgreSQL server that a test can stop and start again (an outage), on the same port and data. */
 export interface PostgresServer {
-  /** Admin URL of its `postgres` database. */
+  /** Admin URL (user postgres, database postgres). */
   url: string;
-  /** Fast shutdown (SIGINT): open sessions are ended, as when a database server is stopped for maintenance. */
+  /** Stop it the way an outage does: connections are cut (immediate shutdown). */
   stop(): Promise<void>;
-  /** Start it again on the same port and data. */
+  /** Start it again after stop(). */
   start(): Promise<void>;
 }
 
-async function initServer(t: TestLike, bin: string): Promise<{ dir: string; data: string }> {
+/**
+ * Start a private server from Debian's packages in a temporary folder, stopped when `owner` ends; null
+ * when this machine has no PostgreSQL server package.
+ */
+export async function startPostgresServer(owner: TestLike, opts: { fsync?: boolean } = {}): Promise<PostgresServer | null> {
+  const bin = postgresBinDir();
+  if (bin === null) return null;
   const dir = mkdtempSync(join(tmpdir(), 'hook-alerts-pg-'));
   chmodSync(dir, 0o777); // the server user (postgres, when the tests run as root) owns what it creates inside
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  owner.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, 'data');
   const [initdb, initArgs] = asServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
-  const init = await runToExit(t, initdb, initArgs);
+  const init = await runToExit(owner, initdb, initArgs);
   if (init.code !== 0) throw new Error(`initdb failed (${String(init.code ?? init.signal)}): ${init.stderr.trim()}`);
-  return { dir, data };
-}
-
-async function runServer(t: TestLike, bin: string, dir: string, data: string, port: number): Promise<GroupChild> {
-  // fsync off: a test server holds nothing worth keeping after a machine crash.
-  const [postgres, serverArgs] = asServerUser(join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200',
-  ]);
-  const server = spawnInGroup(t, postgres, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
-  // The server's log is kept for an error only: its LOG lines would drown the test output.
-  let log = '';
-  server.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-4000)));
-  await waitUntilAccepting(`postgres://postgres@127.0.0.1:${port}/postgres`, server.exited).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}; its log ends with:\n${log}`);
-  });
-  return server;
+  const port = await freePort();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let running: GroupChild | null = null;
+  const start = async (): Promise<void> => {
+    // fsync off unless asked: a test server holds nothing worth keeping after a machine crash (a benchmark
+    // that compares with SQLite's fsynced commits turns it on).
+    const [postgres, serverArgs] = asServerUser(join(bin, 'postgres'), [
+      '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${opts.fsync === true ? 'on' : 'off'}`, '-c', 'max_connections=200',
+    ]);
+    const server = spawnInGroup(owner, postgres, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    running = server;
+    // The server's log is kept for an error only: its LOG lines would drown the test output.
+    let log = '';
+    server.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-4000)));
+    await waitUntilAccepting(url, server.exited).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; its log ends with:\n${log}`);
+    });
+  };
+  const stop = async (): Promise<void> => {
+    const server = running;
+    running = null;
+    if (server === null) return;
+    // SIGQUIT: immediate shutdown, every connection cut at once, as when the database host goes away. To
+    // the whole group: as root the server runs under runuser, which does not pass SIGQUIT on.
+    const pid = server.child.pid;
+    if (pid !== undefined) process.kill(-pid, 'SIGQUIT');
+    await server.exited;
+  };
+  await start();
+  return { url, stop, start };
 }
 
 async function startPrivateServer(): Promise<string | null> {
-  const bin = postgresBinDir();
-  if (bin === null) return null;
-  const { dir, data } = await initServer(tap, bin);
-  const port = await freePort();
-  await runServer(tap, bin, dir, data, port);
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
-}
-
-/**
- * A private server for `t` that the test can stop and start (database outages); null (with `t` skipped)
- * when this machine has no PostgreSQL server binaries.
- */
-export async function stoppablePostgres(t: Test): Promise<PostgresServer | null> {
-  const bin = postgresBinDir();
-  if (bin === null) {
-    void t.skip(NO_SERVER, () => undefined);
-    return null;
-  }
-  const { dir, data } = await initServer(t, bin);
-  const port = await freePort();
-  let running: GroupChild | null = await runServer(t, bin, dir, data, port);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      const server = running;
-      running = null;
-      if (server === null) return;
-      // To the group: as root the leader is runuser, which does not pass SIGINT on to the server.
-      const pid = server.child.pid;
-      if (pid !== undefined) process.kill(-pid, 'SIGINT');
-      await server.exited;
-    },
-    start: async () => {
-      running ??= await runServer(t, bin, dir, data, port);
-    },
-  };
+  // Imported here, not at the top: a benchmark that uses startPostgresServer must not start a TAP run.
+  const { default: tap } = await import('tap');
+  return (await startPostgresServer(tap))?.url ?? null;
 }
 
 /**

@@ -7,6 +7,19 @@ function hookJobs(objects: readonly AnalyzedObject[]): AnalyzedObject[] {
   return objects.filter((o) => isRunnableHookPod(o) && o.ref.kind === 'Job');
 }
 
+/** Whether the object is a Helm hook (`helm.sh/hook`, no Argo CD hook annotation): fixes are then written in Helm's form. */
+function isHelmHook(o: AnalyzedObject): boolean {
+  const a = annotationsOf(o.object);
+  return o.hook.source === 'helm' || (a[ANNOTATION_DELETE_POLICY] === undefined && a[HELM_DELETE_POLICY] !== undefined);
+}
+
+/** The delete-policy annotation that keeps a hook until the next sync and cleans up successes, in the object's form. */
+function keepUntilNextSync(o: AnalyzedObject): string {
+  return isHelmHook(o)
+    ? `${HELM_DELETE_POLICY}: before-hook-creation,hook-succeeded`
+    : `${ANNOTATION_DELETE_POLICY}: BeforeHookCreation,HookSucceeded`;
+}
+
 function deletePolicyPath(o: AnalyzedObject): (string | number)[] {
   const a = annotationsOf(o.object);
   if (a[ANNOTATION_DELETE_POLICY] !== undefined) return ['metadata', 'annotations', ANNOTATION_DELETE_POLICY];
@@ -96,7 +109,7 @@ const hookFailedPolicy: LintRule = {
         object: o,
         path: deletePolicyPath(o),
         message: `${describeObject(o.ref)} has delete policy HookFailed: when it fails, Argo CD deletes it and its pods at once, so the logs that explain the failure are gone before anyone (or any alert) can read them.`,
-        fix: 'Use hook-delete-policy BeforeHookCreation (add HookSucceeded to clean up successful runs); or keep HookFailed only with argocd-hook-alerts capture on for this namespace.',
+        fix: `Set ${keepUntilNextSync(o)} (the failed Job stays until the next sync recreates it); or keep ${isHelmHook(o) ? 'hook-failed' : 'HookFailed'} only with argocd-hook-alerts capture on for this namespace.`,
       }));
   },
 };
@@ -106,7 +119,7 @@ const fixedNameLeftover: LintRule = {
   severity: 'warning',
   title: 'A hook Job with a fixed name can be left behind and block the next sync',
   rationale:
-    'Argo CD creates hooks with kubectl apply. A Job with a fixed metadata.name and a delete policy without BeforeHookCreation (for example HookSucceeded alone after a failed run, or HookFailed alone after a successful one) stays in the cluster. The next sync applies the new Job over it: a Job\'s pod template is immutable, so any change (a new image tag) fails with "field is immutable" and the sync fails before the migration runs; with no change, the old Job\'s status is taken as the hook\'s result and the migration does not run again.',
+    'Argo CD creates hooks with kubectl apply. A Job with a fixed metadata.name and a delete policy without BeforeHookCreation (for example HookSucceeded alone after a failed run, or HookFailed alone after a successful one; in Helm form hook-succeeded or hook-failed) stays in the cluster. The next sync applies the new Job over it: a Job\'s pod template is immutable, so any change (a new image tag) fails with "field is immutable" and the sync fails before the migration runs; with no change, the old Job\'s status is taken as the hook\'s result: a healthy old Job makes Argo CD skip the hook silently and the sync succeeds without running the migration (argo-cd#25475).',
   fix: 'Add BeforeHookCreation to the delete policy (it is the default when no policy is set), or use metadata.generateName so every sync creates a new Job.',
   check(objects) {
     const hits: RuleHit[] = [];
@@ -120,8 +133,8 @@ const fixedNameLeftover: LintRule = {
       hits.push({
         object: o,
         path: deletePolicyPath(o),
-        message: `${describeObject(o.ref)} has the fixed name ${o.ref.name} and delete policy ${p.join(',')}, so ${left} stays in the cluster${ttlNote}. The next sync applies the Job over it: any change to the pod template (a new image tag) fails with "field is immutable" and the sync fails before the migration runs; with no change, Argo CD takes the old Job's result and the migration does not run again.`,
-        fix: 'Add BeforeHookCreation to the hook delete policy (for example "BeforeHookCreation,HookSucceeded"), or replace metadata.name with metadata.generateName.',
+        message: `${describeObject(o.ref)} has the fixed name ${o.ref.name} and delete policy ${p.join(',')}, so ${left} stays in the cluster${ttlNote}. The next sync applies the Job over it: any change to the pod template (a new image tag) fails with "field is immutable" and the sync fails before the migration runs; with no change, Argo CD takes the old Job's result: after a successful run it skips the hook silently and the sync succeeds without running the migration (argo-cd#25475).`,
+        fix: `Set ${keepUntilNextSync(o)}, or replace metadata.name with metadata.generateName.`,
       });
     }
     return hits;

@@ -4,6 +4,9 @@
 // rendered request to a running argocd-hook-alerts service.
 //
 // What is mirrored, and from where:
+//   - ConfigMap values (triggers, templates, services, context) are parsed with sigs.k8s.io/yaml into
+//     structs with JSON tags, as notifications-engine pkg/api/config.go does (YAML to JSON, then
+//     encoding/json: field names match case-insensitively, unknown fields are ignored, YAML 1.1 scalars).
 //   - triggers: `trigger.<name>` is a YAML list of conditions {when, send, oncePer}; each `when` is compiled
 //     with expr.Compile (no typed env) and run with expr.Run; an error counts as "not fired", silently
 //     (notifications-engine pkg/triggers/service.go). We report the error instead of hiding it.
@@ -11,9 +14,13 @@
 //     notificationType}, secrets, time: {Now, Parse, durations, layouts}, strings: {ReplaceAll}}
 //     (argo-cd util/notification/settings/settings.go, util/notification/expression/*). `repo.*` needs an
 //     Argo CD API server and is not provided: a condition that calls it reports an error here.
-//   - templates: Go text/template with sprig.TxtFuncMap() minus env and expandenv, plus the Slack helpers
-//     (notifications-engine pkg/templates/service.go); the webhook section `webhook.<service>` renders
-//     body and path; vars get `serviceType` and `recipient` (pkg/api/api.go).
+//   - templates: Go text/template with exactly the functions of the notifications-engine commit Argo CD 3.5
+//     pins (v0.5.1-0.20260503100631-0cff13b8a717, pkg/templates/service.go): sprig/v3 v3.3.0's
+//     TxtFuncMap() minus env and expandenv, nothing else (no Slack helpers: a template that calls one
+//     makes Argo CD refuse the whole ConfigMap). Debian packages sprig 3.2.3, which lacks only v3.3.0's
+//     sha512sum: it is added here as v3.3.0 defines it. Every template's `message` is parsed and
+//     rendered first, then the webhook section `webhook.<service>` renders body and path
+//     (pkg/services/services.go getTemplater); vars get `serviceType` and `recipient` (pkg/api/api.go).
 //   - webhook service: `service.webhook.<name>` {url, headers}; `$key` references are replaced by the
 //     secret's values in every string scalar (pkg/api/config.go); the request URL is the service URL, a
 //     slash and the rendered path; the method defaults to GET (pkg/services/webhook.go).
@@ -25,6 +32,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha512"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -42,33 +51,37 @@ import (
 	"github.com/antonmedv/expr"
 	"github.com/antonmedv/expr/vm"
 	yaml "gopkg.in/yaml.v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
+// The JSON tags are those of notifications-engine's types (pkg/triggers.Condition,
+// pkg/services.Notification, WebhookNotification, WebhookOptions, Header): sigs.k8s.io/yaml decodes by them.
 type condition struct {
-	When        string   `yaml:"when" json:"when"`
-	Send        []string `yaml:"send" json:"send"`
-	OncePer     string   `yaml:"oncePer" json:"oncePer,omitempty"`
-	Description string   `yaml:"description" json:"description,omitempty"`
+	When        string   `json:"when,omitempty"`
+	Send        []string `json:"send,omitempty"`
+	OncePer     string   `json:"oncePer,omitempty"`
+	Description string   `json:"description,omitempty"`
 }
 
 type webhookTemplate struct {
-	Method string `yaml:"method"`
-	Path   string `yaml:"path"`
-	Body   string `yaml:"body"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Body   string `json:"body"`
 }
 
 type notificationTemplate struct {
-	Webhook map[string]webhookTemplate `yaml:"webhook"`
+	Message string                     `json:"message,omitempty"`
+	Webhook map[string]webhookTemplate `json:"webhook,omitempty"`
 }
 
 type header struct {
-	Name  string `yaml:"name" json:"name"`
-	Value string `yaml:"value" json:"value"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 type webhookService struct {
-	URL     string   `yaml:"url"`
-	Headers []header `yaml:"headers"`
+	URL     string   `json:"url"`
+	Headers []header `json:"headers"`
 }
 
 type conditionResult struct {
@@ -88,6 +101,7 @@ type request struct {
 	URL      string   `json:"url"`
 	Headers  []header `json:"headers"`
 	Body     string   `json:"body"`
+	Message  string   `json:"message"`
 	Error    *string  `json:"error"`
 }
 
@@ -105,10 +119,15 @@ type output struct {
 type config struct {
 	triggers   map[string][]condition
 	programs   map[string]*vm.Program
-	templates  map[string]map[string]*compiledWebhook
+	templates  map[string]*compiledTemplate
 	services   map[string]webhookService
 	context    map[string]string
 	secretData map[string]string
+}
+
+type compiledTemplate struct {
+	message  *template.Template
+	webhooks map[string]*compiledWebhook
 }
 
 type compiledWebhook struct {
@@ -171,7 +190,7 @@ func findKind(docs []map[string]interface{}, kind string) map[string]interface{}
 }
 
 // Argo CD's pattern for secret references in service configuration (pkg/api/config.go).
-var keyPattern = regexp.MustCompile(`[$][\w-_]+`)
+var keyPattern = regexp.MustCompile(`[$][\w-]+`)
 
 func replaceStringSecret(val string, secret map[string]string) string {
 	return keyPattern.ReplaceAllStringFunc(val, func(ref string) string {
@@ -221,23 +240,18 @@ func loadConfig(cmFile, secretFile string) (*config, error) {
 	cfg := &config{
 		triggers:   map[string][]condition{},
 		programs:   map[string]*vm.Program{},
-		templates:  map[string]map[string]*compiledWebhook{},
+		templates:  map[string]*compiledTemplate{},
 		services:   map[string]webhookService{},
 		context:    map[string]string{},
 		secretData: secretData,
 	}
 	if ctx, ok := data["context"]; ok {
-		if err := yaml.Unmarshal([]byte(ctx), &cfg.context); err != nil {
+		if err := sigsyaml.Unmarshal([]byte(ctx), &cfg.context); err != nil {
 			return nil, fmt.Errorf("context: %w", err)
 		}
 	}
 
-	funcs := sprig.TxtFuncMap()
-	delete(funcs, "env")
-	delete(funcs, "expandenv")
-	funcs["slackUserByEmail"] = func(email string) string { return fmt.Sprintf("__SLACK_USER_EMAIL__%s__", email) }
-	funcs["slackChannel"] = func(name string) string { return fmt.Sprintf("__SLACK_CHANNEL__%s__", name) }
-	funcs["slackUserGroup"] = func(name string) string { return fmt.Sprintf("__SLACK_USERGROUP__%s__", name) }
+	funcs := templateFuncs()
 
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -250,7 +264,7 @@ func loadConfig(cmFile, secretFile string) (*config, error) {
 		case strings.HasPrefix(k, "trigger."):
 			name := strings.TrimPrefix(k, "trigger.")
 			var conds []condition
-			if err := yaml.Unmarshal([]byte(v), &conds); err != nil {
+			if err := sigsyaml.Unmarshal([]byte(v), &conds); err != nil {
 				return nil, fmt.Errorf("failed to unmarshal trigger %s: %w", name, err)
 			}
 			for _, c := range conds {
@@ -269,8 +283,12 @@ func loadConfig(cmFile, secretFile string) (*config, error) {
 		case strings.HasPrefix(k, "template."):
 			name := strings.TrimPrefix(k, "template.")
 			var t notificationTemplate
-			if err := yaml.Unmarshal([]byte(v), &t); err != nil {
+			if err := sigsyaml.Unmarshal([]byte(v), &t); err != nil {
 				return nil, fmt.Errorf("failed to unmarshal template %s: %w", name, err)
+			}
+			message, err := template.New(name).Funcs(funcs).Parse(t.Message)
+			if err != nil {
+				return nil, fmt.Errorf("template %s message: %w", name, err)
 			}
 			compiled := map[string]*compiledWebhook{}
 			for svc, w := range t.Webhook {
@@ -284,7 +302,7 @@ func loadConfig(cmFile, secretFile string) (*config, error) {
 				}
 				compiled[svc] = &compiledWebhook{method: w.Method, body: body, path: path}
 			}
-			cfg.templates[name] = compiled
+			cfg.templates[name] = &compiledTemplate{message: message, webhooks: compiled}
 		case strings.HasPrefix(k, "service.webhook."):
 			name := strings.TrimPrefix(k, "service.webhook.")
 			var node yaml.Node
@@ -296,14 +314,34 @@ func loadConfig(cmFile, secretFile string) (*config, error) {
 					n.Value = replaceStringSecret(n.Value, secretData)
 				}
 			})
+			replaced, err := yaml.Marshal(&node)
+			if err != nil {
+				return nil, fmt.Errorf("service %s: %w", name, err)
+			}
 			var svc webhookService
-			if err := node.Decode(&svc); err != nil {
+			if err := sigsyaml.Unmarshal(replaced, &svc); err != nil {
 				return nil, fmt.Errorf("service %s: %w", name, err)
 			}
 			cfg.services[name] = svc
 		}
 	}
 	return cfg, nil
+}
+
+// templateFuncs is the function map of notifications-engine 0cff13b8a717 pkg/templates/service.go:
+// sprig/v3 v3.3.0's TxtFuncMap() minus env and expandenv.
+func templateFuncs() template.FuncMap {
+	funcs := sprig.TxtFuncMap()
+	delete(funcs, "env")
+	delete(funcs, "expandenv")
+	if _, ok := funcs["sha512sum"]; !ok {
+		// sprig v3.3.0 crypto.go
+		funcs["sha512sum"] = func(input string) string {
+			hash := sha512.Sum512([]byte(input))
+			return hex.EncodeToString(hash[:])
+		}
+	}
+	return funcs
 }
 
 // toUnstructured converts JSON numbers the way Kubernetes' unstructured decoding does: int64 when the
@@ -407,11 +445,12 @@ func runCondition(prog *vm.Program, vars map[string]interface{}) (fired bool, er
 }
 
 func (cfg *config) render(trigger, tmplName, recipient string, app map[string]interface{}, now func() time.Time) []request {
-	compiled, ok := cfg.templates[tmplName]
+	tmpl, ok := cfg.templates[tmplName]
 	if !ok {
 		s := fmt.Sprintf("template '%s' is not supported", tmplName)
 		return []request{{Trigger: trigger, Template: tmplName, Error: &s}}
 	}
+	compiled := tmpl.webhooks
 	svcNames := make([]string, 0, len(compiled))
 	for name := range compiled {
 		svcNames = append(svcNames, name)
@@ -424,7 +463,15 @@ func (cfg *config) render(trigger, tmplName, recipient string, app map[string]in
 		vars := cfg.getVars(app, svcName, now)
 		vars["serviceType"] = svcName
 		vars["recipient"] = recipient
-		var body, path bytes.Buffer
+		var message, body, path bytes.Buffer
+		// The message renders first, for every service: an error in it fails the whole notification.
+		if err := tmpl.message.Execute(&message, vars); err != nil {
+			s := "message: " + err.Error()
+			req.Error = &s
+			out = append(out, req)
+			continue
+		}
+		req.Message = message.String()
 		if err := w.body.Execute(&body, vars); err != nil {
 			s := err.Error()
 			req.Error = &s
@@ -463,7 +510,19 @@ func main() {
 	secretFile := flag.String("secret", "", "argocd-notifications-secret YAML (optional)")
 	recipient := flag.String("recipient", "", "recipient of the subscription, as in <trigger>.<service>: \"<recipient>\"")
 	nowFlag := flag.String("now", "", "RFC 3339 time that time.Now() returns (default: the real clock)")
+	listFuncs := flag.Bool("list-funcs", false, "print the names of the template functions as a JSON list and exit")
 	flag.Parse()
+	if *listFuncs {
+		names := []string{}
+		for name := range templateFuncs() {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if err := json.NewEncoder(os.Stdout).Encode(names); err != nil {
+			fail("%v", err)
+		}
+		return
+	}
 	if *cmFile == "" || flag.NArg() == 0 {
 		fail("usage: argocd-contract -cm CM.yaml [-secret S.yaml] [-recipient R] [-now T] APP.json...")
 	}

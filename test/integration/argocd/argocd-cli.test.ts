@@ -43,6 +43,24 @@ t.test('validate argocd flags the naive ConfigMap (exit 1), each finding on stde
   t.equal(res.code, 1);
   for (const rule of ['interpolated-string', 'once-per', 'nil-unsafe-in', 'nil-guard-missing']) t.match(res.stderr, `[${rule}]`);
   t.match(res.stderr, /trigger\.on-hook-failed: has oncePer/);
+  t.match(res.stderr, /^warning: trigger\.on-hook-failed: `#\.hookType in \[\.\.\.\]` .*Argo CD 2\.7 and older/m, 'in on a nil field is a warning line');
+});
+
+t.test('validate argocd: warnings only (`?.`, `in` on a nil field) exit 0 and name the versions they break', async (t) => {
+  const gen = await cli(['generate', 'argocd', '--url', 'http://x:8080']);
+  const cm = configMapOf(gen.stdout);
+  const guarded = "app.status.operationState != nil && app.status.operationState.syncResult != nil && app.status.operationState.syncResult.resources != nil";
+  cm.data['trigger.on-hook-failed'] = stringify([
+    { when: `${guarded} && app.status.operationState?.phase == 'Failed' && any(app.status.operationState.syncResult.resources, {#.hookType in ['PreSync']})`, send: ['hook-alerts-hook-failed'] },
+  ]);
+  const file = join(dir, 'warnings.yaml');
+  writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-notifications-cm' }, data: cm.data }));
+  const res = await cli(['validate', 'argocd', '--cm', file]);
+  t.equal(res.code, 0, res.stderr);
+  t.match(res.stdout, /no problems found .*2 warning\(s\) for old Argo CD versions/);
+  t.match(res.stderr, /warning: .*\[optional-chaining\]/);
+  t.match(res.stderr, /Argo CD 2\.5 and older/);
+  t.match(res.stderr, /warning: .*\[nil-unsafe-in\]/);
 });
 
 t.test('validate argocd --secret: the placeholder of the generated patch is a finding', async (t) => {

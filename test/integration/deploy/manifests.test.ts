@@ -135,6 +135,24 @@ if (!kubectl) {
     t.equal(pdb?.spec.minAvailable, 1, 'a drain keeps one replica');
     const policy = objects.find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { egress: { ports: { port: number }[] }[] } };
     t.ok(policy.spec.egress.some((e) => e.ports.some((p) => p.port === 5432)), 'egress to PostgreSQL is allowed');
+    const env = deployment.spec.template.spec.containers[0]?.env.map((e) => e.name) ?? [];
+    t.ok(env.includes('POD_NAME') && env.includes('POD_NAMESPACE'), 'the pod knows its name and namespace (the Lease holder and where the Lease lives)');
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'argocd-hook-alerts-watchers-lease') as unknown as
+      | { metadata: { namespace: string }; rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[] }
+      | undefined;
+    t.equal(role?.metadata.namespace, 'argocd-hook-alerts', 'the Lease Role is in the service namespace');
+    t.same(
+      role?.rules,
+      [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['argocd-hook-alerts-watchers'], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      ],
+      'exactly get/update on the one Lease, and create (which cannot be limited by name)',
+    );
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'argocd-hook-alerts-watchers-lease') as unknown as
+      | { subjects: { kind: string; name: string; namespace?: string }[] }
+      | undefined;
+    t.same(binding?.subjects, [{ kind: 'ServiceAccount', name: 'argocd-hook-alerts', namespace: 'argocd-hook-alerts' }], 'bound to the service account');
   });
 }
 

@@ -3,7 +3,7 @@ import { capturingLogger } from '../../support/log-capture.js';
 import { buildTestApp, AUTH } from '../../support/intake-app.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, appFixtureNames, contractBody, loadApplication, loadExpectations } from '../../support/contract-bodies.js';
+import { REPO_ROOT, appFixtureNames, contractBody, loadApplication, loadExpectations, renderedBody } from '../../support/contract-bodies.js';
 
 const failed = (): Record<string, unknown> => contractBody(loadApplication('presync-job-failed'), 'hook-failed');
 
@@ -229,7 +229,7 @@ t.test('readiness fails when the store cannot be written', async (t) => {
 
 t.test("the README's example event is the presync-job-failed fixture as Argo CD renders it, and is accepted", async (t) => {
   const example = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/events/presync-job-failed.json'), 'utf8')) as unknown;
-  t.same(example, contractBody(loadApplication('presync-job-failed'), 'hook-failed'));
+  t.same(example, renderedBody(loadApplication('presync-job-failed'), 'hook-failed'));
   const { app } = buildTestApp();
   t.teardown(() => app.close());
   const res = await app.inject({ method: 'POST', url: '/v1/argocd/events', headers: AUTH, payload: example as object });

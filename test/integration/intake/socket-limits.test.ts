@@ -60,10 +60,10 @@ function postHead(token: string, contentLength: number): string {
 
 function oversizedBody(): string {
   const body = contractBody(loadApplication('presync-job-failed'), 'hook-failed');
-  return JSON.stringify({ ...body, padding: 'x'.repeat(1024 * 1024) });
+  return JSON.stringify({ ...body, padding: 'x'.repeat(4 * 1024 * 1024) });
 }
 
-t.test('a body over 1 MiB is 413 over a real socket (content-length and chunked)', async (t) => {
+t.test('a body over the 4 MiB default is 413 over a real socket (content-length and chunked), saying what to do', async (t) => {
   const { url, close } = await listen();
   t.teardown(close);
   const big = oversizedBody();
@@ -73,9 +73,12 @@ t.test('a body over 1 MiB is 413 over a real socket (content-length and chunked)
     body: big,
   });
   t.equal(res.status, 413);
-  t.equal(((await res.json()) as { error: string }).error, 'HA_ERR_BODY_TOO_LARGE');
+  const answer = (await res.json()) as { error: string; message: string };
+  t.equal(answer.error, 'HA_ERR_BODY_TOO_LARGE');
+  t.match(answer.message, `(${Buffer.byteLength(big)} bytes) is larger than server.bodyLimitBytes (4194304 bytes)`, 'names the size and the setting');
+  t.match(answer.message, /re-run it/, 'says what to do');
 
-  const chunks = [big.slice(0, 600_000), big.slice(600_000)];
+  const chunks = [big.slice(0, 2_600_000), big.slice(2_600_000)];
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = chunks.shift();
@@ -90,6 +93,8 @@ t.test('a body over 1 MiB is 413 over a real socket (content-length and chunked)
     duplex: 'half',
   });
   t.equal(chunked.status, 413, 'a chunked body without content-length is cut at the limit too');
+  t.notMatch(((await chunked.json()) as { message: string }).message, /bytes\) is larger/, 'no size is claimed without a Content-Length');
+
 });
 
 t.test('authentication happens before the body is read', async (t) => {
@@ -100,7 +105,7 @@ t.test('authentication happens before the body is read', async (t) => {
     headers: { 'content-type': 'application/json' },
     body: oversizedBody(),
   });
-  t.equal(res.status, 401, 'an unauthenticated 1 MiB body is refused for auth, not parsed');
+  t.equal(res.status, 401, 'an unauthenticated 4 MiB body is refused for auth, not parsed');
 });
 
 t.test('content type with charset is accepted; JSON errors have the documented shape', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { checkCondition, checkNotificationsCm, type FindingRule } from '../../../src/argocd/check-notifications-cm.js';
+import { checkCondition, checkNotificationsCm, findingSeverity, type FindingRule } from '../../../src/argocd/check-notifications-cm.js';
 import { generateOptionsSchema } from '../../../src/argocd/generate-options.js';
 import { TOKEN_PLACEHOLDER, generateNotificationsConfig } from '../../../src/argocd/notifications-config.js';
 
@@ -88,7 +88,9 @@ t.test('body: missing toJson, interpolation, not JSON, contract fields', async (
   t.same(rules(withTemplateBody(ok.replace('"version": 1', '"version": 2'))), ['body-contract']);
   t.same(rules(withTemplateBody(ok.replace(', "operationState": {{- toJson .app.status.operationState -}}', ''))), ['body-contract']);
   t.same(rules(withTemplateBody('')), ['body-not-json']);
-  t.same(rules(withTemplateBody('{"version": 1, {{ if .x }}"a": 1{{ end }}}')), [], 'control actions: structure not checked, nothing printed unencoded');
+  const guarded = ok.replace('{{- toJson .app.status.operationState -}}', '{{if kindIs "map" .x}}{"phase": {{toJson .x.phase}}}{{else}}{{toJson .x}}{{end}}');
+  t.same(rules(withTemplateBody(guarded)), [], 'control actions: the first branch of each if is checked');
+  t.same(rules(withTemplateBody(guarded.replace('{"phase"', '{"phase":'))), ['body-not-json'], 'a broken first branch is found');
 });
 
 t.test('trigger conditions: nil safety heuristics', async (t) => {
@@ -104,6 +106,18 @@ t.test('trigger conditions: nil safety heuristics', async (t) => {
   t.same(r("app.metadata.name == 'a(b'"), [], 'brackets inside strings do not count');
 });
 
+t.test('`?.` and `in` on a nil field are warnings naming the Argo CD and expr versions they break', async (t) => {
+  const [chain] = checkCondition('trigger.x', 'app.status.operationState?.phase == "Failed"');
+  t.equal(chain === undefined ? undefined : findingSeverity(chain.rule), 'warning');
+  t.match(chain?.message, /Argo CD 2\.5 and older \(expr 1\.8\.9\)/);
+  t.match(chain?.message, /parses from 1\.9\.0/);
+  const [inNil] = checkCondition('trigger.x', "app.status.operationState != nil && app.status.operationState.syncResult != nil && app.status.operationState.syncResult.resources != nil && any(app.status.operationState.syncResult.resources, {#.hookType in ['PreSync']})");
+  t.equal(inNil === undefined ? undefined : findingSeverity(inNil.rule), 'warning');
+  t.match(inNil?.message, /Argo CD 2\.7 and older \(antonmedv\/expr 1\.11 and older/);
+  t.match(inNil?.message, /2\.8 and newer \(expr 1\.12\.5\+\)/);
+  t.equal(findingSeverity('nil-guard-missing'), 'error', 'a missing nil guard breaks every version');
+});
+
 t.test('only our triggers get the oncePer / nil checks; no trigger at all is a finding', async (t) => {
   const theirs = { ...generated(), 'trigger.on-sync-failed': stringify([{ when: "app.status.operationState.phase in ['Error']", oncePer: 'x', send: [] }]) };
   t.same(rules(theirs), []);
@@ -111,4 +125,24 @@ t.test('only our triggers get the oncePer / nil checks; no trigger at all is a f
   t.same(rules(ours), ['once-per']);
   const none = Object.fromEntries(Object.entries(generated()).filter(([k]) => !k.startsWith('trigger.')));
   t.same(rules(none), ['no-trigger']);
+});
+
+t.test('a function Argo CD 3.5 does not define, in any template, is an error: Argo CD refuses the whole ConfigMap', async (t) => {
+  const data = {
+    ...generated(),
+    'template.app-deployed': stringify({
+      message: 'Deployed by {{ slackUserByEmail .app.metadata.annotations.owner }} {{/* slackChannel in a comment */}}',
+      slack: { attachments: '[{"title": {{ .app.metadata.name | toJson }}, "footer": "{{ slackChannel "ops" | quote }} {{printf "%s" "slackUserGroup"}}"}]' },
+    }),
+  };
+  const found = checkNotificationsCm(data, { serviceName: 'hook-alerts' }).filter((f) => f.rule === 'template-function-unknown');
+  t.same(
+    found.map((f) => f.key),
+    ['template.app-deployed message', 'template.app-deployed slack.attachments'],
+    'every template of the ConfigMap, every field; comments, strings, fields and variables are not calls',
+  );
+  t.match(found[0]?.message, /calls slackUserByEmail, which Argo CD 3\.5 does not define .*unmerged notifications-engine branches/);
+  t.match(found[1]?.message, /calls slackChannel/);
+  t.equal(findingSeverity('template-function-unknown'), 'error');
+  t.same(rules(generated()), [], 'the generated templates call only toJson, kindIs, has, list, add1, ne, lt');
 });

@@ -73,8 +73,9 @@ t.test('the body template is contract v1 with every value through toJson', async
     const tmpl = parse(data[`template.hook-alerts-${event}`] ?? '') as { webhook: Record<string, { body: string }> };
     const body = tmpl.webhook['hook-alerts']?.body ?? '';
     const actions = scanTemplateActions(body);
-    t.ok(actions.length >= 14, `${event}: one action per field`);
-    t.ok(actions.every((a) => a.kind === 'output' && a.jsonEncoded && !a.insideString), `${event}: all toJson, none in a string`);
+    const outputs = actions.filter((a) => a.kind === 'output');
+    t.ok(outputs.length >= 14, `${event}: one output per field`);
+    t.ok(outputs.every((a) => a.jsonEncoded && !a.insideString), `${event}: all toJson, none in a string`);
     const skeleton = JSON.parse(bodyWithPlaceholders(body, actions) ?? '') as Record<string, unknown>;
     t.equal(skeleton.event, event);
     t.equal(skeleton.version, 1);
@@ -150,4 +151,19 @@ t.test('options refuse values Argo CD would mangle', async (t) => {
     t.notOk(generateOptionsSchema.safeParse({ ...base, ...over }).success, what);
   }
   t.ok(generateOptionsSchema.safeParse(base).success);
+});
+
+t.test('delete hooks: on-delete-hook-failed only with PreDelete or PostDelete, on the DeletionError condition', async (t) => {
+  t.notOk(dataOf(options())['trigger.on-delete-hook-failed'], 'not with the default PreSync');
+  const config = generateNotificationsConfig(options({ hookTypes: ['PreSync', 'PreDelete'] }));
+  const data = Object.fromEntries(config.entries.map((e) => [e.key, e.value]));
+  const [cond] = parse(data['trigger.on-delete-hook-failed'] ?? '') as { when: string; send: string[] }[];
+  t.match(cond?.when, /#\.type == 'DeletionError'/);
+  t.match(cond?.when, /#\.message contains 'PreDelete hook\(s\) failed'/);
+  t.notMatch(cond?.when, /PostDelete/, 'only the chosen delete types');
+  t.same(cond?.send, ['hook-alerts-hook-failed'], 'sends the hook-failed template');
+  t.equal(config.entries.filter((e) => e.key === 'template.hook-alerts-hook-failed').length, 1, 'the template is written once');
+  t.ok(config.triggers.some((g) => g.trigger === 'on-delete-hook-failed' && g.event === 'hook-failed'));
+  t.match(data['defaultTriggers.hook-alerts'], /on-delete-hook-failed/, 'subscribed with the others');
+  t.same(checkNotificationsCm(data, { serviceName: 'hook-alerts' }), [], 'validate argocd passes it');
 });

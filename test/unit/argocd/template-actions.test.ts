@@ -36,8 +36,15 @@ t.test('trim markers and toJson of a parenthesized call count as encoded', async
 t.test('placeholder skeleton', async (t) => {
   const body = '{"a": {{toJson .a}}{{/* c */}}}';
   t.equal(bodyWithPlaceholders(body, scanTemplateActions(body)), '{"a": null}');
-  const ctl = '{{ if .a }}{}{{ end }}';
-  t.equal(bodyWithPlaceholders(ctl, scanTemplateActions(ctl)), undefined);
+  const ctl = '{{ if .a }}{}{{ else }}[{{ end }}';
+  t.equal(bodyWithPlaceholders(ctl, scanTemplateActions(ctl)), '{}', 'the first branch of an if');
+  const loop = '[{{$n := 0}}{{range .a}}{{if $n}},{{end}}{{$n = add1 $n}}{{toJson .}}{{end}}]';
+  t.equal(bodyWithPlaceholders(loop, scanTemplateActions(loop)), '[]', 'a range taken empty, assignments print nothing');
+  const loopElse = '{{range .a}}{{toJson .}}{{else}}null{{end}}';
+  t.equal(bodyWithPlaceholders(loopElse, scanTemplateActions(loopElse)), 'null', "a range's else is its empty case");
+  for (const unknown of ['{{define "x"}}{}{{end}}', '{{template "x" .}}', '{{if .a}}{}', '{}{{end}}']) {
+    t.equal(bodyWithPlaceholders(unknown, scanTemplateActions(unknown)), undefined, `${unknown}: not followed`);
+  }
   const open = '{"a": {{toJson .a';
   t.equal(scanTemplateActions(open)[0]?.end, open.length, 'an unclosed action runs to the end');
 });

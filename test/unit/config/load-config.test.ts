@@ -59,7 +59,7 @@ t.test('precedence: flags over environment over file over defaults', async (t) =
   const file = join(dir, 'c.yaml');
   const fromFile = loadConfig({ file, env: {} });
   t.equal(fromFile.server.port, 7000);
-  t.equal(fromFile.server.bodyLimitBytes, 1024 * 1024, 'unset keys keep their defaults (deep merge)');
+  t.equal(fromFile.server.bodyLimitBytes, 4 * 1024 * 1024, 'unset keys keep their defaults (deep merge)');
   const fromEnv = loadConfig({ file, env: { PORT: '7100' } });
   t.equal(fromEnv.server.port, 7100);
   t.equal(fromEnv.server.host, '10.0.0.1');

@@ -228,6 +228,14 @@ t.test('delete policies: HookFailed and fixed names left behind', async (t) => {
   t.equal(leftover?.line, 7, 'points at the delete-policy annotation');
   const helm = hookJob({ annotations: { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': 'hook-succeeded' } });
   t.same(ruleIds(lintYaml(helm)), ['hook-fixed-name-leftover'], 'Helm policies count the same');
+  const [helmLeftover] = lintYaml(helm);
+  t.match(helmLeftover?.fix, 'Set helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded', 'the fix in the form the chart uses');
+  t.match(leftover?.fix, 'Set argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded');
+  const succeededBefore = lintYaml(job('HookFailed'));
+  t.match(succeededBefore.find((f) => f.ruleId === 'hook-fixed-name-leftover')?.message, /skips the hook silently .*argo-cd#25475/, 'a healthy old Job: the migration is skipped');
+  const helmFailed = lintYaml(hookJob({ annotations: { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-delete-policy': 'hook-failed' } }));
+  t.same(ruleIds(helmFailed), ['hook-delete-policy-hook-failed', 'hook-fixed-name-leftover'], 'pre-install,pre-upgrade is PreSync; hook-failed is HookFailed');
+  t.match(helmFailed[0]?.fix, /helm\.sh\/hook-delete-policy: before-hook-creation,hook-succeeded .*keep hook-failed only/);
   const ttl = lintYaml(job('HookSucceeded').replace('  backoffLimit: 0', '  backoffLimit: 0\n  ttlSecondsAfterFinished: 300'));
   t.match(ttl[0]?.message, /ttlSecondsAfterFinished: 300/);
 });
