@@ -48,9 +48,9 @@ function spread(rounds: number[], unit = 'ms', digits = 0): string {
   return `${(s[0] ?? Number.NaN).toFixed(digits)} / ${median(s).toFixed(digits)} / ${(s[s.length - 1] ?? Number.NaN).toFixed(digits)} ${unit}`;
 }
 
-async function until(what: string, done: () => boolean, maxMs = 120_000): Promise<void> {
+async function until(what: string, done: () => boolean | Promise<boolean>, maxMs = 120_000): Promise<void> {
   const giveUp = performance.now() + maxMs;
-  while (!done()) {
+  while (!(await done())) {
     if (performance.now() > giveUp) throw new Error(`latency bench gave up waiting: ${what}`);
     await sleep(1);
   }
@@ -215,7 +215,7 @@ async function burst(): Promise<BenchRow[]> {
 interface CaptureRig {
   kube: KubeApiServer;
   /** Start capture (and the stuck-hook watcher) as the service does; resolves once the first list is done. */
-  start(): Promise<{ stop: () => Promise<void>; captured: (job: string, pod: string) => boolean }>;
+  start(): Promise<{ stop: () => Promise<void>; captured: (job: string, pod: string) => Promise<boolean> }>;
   close(): Promise<void>;
 }
 
@@ -240,7 +240,7 @@ async function captureRig(): Promise<CaptureRig> {
           await enrichment.stop();
           store.close();
         },
-        captured: (job, pod) => enrichment.captures.forJob('in-cluster', 'payments', job, Date.now()).some((c) => c.pod.name === pod),
+        captured: async (job, pod) => (await enrichment.captures.forJob('in-cluster', 'payments', job, Date.now())).some((c) => c.pod.name === pod),
       };
     },
     close: async () => {
@@ -251,7 +251,7 @@ async function captureRig(): Promise<CaptureRig> {
 }
 
 /** fail → captured for one running hook pod, in ms. */
-async function captureOnce(kube: KubeApiServer, captured: (job: string, pod: string) => boolean, job: string): Promise<number> {
+async function captureOnce(kube: KubeApiServer, captured: (job: string, pod: string) => Promise<boolean>, job: string): Promise<number> {
   const started = performance.now();
   failPod(kube, 'payments', `${job}-p`);
   await until(`capture of ${job}`, () => captured(job, `${job}-p`));

@@ -14,6 +14,7 @@ import { heapBench } from './heap-bench.js';
 import { slowlorisBench } from './slowloris-bench.js';
 import { leaderHandoverBench } from './leader-handover-bench.js';
 import { latencyBench } from './latency-bench.js';
+import { storeBench } from './store-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -27,6 +28,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'slowloris', run: slowlorisBench },
   { name: 'handover', run: leaderHandoverBench },
   { name: 'latency', run: latencyBench },
+  { name: 'store', run: storeBench },
 ];
 
 const only = process.argv.slice(2);

@@ -119,6 +119,18 @@ export const errors = {
     (detail: string) =>
       `the event could not be stored (${detail}); it was not accepted, so Argo CD will retry: check the data volume (space, permissions)`,
   ),
+  databaseUnavailable: define(
+    'HA_ERR_DATABASE_UNAVAILABLE',
+    503,
+    (detail: string) =>
+      `the event could not be stored (${detail}); it was not accepted, so Argo CD will retry: check that PostgreSQL is up and reachable at store.postgres.url (HOOK_ALERTS_DATABASE_URL)`,
+  ),
+  databaseNewerSchema: define(
+    'HA_ERR_STORE_NEWER_SCHEMA',
+    500,
+    (location: string, found: number, known: number) =>
+      `database ${location} has schema version ${found}, newer than this build knows (${known}): run the newer argocd-hook-alerts release, or point HOOK_ALERTS_DATABASE_URL at another database`,
+  ),
   storeNewerSchema: define(
     'HA_ERR_STORE_NEWER_SCHEMA',
     500,

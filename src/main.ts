@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { PgStore } from './store/postgres/pg-store.js';
+import type { AlertStore } from './store/alert-store.js';
 import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
 import { InlineGroupCommit, ThreadedGroupCommit, type EventCommitter } from './store/intake-writer.js';
@@ -44,7 +46,8 @@ export interface ServiceOptions {
 /** The whole service, built and not yet listening: what `serve`, `send-test` and the tests hold. */
 export interface Service {
   app: FastifyInstance;
-  store: SqliteStore;
+  /** SqliteStore in dataDir, or PgStore when store.postgres.url is set. */
+  store: AlertStore;
   worker: Worker;
   metrics: Metrics;
   router: Router;
@@ -109,6 +112,20 @@ async function unwind(close: () => Promise<void>, err: unknown, logger: Logger):
   throw err;
 }
 
+/** PgStore when store.postgres.url is set, else SqliteStore in dataDir. */
+async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
+  const { url, password, poolSize } = config.store.postgres;
+  if (url === undefined) return SqliteStore.open(config.dataDir);
+  return PgStore.open({
+    url,
+    password,
+    poolSize,
+    // A pending event stays with its replica while it may be enriched (bounded by the deadline), and then some.
+    eventLeaseMs: config.kubernetes.bounds.deadlineMs + config.worker.leaseMs,
+    onIdleError: (err) => logger.warn({ err }, 'a pooled PostgreSQL connection broke (server restart or network); it is replaced on the next query'),
+  });
+}
+
 /** The composition root: wire store, intake, enrichment, worker and sinks from a validated config, without listening. */
 export async function createService(config: Config, opts: ServiceOptions): Promise<Service> {
   const { logger } = opts;
@@ -116,10 +133,11 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
   const env = opts.env ?? process.env;
   const closers = new CloseStack();
   try {
-    const store = SqliteStore.open(config.dataDir);
+    const store = await openStore(config, logger);
     closers.push(() => store.close());
-    // A file store gets a writer thread, so that fsyncs do not stall the HTTP event loop.
-    const writer = config.dataDir === ':memory:' ? null : await ThreadedGroupCommit.start(store.file);
+    // A SQLite file gets a writer thread, so that fsyncs do not stall the HTTP event loop; PostgreSQL's
+    // commits wait on the network, and the event loop serves other requests meanwhile.
+    const writer = store instanceof SqliteStore && store.file !== ':memory:' ? await ThreadedGroupCommit.start(store.file) : null;
     const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
     closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
@@ -137,7 +155,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       // Loaded only when a cluster can be read: a service without one does not carry the enrichment modules.
       const { createEnrichment } = await import('./enrich/enrichment.js');
       // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
-      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env });
+      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env, sharedStore: store.kind === 'postgres' });
     } else if (config.kubernetes.enabled === 'auto') {
       logger.warn(ENRICHMENT_OFF_WARNING);
     }
@@ -180,15 +198,19 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       else logger.warn('worker.enabled is false: events are accepted and stored, nothing is delivered');
       const sweep = every(() => {
         try {
-          const removed = store.sweep(clock(), config.store.retentionDays * DAY_MS);
-          if (removed > 0) logger.info({ removed }, 'retention sweep');
+          void Promise.resolve(store.sweep(clock(), config.store.retentionDays * DAY_MS)).then(
+            (removed) => {
+              if (removed > 0) logger.info({ removed }, 'retention sweep');
+            },
+            (err: unknown) => logger.error({ err }, 'retention sweep failed'),
+          );
         } catch (err) {
           logger.error({ err }, 'retention sweep failed');
         }
       }, SWEEP_INTERVAL_MS);
       sweep.unref();
       closers.push(() => clearInterval(sweep));
-      logger.info({ url, sinks: [...sinkNames], dataDir: config.dataDir }, 'argocd-hook-alerts is listening');
+      logger.info({ url, sinks: [...sinkNames], store: store.kind, location: store.location }, 'argocd-hook-alerts is listening');
       return url;
     };
     let closing: Promise<void> | null = null;

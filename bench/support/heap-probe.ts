@@ -39,7 +39,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }),
   );
   for (;;) {
-    const depth = service.store.queueDepth();
+    const depth = await service.store.queueDepth();
     if (depth.events + depth.deliveries === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }

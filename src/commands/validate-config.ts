@@ -3,6 +3,7 @@ import { loadConfig, type JsonObject } from '../config/load-config.js';
 import { configWarnings } from '../config/config-warnings.js';
 import { errors } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import { redactPostgresUrl } from '../store/postgres/pg-connection.js';
 
 interface ValidateConfigOptions {
   config?: string;
@@ -42,6 +43,9 @@ export function registerValidateConfig(validate: Command): void {
       // Loaded here, not at the top: the sinks' clients (Slack, SMTP) are the heaviest part of the CLI.
       const { enabledSinkNames } = await import('../deliver/sink-selection.js');
       const sinks = [...enabledSinkNames(config)].join(', ');
-      process.stdout.write(`config is valid; sinks on: ${sinks}\n`);
+      const { url } = config.store.postgres;
+      // The URL without its password: it may be printed.
+      const store = url === undefined ? `SQLite in ${config.dataDir}` : `PostgreSQL at ${redactPostgresUrl(url)}`;
+      process.stdout.write(`config is valid; sinks on: ${sinks}; store: ${store}\n`);
     });
 }

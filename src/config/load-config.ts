@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { checkSmtpUrl } from './smtp-url.js';
+import { DATABASE_PASSWORD_FILE_ENV, databaseProblems, readDatabasePasswordFile } from './database-settings.js';
 import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../errors.js';
 
 /**
@@ -14,6 +15,8 @@ const ENV_BINDINGS = [
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },
   { env: 'PORT', path: ['server', 'port'], kind: 'integer', secret: false },
   { env: 'HOOK_ALERTS_DATA_DIR', path: ['dataDir'], kind: 'string', secret: false },
+  { env: 'HOOK_ALERTS_DATABASE_URL', path: ['store', 'postgres', 'url'], kind: 'string', secret: true },
+  { env: 'HOOK_ALERTS_DATABASE_PASSWORD', path: ['store', 'postgres', 'password'], kind: 'string', secret: true },
   { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'], kind: 'string', secret: true },
   { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'], kind: 'string', secret: false },
   { env: 'SLACK_CHANNEL', path: ['routing', 'defaultRoute', 'slack'], kind: 'list', secret: false },
@@ -23,7 +26,7 @@ const ENV_BINDINGS = [
   { env: 'LOG_LEVEL', path: ['logging', 'level'], kind: 'string', secret: false },
 ] as const;
 
-const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl']);
+const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'store.postgres.url', 'store.postgres.password']);
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -97,6 +100,11 @@ function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources:
     setPath(layer, binding.path, value);
     sources.set(binding.path.join('.'), binding.env);
   }
+  const password = readDatabasePasswordFile(env);
+  if (password !== null) {
+    setPath(layer, ['store', 'postgres', 'password'], password);
+    sources.set('store.postgres.password', DATABASE_PASSWORD_FILE_ENV);
+  }
   return { layer, sources };
 }
 
@@ -158,7 +166,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const { layer: envLayer, sources } = environmentLayer(env);
   const merged = mergeConfig(mergeConfig(fileLayer, envLayer), opts.overrides ?? {});
   const result = configSchema.safeParse(merged, { reportInput: true });
-  const problems = result.success ? smtpUrlProblems(result.data, sources) : toProblems(result.error.issues, sources);
+  const problems = result.success
+    ? [...smtpUrlProblems(result.data, sources), ...databaseProblems(result.data, sources)]
+    : toProblems(result.error.issues, sources);
   if (!result.success || problems.length > 0) {
     const where = file === undefined || file === '' ? 'the environment' : `${file} and the environment`;
     throw withIssues(CODE_CONFIG_INVALID, 500, `invalid configuration (from ${where}); fix each setting below:`, problems);

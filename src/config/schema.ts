@@ -9,6 +9,17 @@ import { workerConfigSchema } from '../worker/worker-config.js';
 const storeConfigSchema = z.strictObject({
   /** Delivered incidents, events and deliveries older than this are deleted. */
   retentionDays: z.number().int().min(1).max(3_650).default(30),
+  /** Set: the store is PostgreSQL (several replicas may share it) instead of SQLite in dataDir. */
+  postgres: z
+    .strictObject({
+      /** postgres://user@host:5432/db?sslmode=verify-full&sslrootcert=/path; from HOOK_ALERTS_DATABASE_URL. */
+      url: z.string().min(1).optional(),
+      /** Wins over a password in the URL; from HOOK_ALERTS_DATABASE_PASSWORD or the file HOOK_ALERTS_DATABASE_PASSWORD_FILE names. */
+      password: z.string().min(1).optional(),
+      /** Connections per process. */
+      poolSize: z.number().int().min(2).max(100).default(10),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

@@ -29,6 +29,19 @@ export interface EmailSinkDeps {
   clock?: () => number;
 }
 
+/**
+ * Run a write of the attempt log from nodemailer's socket handling, which cannot wait for it: a failure,
+ * thrown now (SQLite) or later (PostgreSQL), goes to `failed` and never into nodemailer.
+ */
+function recordAttempt(write: () => void | Promise<void>, failed: (err: unknown) => void): void {
+  try {
+    const pending = write();
+    if (pending !== undefined) pending.catch(failed);
+  } catch (err) {
+    failed(err);
+  }
+}
+
 /** A send in progress, as the transcript finds it. */
 interface InFlightSend {
   deliveryId: number;
@@ -129,20 +142,16 @@ export class EmailSink implements Sink {
       dataStarting: (key) => {
         const send = sendOf(key);
         if (send === null) return;
-        try {
-          attempts.dataStarted(send.deliveryId, send.attempt, send.messageId, clock());
-        } catch (err) {
-          logger.error({ err, delivery: send.deliveryId }, 'cannot record in the store that an email is being handed to the SMTP server; a crash now would send it again: check the data volume');
-        }
+        recordAttempt(() => attempts.dataStarted(send.deliveryId, send.attempt, send.messageId, clock()), (err) => {
+          logger.error({ err, delivery: send.deliveryId }, 'cannot record in the store that an email is being handed to the SMTP server; a crash now would send it again: check the data volume or the database');
+        });
       },
       answered: (key, code, text) => {
         const send = sendOf(key);
         if (send === null) return;
-        try {
-          attempts.answered(send.deliveryId, send.attempt, code, text, clock());
-        } catch (err) {
-          logger.error({ err, delivery: send.deliveryId }, 'cannot record the SMTP server\'s answer in the store; a crash now would send this email again: check the data volume');
-        }
+        recordAttempt(() => attempts.answered(send.deliveryId, send.attempt, code, text, clock()), (err) => {
+          logger.error({ err, delivery: send.deliveryId }, 'cannot record the SMTP server\'s answer in the store; a crash now would send this email again: check the data volume or the database');
+        });
       },
     });
   }
@@ -185,7 +194,7 @@ export class EmailSink implements Sink {
   async send(ctx: DeliveryContext): Promise<SinkOutcome> {
     const mail = renderEmail(ctx.alert, { from: this.#from, to: ctx.address, threadRootRef: ctx.threadRootRef, logs: ctx.route.logs });
     const messageId = mail.messageId ?? '';
-    const earlier = this.#earlierSend(ctx, messageId);
+    const earlier = await this.#earlierSend(ctx, messageId);
     if (earlier !== null) return earlier;
     const key = transactionKey({ messageId, recipient: ctx.address });
     this.#inFlight.set(key, { deliveryId: ctx.deliveryId, attempt: ctx.attempt, messageId });
@@ -208,7 +217,7 @@ export class EmailSink implements Sink {
    * is sent (again): never handed over, refused, or — the window that remains — DATA started and no
    * answer recorded, when the server may hold it; the stable Message-ID lets mail systems collapse that one.
    */
-  #earlierSend(ctx: DeliveryContext, messageId: string): SinkOutcome | null {
+  async #earlierSend(ctx: DeliveryContext, messageId: string): Promise<SinkOutcome | null> {
     const attempts = this.#attempts;
     if (attempts === null) {
       if (ctx.resumed) {
@@ -220,7 +229,7 @@ export class EmailSink implements Sink {
     }
     // A first attempt has no history; later ones look even when not resumed: a send cut by the send
     // timeout may have been answered after it.
-    const last = ctx.attempt > 1 ? attempts.last(ctx.deliveryId) : null;
+    const last = ctx.attempt > 1 ? await attempts.last(ctx.deliveryId) : null;
     const fields = { delivery: ctx.deliveryId, messageId, lastAttempt: last?.attempt, answer: last?.answerText ?? undefined };
     if (last !== null && bareMessageId(last.messageId) === bareMessageId(messageId) && last.answerCode !== null && last.answerCode >= 200 && last.answerCode < 300) {
       this.#logger.info(fields, 'the SMTP server accepted this email before the process stopped (answer recorded); not sending it again');

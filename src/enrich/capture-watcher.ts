@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CaptureConfig, EnrichBounds } from './enrich-config.js';
-import type { CaptureReason, CaptureStore } from '../store/capture-store.js';
+import type { CaptureReason } from '../store/capture-store.js';
+import type { CaptureRepository } from '../store/alert-store.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { KubeCallError } from '../kube/kube-failure.js';
 import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
@@ -55,7 +56,7 @@ export interface CaptureWatcherDeps {
   client: KubeClient;
   config: CaptureConfig;
   bounds: EnrichBounds;
-  store: CaptureStore;
+  store: CaptureRepository;
   scrub: Scrubber;
   logger: Logger;
   /** Called for every change of a Job's pod that is not a capture (the stuck-hook watcher listens). */
@@ -167,12 +168,23 @@ export class CaptureWatcher {
     // The watch also runs for the stuck-hook watcher alone (capture.enabled: false).
     if (!this.#d.config.enabled || this.#captured.get(uid) === trigger.signature) return;
     // A pod being deleted is captured only if nothing better (a failure) was captured before.
-    if (trigger.reason === 'deleting' && (this.#captured.has(uid) || this.#d.store.has(this.#d.client.clusterId, uid, this.#clock()))) return;
-    if (change === 'SYNC' && this.#d.store.has(this.#d.client.clusterId, uid, this.#clock())) {
-      this.#captured.set(uid, trigger.signature);
+    if (trigger.reason === 'deleting' && this.#captured.has(uid)) return;
+    if (trigger.reason !== 'deleting' && change !== 'SYNC') {
+      this.capture(pod, trigger.reason, trigger.signature);
       return;
     }
-    this.capture(pod, trigger.reason, trigger.signature);
+    void this.#captureUnlessStored(pod, uid, trigger).catch((err: unknown) => {
+      this.#d.logger.warn({ err, pod: pod.metadata.name }, 'cannot read the stored captures; this pod is captured when it changes next: check the database');
+    });
+  }
+
+  /** Capture a pod being deleted, or seen again after a resync, unless a snapshot of it is stored already. */
+  async #captureUnlessStored(pod: KubePod, uid: string, trigger: { reason: CaptureReason; signature: string }): Promise<void> {
+    if (!(await this.#d.store.has(this.#d.client.clusterId, uid, this.#clock()))) {
+      this.capture(pod, trigger.reason, trigger.signature);
+    } else if (trigger.reason !== 'deleting') {
+      this.#captured.set(uid, trigger.signature);
+    }
   }
 
   /**
@@ -256,7 +268,7 @@ export class CaptureWatcher {
       },
       this.#d.scrub,
     );
-    const bytes = this.#d.store.save(this.#d.client.clusterId, owner.name, snapshot, now);
+    const bytes = await this.#d.store.save(this.#d.client.clusterId, owner.name, snapshot, now);
     this.#captured.set(pod.metadata.uid ?? '', signature);
     this.captures += 1;
     this.#d.logger.info(

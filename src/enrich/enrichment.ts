@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import type { HookType } from '../model/hook-type.js';
 import { eventDedupeKey, type HookEvent } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
-import type { CaptureStore } from '../store/capture-store.js';
+import type { AlertStore, CaptureRepository } from '../store/alert-store.js';
 import { CaptureWatcher } from './capture-watcher.js';
 import { ClusterRegistry, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './cluster-registry.js';
 import type { KubeClient } from '../kube/kube-client.js';
@@ -22,7 +21,7 @@ const HOUR_MS = 3_600_000;
 /** Enrichment as the service runs it: the enricher for the worker, and the watchers to start and stop. */
 export interface Enrichment {
   enricher: KubeEnricher;
-  captures: CaptureStore;
+  captures: CaptureRepository;
   registry: ClusterRegistry;
   /** Start the capture and stuck-hook watchers of every cluster. */
   start(): void;
@@ -53,7 +52,7 @@ function destinationOf(client: KubeClient): HookEvent['destination'] {
 export function createEnrichment(
   config: EnrichmentSettings,
   deps: {
-    store: SqliteStore;
+    store: AlertStore;
     logger: Logger;
     metrics: Metrics;
     onEventAccepted: () => void;
@@ -83,13 +82,13 @@ export function createEnrichment(
         logger: deps.logger.child({ component: 'stuck-hooks' }),
         capture: (client, pod) => watchers.find((w) => w.client === client)?.capture(pod, 'stuck'),
         onStuck: (event) => {
-          try {
-            const result = deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
+          void (async () => {
+            const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
             deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, 'hook-stuck event raised');
             deps.onEventAccepted();
-          } catch (err) {
+          })().catch((err: unknown) => {
             deps.logger.error({ err }, 'could not store a hook-stuck event; it is raised again on the next check of another Job only');
-          }
+          });
         },
       });
     }

@@ -3,7 +3,8 @@ import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { AlertReport, EventReport, JobReport, PodReport } from '../model/job-report.js';
 import type { EnrichBounds } from './enrich-config.js';
-import type { CaptureRecord, CaptureStore } from '../store/capture-store.js';
+import type { CaptureRecord } from '../store/capture-store.js';
+import type { CaptureRepository } from '../store/alert-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';
 import { MAX_JOB_PODS, type KubeClient } from '../kube/kube-client.js';
 import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from '../kube/kube-failure.js';
@@ -19,7 +20,7 @@ export interface KubeEnricherDeps {
   registry: ClusterRegistry;
   bounds: EnrichBounds;
   scrub: Scrubber;
-  captures: CaptureStore | null;
+  captures: CaptureRepository | null;
   /** false: the alert says that capture is off when logs are gone. */
   captureEnabled: boolean;
   metrics: Metrics | null;
@@ -226,7 +227,8 @@ export class KubeEnricher implements Enricher {
       settle(limit(() => client.listJobPods(namespace, name, signal))),
       events.read('Job', name),
     ]);
-    const captures = this.#deps.captures?.forJob(client.clusterId, namespace, name, now) ?? [];
+    // Captures are local: they still help when the cluster cannot be asked.
+    const captures = (await this.#deps.captures?.forJob(client.clusterId, namespace, name, now)) ?? [];
 
     let job = null;
     let clusterDown = false;

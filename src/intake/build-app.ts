@@ -13,7 +13,7 @@ import { InlineGroupCommit, type EventCommitter } from '../store/intake-writer.j
 import { HookAlertsError, errors } from '../errors.js';
 import type { HookType } from '../model/hook-type.js';
 import type { ServerConfig } from './server-config.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AlertStore } from '../store/alert-store.js';
 import type { Metrics } from '../metrics.js';
 import { redactQuery, serializeRequest, urlPath } from './request-log.js';
 import { eventsRoute, StoreRefusals } from './events-route.js';
@@ -30,7 +30,7 @@ export interface IntakeSettings {
 
 export interface IntakeDeps {
   config: IntakeSettings;
-  store: SqliteStore;
+  store: AlertStore;
   logger: Logger;
   metrics: Metrics;
   clock?: () => Date;

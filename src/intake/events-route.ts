@@ -4,6 +4,7 @@ import { contractV1Schema, EVENTS_ROUTE } from '../model/contract-v1.js';
 import { eventDedupeKey } from '../model/hook-event.js';
 import type { HookType } from '../model/hook-type.js';
 import type { EventCommitter } from '../store/intake-writer.js';
+import { DATABASE_UNAVAILABLE } from '../store/postgres/pg-connection.js';
 import { CODE_BODY_INVALID, HookAlertsError, describeError, errors, withIssues, type ProblemDetail } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { createTokenCheck } from './auth.js';
@@ -129,6 +130,11 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         result = await committer.accept(event, eventDedupeKey(event), now.getTime());
       } catch (err) {
         const code = (err as { code?: unknown }).code;
+        if (code === DATABASE_UNAVAILABLE) {
+          // PostgreSQL is down or unreachable: /readyz reports it from its own probe of the database.
+          req.log.error({ err }, 'database refused the event');
+          throw errors.databaseUnavailable(describeError(err));
+        }
         if (typeof code === 'string' && STORE_UNAVAILABLE.test(code)) {
           req.log.error({ err }, 'store refused the event');
           refusals.record(`${code}: ${describeError(err)}`);

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { describeError } from '../errors.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AlertStore } from '../store/alert-store.js';
 
 /** Readiness of the parts behind intake; each failing check names itself. */
 export type ReadinessCheck = () => { ok: true } | { ok: false; reason: string };
 
 /** What the probes read: the store's writability, further readiness checks, and liveness detail. */
 export interface HealthRoutesOptions {
-  store: Pick<SqliteStore, 'checkWritable'>;
+  store: Pick<AlertStore, 'checkWritable' | 'kind'>;
   /** Checked after the store, in order; every failure is reported. */
   readiness: readonly ReadinessCheck[];
   /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
@@ -22,9 +22,9 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     const failures: string[] = [];
     try {
-      opts.store.checkWritable();
+      await opts.store.checkWritable();
     } catch (err) {
-      failures.push(`store not writable: ${describeError(err)}`);
+      failures.push(`${opts.store.kind === 'postgres' ? 'database unreachable' : 'store not writable'}: ${describeError(err)}`);
     }
     for (const check of opts.readiness) {
       const verdict = check();

@@ -1,18 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Metrics } from '../metrics.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { AlertStore } from '../store/alert-store.js';
 
 /** What /metrics reads: the registry to expose, and the store whose queue depths it samples. */
 export interface MetricsRouteOptions {
   metrics: Pick<Metrics, 'registry' | 'queueDepth'>;
-  store: Pick<SqliteStore, 'queueDepth'>;
+  store: Pick<AlertStore, 'queueDepth'>;
 }
 
 /** GET /metrics: the Prometheus exposition, with the queue depths read at scrape time. */
 export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { metrics, store }) => {
   // Scraped every 15-30 s: at info, its request lines would outnumber the webhooks.
   app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
-    const depth = store.queueDepth();
+    const depth = await store.queueDepth();
     metrics.queueDepth.set({ queue: 'events' }, depth.events);
     metrics.queueDepth.set({ queue: 'deliveries' }, depth.deliveries);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

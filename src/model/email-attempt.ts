@@ -17,10 +17,14 @@ export interface EmailAttemptRecord {
 
 /** The email sink's record of its SMTP transactions, written the instant each step happens (store-side). */
 export interface EmailAttemptLog {
-  /** Record, durably and before the DATA command leaves, that this attempt may hand the message over. */
-  dataStarted(deliveryId: number, attempt: number, messageId: string, now: number): void;
+  /**
+   * Record, durably and before the DATA command leaves, that this attempt may hand the message over.
+   * SQLite writes before it returns; PostgreSQL's promise settles after DATA may have left (nodemailer's
+   * transcript cannot wait), so a crash in that round trip leaves the attempt unrecorded (sent again).
+   */
+  dataStarted(deliveryId: number, attempt: number, messageId: string, now: number): void | Promise<void>;
   /** Record the server's final reply of the transaction, the instant it arrives. */
-  answered(deliveryId: number, attempt: number, code: number, text: string, now: number): void;
+  answered(deliveryId: number, attempt: number, code: number, text: string, now: number): void | Promise<void>;
   /** The delivery's last transaction that reached DATA, or null when none did. */
-  last(deliveryId: number): EmailAttemptRecord | null;
+  last(deliveryId: number): EmailAttemptRecord | null | Promise<EmailAttemptRecord | null>;
 }

@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { eventReportSchema, jobInfoSchema, podReportSchema } from '../model/job-report.js';
+import type { CaptureRepository } from './alert-store.js';
 
 /** Why a snapshot was taken. */
 const captureReasonSchema = z.enum(['container-failed', 'pod-failed', 'deleting', 'stuck']);
 
 /** What a capture holds: the pod (state and scrubbed logs), its Job as it was, and their events. */
-const captureSnapshotSchema = z.object({
+export const captureSnapshotSchema = z.object({
   reason: captureReasonSchema,
   job: jobInfoSchema.nullable(),
   jobUid: z.string().nullable(),
@@ -32,7 +33,7 @@ interface CaptureRow {
  * uid, i.e. per attempt; rows expire after the TTL (SqliteStore.sweep deletes them) and the oldest are
  * dropped when all snapshots together exceed the size cap.
  */
-export class CaptureStore {
+export class SqliteCaptureStore implements CaptureRepository {
   readonly #db: Database.Database;
   readonly #ttlMs: number;
   readonly #maxTotalBytes: number;

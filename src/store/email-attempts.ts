@@ -1,18 +1,34 @@
 import type Database from 'better-sqlite3';
+import { z } from 'zod';
 import type { EmailAttemptLog, EmailAttemptRecord } from '../model/email-attempt.js';
 
-interface EmailAttemptRow {
-  delivery_id: number;
-  attempt: number;
-  message_id: string;
-  data_started_at: number;
-  answer_code: number | null;
-  answer_text: string | null;
-  answered_at: number | null;
-}
+/** An `email_attempts` row (PostgreSQL's BIGINTs arrive as strings, hence the coercion). */
+export const emailAttemptRowSchema = z.object({
+  delivery_id: z.coerce.number().int(),
+  attempt: z.coerce.number().int(),
+  message_id: z.string(),
+  data_started_at: z.coerce.number().int(),
+  answer_code: z.coerce.number().int().nullable(),
+  answer_text: z.string().nullable(),
+  answered_at: z.coerce.number().int().nullable(),
+});
+type EmailAttemptRow = z.infer<typeof emailAttemptRowSchema>;
 
 /** The longest reply text kept: a queue id fits many times over, a chatty server cannot grow the row. */
-const ANSWER_TEXT_MAX = 512;
+export const ANSWER_TEXT_MAX = 512;
+
+/** A stored row as the email sink reads it. */
+export function toEmailAttemptRecord(row: EmailAttemptRow): EmailAttemptRecord {
+  return {
+    deliveryId: row.delivery_id,
+    attempt: row.attempt,
+    messageId: row.message_id,
+    dataStartedAt: row.data_started_at,
+    answerCode: row.answer_code,
+    answerText: row.answer_text,
+    answeredAt: row.answered_at,
+  };
+}
 
 /**
  * The `email_attempts` table (migration 4) on the store's connection. Each write is its own autocommit
@@ -50,15 +66,6 @@ export class SqliteEmailAttempts implements EmailAttemptLog {
 
   last(deliveryId: number): EmailAttemptRecord | null {
     const row = this.#last.get(deliveryId);
-    if (row === undefined) return null;
-    return {
-      deliveryId: row.delivery_id,
-      attempt: row.attempt,
-      messageId: row.message_id,
-      dataStartedAt: row.data_started_at,
-      answerCode: row.answer_code,
-      answerText: row.answer_text,
-      answeredAt: row.answered_at,
-    };
+    return row === undefined ? null : toEmailAttemptRecord(row);
   }
 }

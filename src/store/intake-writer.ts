@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { HookEvent } from '../model/hook-event.js';
-import { toAcceptRow, type SqliteStore } from './sqlite-store.js';
+import { toAcceptRow } from './sqlite-store.js';
+import type { AlertStore } from './alert-store.js';
 import type { AcceptResult, AcceptRow } from './event-acceptance.js';
 
 type AcceptItem = { event: HookEvent; dedupeKey: string; now: number };
@@ -36,14 +37,17 @@ function settle(batch: Waiting[], results: AcceptResult[]): void {
 
 /**
  * Group commit on the event loop's own connection: events queued within one millisecond share one
- * transaction. Used for in-memory stores (tests), which a second thread cannot open.
+ * transaction. Used for in-memory SQLite stores (tests), which a second thread cannot open, and for
+ * PostgreSQL, whose commits wait on the network, not on this thread.
  */
 export class InlineGroupCommit implements EventCommitter {
-  #store: SqliteStore;
+  #store: Pick<AlertStore, 'acceptEvents'>;
+  /** Batches being committed (PostgreSQL: several may be on the wire at once); close waits for them. */
+  readonly #committing = new Set<Promise<void>>();
   #waiting: Waiting[] = [];
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(store: SqliteStore) {
+  constructor(store: Pick<AlertStore, 'acceptEvents'>) {
     this.#store = store;
   }
 
@@ -58,11 +62,15 @@ export class InlineGroupCommit implements EventCommitter {
     this.#timer = null;
     const batch = this.#waiting;
     this.#waiting = [];
-    try {
-      settle(batch, this.#store.acceptEvents(batch.map((w) => w.item)));
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-    }
+    const commit = (async () => {
+      try {
+        settle(batch, await this.#store.acceptEvents(batch.map((w) => w.item)));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    })();
+    this.#committing.add(commit);
+    void commit.finally(() => this.#committing.delete(commit));
   }
 
   async close(): Promise<void> {
@@ -70,6 +78,7 @@ export class InlineGroupCommit implements EventCommitter {
       clearTimeout(this.#timer);
       this.#flush();
     }
+    await Promise.all(this.#committing);
   }
 }
 

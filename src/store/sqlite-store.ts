@@ -2,20 +2,22 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { makeDirectory } from '../make-directory.js';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { CaptureStore } from './capture-store.js';
+import { SqliteCaptureStore } from './capture-store.js';
 import { SqliteEmailAttempts } from './email-attempts.js';
 import { MIGRATIONS } from './migrations.js';
 import { errors, describeError } from '../errors.js';
 import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../model/hook-event.js';
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
-import type { DeliveryKind } from '../model/alert.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
+import type { deliveryListingRowSchema} from './alert-store.js';
+import { deliveryKindSchema, LIST_DELIVERIES_SQL, toDeliveryListing, type AlertStore, type ClaimedDelivery, type DeliveryListing, type DeliveryState, type NewDelivery, type PendingEvent } from './alert-store.js';
 
 export const DATABASE_FILE = 'hook-alerts.db';
 
 export type { AcceptResult } from './event-acceptance.js';
+export type { ClaimedDelivery, DeliveryState, NewDelivery, PendingEvent } from './alert-store.js';
 
 /** The row the store records for an event; computed on the calling thread (the writer thread gets rows). */
 export function toAcceptRow(event: HookEvent, dedupeKey: string, now: number): AcceptRow {
@@ -30,43 +32,6 @@ export function toAcceptRow(event: HookEvent, dedupeKey: string, now: number): A
     now,
   };
 }
-
-/** An accepted event waiting for enrichment and routing. */
-export interface PendingEvent {
-  id: number;
-  incidentId: string;
-  event: HookEvent;
-  /** Enrichments of it that started and never finished: each one was cut short by the process ending. */
-  enrichAttempts: number;
-  /** Of those, the ones that ran alone: the process ended while only this event was being enriched. */
-  enrichSoloAttempts: number;
-}
-
-/** A delivery claimed by the worker, with what its sink needs. */
-export interface ClaimedDelivery {
-  id: number;
-  incidentId: string;
-  target: string;
-  kind: DeliveryKind;
-  attempts: number;
-  createdAt: number;
-  /** It was in flight when its lease ran out: a crash or a hang may have sent it already. */
-  resumed: boolean;
-  /** When the first attempt started (ms): no earlier send of this delivery can exist. */
-  firstAttemptAt: number;
-  event: HookEvent;
-  report: AlertReport | null;
-  findings: Finding[];
-  threadRootRef: string | null;
-}
-
-export interface NewDelivery {
-  incidentId: string;
-  target: string;
-  kind: DeliveryKind;
-}
-
-export type DeliveryState = 'pending' | 'in_flight' | 'sent' | 'failed' | 'dead';
 
 interface DeliveryRow {
   id: number;
@@ -114,7 +79,8 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
  * Every accepted event is committed before intake answers 202;
  * the worker claims work from here with leases so that a crash at any point loses nothing.
  */
-export class SqliteStore {
+export class SqliteStore implements AlertStore {
+  readonly kind = 'sqlite' as const;
   readonly file: string;
   #db: Database.Database;
   #statements: StatementCache;
@@ -123,6 +89,11 @@ export class SqliteStore {
     this.file = file;
     this.#db = db;
     this.#statements = new StatementCache(db);
+  }
+
+  /** The database file (or ':memory:'). */
+  get location(): string {
+    return this.file;
   }
 
   /** Open (and migrate) the store in a directory; ':memory:' for tests. */
@@ -295,7 +266,7 @@ export class SqliteStore {
           id: row.id,
           incidentId: row.incident_id,
           target: row.target,
-          kind: row.kind as DeliveryKind,
+          kind: deliveryKindSchema.parse(row.kind),
           attempts: row.attempts + 1,
           createdAt: row.created_at,
           resumed: row.state === 'in_flight',
@@ -350,21 +321,8 @@ export class SqliteStore {
   }
 
   /** Every delivery, for tests, `send-test` and diagnostics. */
-  listDeliveries(): { id: number; incidentId: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; lastError: string | null }[] {
-    return this.#sql<[], { id: number; incident_id: string; target: string; kind: string; state: DeliveryState; attempts: number; ref: string | null; last_error: string | null }>(
-        `SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id`,
-      )
-      .all()
-      .map((r) => ({
-        id: r.id,
-        incidentId: r.incident_id,
-        target: r.target,
-        kind: r.kind,
-        state: r.state,
-        attempts: r.attempts,
-        ref: r.ref,
-        lastError: r.last_error,
-      }));
+  listDeliveries(): DeliveryListing[] {
+    return this.#sql<[], z.infer<typeof deliveryListingRowSchema>>(LIST_DELIVERIES_SQL).all().map(toDeliveryListing);
   }
 
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */
@@ -387,8 +345,8 @@ export class SqliteStore {
   }
 
   /** The captures table (snapshots of hook pods), on this store's connection, with its expiry and size cap. */
-  captureStore(opts: { ttlMs: number; maxTotalBytes: number }): CaptureStore {
-    return new CaptureStore(this.#db, opts);
+  captureStore(opts: { ttlMs: number; maxTotalBytes: number }): SqliteCaptureStore {
+    return new SqliteCaptureStore(this.#db, opts);
   }
 
   /** The email sink's record of its SMTP transactions (table `email_attempts`), on this store's connection. */

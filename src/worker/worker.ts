@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SqliteStore, ClaimedDelivery, NewDelivery, PendingEvent } from '../store/sqlite-store.js';
+import type { AlertStore, ClaimedDelivery, NewDelivery, PendingEvent } from '../store/alert-store.js';
 import type { Metrics } from '../metrics.js';
 import { parseTarget, type Sink, type SinkName, type SinkOutcome } from '../model/sink.js';
 import { deliveryKindOf, type Alert } from '../model/alert.js';
@@ -20,7 +20,7 @@ export interface WorkerSettings {
 
 export interface WorkerDeps {
   config: WorkerSettings;
-  store: SqliteStore;
+  store: AlertStore;
   sinks: ReadonlyMap<SinkName, Sink>;
   router: Router;
   enricher?: Enricher | null;
@@ -102,14 +102,28 @@ export class Worker {
     this.#random = deps.random ?? Math.random;
   }
 
-  /** Start polling; leases held by a previous (crashed) process are released first. */
+  /**
+   * Start polling; leases held by a previous (crashed) process are released first (on SQLite, before
+   * start returns; PgStore releases none, see PgStore.releaseLeases).
+   */
   start(): void {
     if (this.#running) return;
     this.#running = true;
     this.#stopping = new AbortController();
-    const released = this.#deps.store.releaseLeases(this.#clock());
-    if (released > 0) this.#deps.logger.warn({ released }, 'resuming deliveries that were in flight when the previous process stopped');
-    this.#schedule(0);
+    this.#pass = this.#releaseLeases().finally(() => {
+      this.#pass = null;
+      if (this.#running) this.#schedule(0);
+    });
+  }
+
+  async #releaseLeases(): Promise<void> {
+    try {
+      const released = await this.#deps.store.releaseLeases(this.#clock());
+      if (released > 0) this.#deps.logger.warn({ released }, 'resuming deliveries that were in flight when the previous process stopped');
+    } catch (err) {
+      // Not fatal: a lease still held runs out after worker.leaseMs, and its delivery is resumed then.
+      this.#deps.logger.error({ err }, 'cannot release the leases of the previous process; their deliveries resume when the leases run out (worker.leaseMs)');
+    }
   }
 
   /** Wake the worker now (an event was accepted). */
@@ -182,8 +196,8 @@ export class Worker {
    * how many items it handled or started.
    */
   async runOnce(): Promise<number> {
-    const events = this.#takeEvents();
-    const claimed = this.#deps.store.claimDueDeliveries(this.#clock(), DELIVERIES_PER_PASS, this.#deps.config.worker.leaseMs);
+    const events = await this.#takeEvents();
+    const claimed = await this.#deps.store.claimDueDeliveries(this.#clock(), DELIVERIES_PER_PASS, this.#deps.config.worker.leaseMs);
     // One target's trouble must not hold up another's (fan-out isolation).
     const results = await Promise.allSettled(claimed.map((d) => this.#deliver(d)));
     results.forEach((result, i) => {
@@ -208,7 +222,7 @@ export class Worker {
    * short by the process ending goes out without enrichment (it would crash every start); one that was cut
    * short beside others is retried alone first, once nothing else is being enriched.
    */
-  #takeEvents(): number {
+  async #takeEvents(): Promise<number> {
     const perCluster = new Map<string, number>();
     const blockedApps = new Set<string>();
     for (const e of this.#enriching.values()) {
@@ -220,7 +234,7 @@ export class Worker {
     const limit = this.#deps.config.kubernetes.bounds.eventsPerCluster;
     let handled = 0;
     let routed = 0;
-    for (const pending of this.#deps.store.pendingEvents(EVENTS_PER_PASS, [...this.#enriching.keys()])) {
+    for (const pending of await this.#deps.store.pendingEvents(EVENTS_PER_PASS, [...this.#enriching.keys()])) {
       const app = appKey(pending.event);
       if (blockedApps.has(app)) continue;
       const enricher = this.#deps.enricher;
@@ -229,7 +243,7 @@ export class Worker {
           blockedApps.add(app);
           continue;
         }
-        this.#route(pending, pending.enrichSoloAttempts > 0 ? this.#poisonReport(pending) : null);
+        await this.#route(pending, pending.enrichSoloAttempts > 0 ? this.#poisonReport(pending) : null);
         routed += 1;
         handled += 1;
         continue;
@@ -260,22 +274,25 @@ export class Worker {
    */
   #startEnrichment(pending: PendingEvent, enricher: Enricher, where: { app: string; cluster: string; suspect: boolean }): void {
     const { store } = this.#deps;
+    const nowShared: number[] = [];
     for (const [id, other] of this.#enriching) {
       if (!other.alone) continue;
-      store.markEnrichmentShared(id);
+      nowShared.push(id);
       other.alone = false;
     }
     const entry: Enriching = { ...where, alone: this.#enriching.size === 0, done: Promise.resolve() };
-    store.markEnrichmentStarted(pending.id, entry.alone);
     const stopping = this.#stopping.signal;
-    entry.done = this.#enrich(pending, enricher, stopping)
-      .then((report) => {
-        if (stopping.aborted) store.markEnrichmentAbandoned(pending.id, entry.alone);
-        else this.#route(pending, report);
-      })
+    entry.done = (async () => {
+      for (const id of nowShared) await store.markEnrichmentShared(id);
+      // Recorded before any request of the enrichment leaves.
+      await store.markEnrichmentStarted(pending.id, entry.alone);
+      const report = await this.#enrich(pending, enricher, stopping);
+      if (stopping.aborted) await store.markEnrichmentAbandoned(pending.id, entry.alone);
+      else await this.#route(pending, report);
+    })()
       .catch((err: unknown) => {
         // The event stays pending and is tried again on a later pass.
-        this.#deps.logger.error({ err, event: pending.id }, 'cannot record the routing of an enriched event in the store; it is retried: check the data volume');
+        this.#deps.logger.error({ err, event: pending.id }, 'cannot record the enrichment or routing of an event in the store; it is retried: check the data volume or the database');
       })
       .finally(() => {
         this.#enriching.delete(pending.id);
@@ -311,7 +328,7 @@ export class Worker {
     }
   }
 
-  #route(pending: PendingEvent, report: AlertReport | null): void {
+  async #route(pending: PendingEvent, report: AlertReport | null): Promise<void> {
     const { store, router, logger } = this.#deps;
     const event = pending.event;
     let findings: Finding[] = [];
@@ -323,9 +340,10 @@ export class Worker {
     let deliveries: NewDelivery[];
     if (event.kind === 'sync-succeeded') {
       // A resolution goes where the incident's alerts went, so it lands in the same threads.
-      deliveries = store
-        .incidentsResolvedBy(pending.id)
-        .flatMap((incidentId) => store.targetsOfIncident(incidentId).map((target) => ({ incidentId, target, kind })));
+      deliveries = [];
+      for (const incidentId of await store.incidentsResolvedBy(pending.id)) {
+        for (const target of await store.targetsOfIncident(incidentId)) deliveries.push({ incidentId, target, kind });
+      }
     } else {
       deliveries = router.targets(event).map((target) => ({ incidentId: pending.incidentId, target, kind }));
     }
@@ -335,7 +353,7 @@ export class Worker {
         'no delivery target for this event: configure a route or a sink (SLACK_CHANNEL, EMAIL_TO, file sink)',
       );
     }
-    store.routeEvent(pending.id, report, findings, deliveries, this.#clock());
+    await store.routeEvent(pending.id, report, findings, deliveries, this.#clock());
   }
 
   async #send(sink: Sink, d: ClaimedDelivery, address: string): Promise<SinkOutcome> {
@@ -369,14 +387,14 @@ export class Worker {
         : await this.#send(sink, d, address);
     const now = this.#clock();
     if (outcome.status === 'sent') {
-      store.markSent(d.id, outcome.ref, now);
+      await store.markSent(d.id, outcome.ref, now);
       metrics.deliveries.inc({ sink: sinkName, outcome: 'sent' });
       metrics.deliveryLatency.observe({ sink: sinkName }, (now - d.createdAt) / 1000);
       log.info({ ref: outcome.ref }, 'delivered');
       return;
     }
     if (outcome.status === 'failed') {
-      store.markGivenUp(d.id, 'failed', outcome.error, now);
+      await store.markGivenUp(d.id, 'failed', outcome.error, now);
       metrics.deliveries.inc({ sink: sinkName, outcome: 'failed' });
       log.error({ error: outcome.error }, 'delivery failed permanently; fix the cause named here, it will not be retried');
       return;
@@ -384,12 +402,12 @@ export class Worker {
     const delay = outcome.retryInMs ?? nextRetryDelayMs(d.attempts, config.worker.retry, this.#random);
     if (now + delay - d.createdAt > config.worker.retry.maxAgeMs) {
       const error = `gave up after ${d.attempts} attempts over ${Math.round((now - d.createdAt) / 1000)} s: ${outcome.error}`;
-      store.markGivenUp(d.id, 'dead', error, now);
+      await store.markGivenUp(d.id, 'dead', error, now);
       metrics.deliveries.inc({ sink: sinkName, outcome: 'dead' });
       log.error({ error }, 'delivery is dead: it outlived worker.retry.maxAgeMs');
       return;
     }
-    store.markRetry(d.id, outcome.error, now + delay, now);
+    await store.markRetry(d.id, outcome.error, now + delay, now);
     metrics.deliveries.inc({ sink: sinkName, outcome: 'retry' });
     metrics.retries.inc({ sink: sinkName, reason: outcome.retryInMs === undefined ? 'error' : 'rate_limited' });
     log.warn({ error: outcome.error, retryInMs: delay }, 'delivery will be retried');

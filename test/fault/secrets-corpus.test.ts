@@ -11,6 +11,7 @@ import { SlackApiServer } from '../support/slack-api-server.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { contractBody, loadApplication } from '../support/contract-bodies.js';
 import { waitUntil } from '../support/service-http.js';
+import { sqliteStoreOf } from '../support/sqlite-service-store.js';
 
 /**
  * Realistic secrets as migration tools, drivers and shells print them. Each `secret` is the part that must
@@ -117,7 +118,7 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
     body: JSON.stringify(bodyWithSecrets()),
   });
   t.equal(res.status, 202);
-  await waitUntil('the alert is delivered', () => slack.messages.length > 0 && smtp.mails.length > 0 && service.store.queueDepth().deliveries === 0);
+  await waitUntil('the alert is delivered', () => slack.messages.length > 0 && smtp.mails.length > 0 && sqliteStoreOf(service).queueDepth().deliveries === 0);
   t.ok(slack.messages.length > 0 && smtp.mails.length > 0, 'the alert went to Slack and email');
 
   const outbox = join(dir, 'outbox');

@@ -12,6 +12,7 @@ import { capturingLogger } from '../support/log-capture.js';
 import { slackEnv, type TestLike } from '../support/worker-harness.js';
 import { fillVolume, mountTmpfs, remountReadOnly } from '../support/small-volume.js';
 import { startServiceProcess } from '../support/service-process.js';
+import { sqliteStoreOf } from '../support/sqlite-service-store.js';
 
 /**
  * The store's disk full or read-only under the running service (intake writer thread, worker, Slack
@@ -58,10 +59,10 @@ async function diskFull(t: TestLike): Promise<StoreCondition> {
     how: `${tmpfs.reason}; PRAGMA max_page_count on an in-memory store instead`,
     dataDir: ':memory:',
     apply: (svc) => {
-      svc.store.pragma(`max_page_count = ${Number(svc.store.pragma('page_count'))}`);
+      sqliteStoreOf(svc).pragma(`max_page_count = ${Number(sqliteStoreOf(svc).pragma('page_count'))}`);
     },
     clear: (svc) => {
-      svc.store.pragma('max_page_count = 1073741823');
+      sqliteStoreOf(svc).pragma('max_page_count = 1073741823');
     },
     reason: /the store refused the last event \(SQLITE_FULL: database or disk is full\)/,
     failsEveryWrite: false,
@@ -78,10 +79,10 @@ function readOnly(): StoreCondition {
     how: 'PRAGMA query_only on the in-memory store’s one connection',
     dataDir: ':memory:',
     apply: (svc) => {
-      svc.store.pragma('query_only = ON');
+      sqliteStoreOf(svc).pragma('query_only = ON');
     },
     clear: (svc) => {
-      svc.store.pragma('query_only = OFF');
+      sqliteStoreOf(svc).pragma('query_only = OFF');
     },
     reason: /store not writable: attempt to write a readonly database/,
     failsEveryWrite: true,

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { KubeApiServer } from './kube-api-server.js';
 import { ClusterRegistry } from '../../src/enrich/cluster-registry.js';
-import type { CaptureStore } from '../../src/store/capture-store.js';
+import type { SqliteCaptureStore } from '../../src/store/capture-store.js';
 import { kubernetesConfigSchema, type KubernetesConfig } from '../../src/enrich/enrich-config.js';
 import { KubeEnricher } from '../../src/enrich/kube-enricher.js';
 import { createScrubber } from '../../src/scrub/scrub.js';
@@ -16,7 +16,7 @@ export interface KubeEnrichSetup {
   config: KubernetesConfig;
   registry: ClusterRegistry;
   store: SqliteStore;
-  captures: CaptureStore;
+  captures: SqliteCaptureStore;
   metrics: Metrics;
   enricher: KubeEnricher;
   /** hook_alerts_enrich_partial_total by `what`. */

@@ -12,6 +12,7 @@ import { failedBodyForOperation } from './contract-bodies.js';
 import type { Config } from '../../src/config/schema.js';
 import type { SlackApiServer } from './slack-api-server.js';
 import type { SmtpTestServer } from './smtp-test-server.js';
+import { sqliteStoreOf } from './sqlite-service-store.js';
 
 /** The part of tap's Test the support helpers use. */
 export interface TestLike {
@@ -115,7 +116,8 @@ export async function workerHarness(
     ...(opts.timerSendTimeouts === true ? {} : { sendTimeout: sendTimeouts.start }),
   });
   t.teardown(() => service.close());
-  const { store, worker, metrics } = service;
+  const { worker, metrics } = service;
+  const store = sqliteStoreOf(service);
   return {
     store,
     worker,

@@ -7,6 +7,7 @@ import { contractBodyFromApplication } from '../../../src/commands/send-test-sam
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { SmtpTestServer } from '../../support/smtp-test-server.js';
 import { waitUntil } from '../../support/service-http.js';
+import { sqliteStoreOf } from '../../support/sqlite-service-store.js';
 
 /** End to end: contract-v1 POSTs into the running service, out to the Slack and SMTP test servers. */
 
@@ -25,8 +26,8 @@ async function post(svc: RunningService, body: unknown): Promise<Record<string, 
 /** Wait until every delivery is finished (sent, failed or dead); bounded, not a timing assertion. */
 async function drained(svc: RunningService, expected: number): Promise<void> {
   await waitUntil(`${expected} deliveries finish`, () => {
-    const all = svc.store.listDeliveries();
-    return all.length >= expected && all.every((d) => d.state !== 'pending' && d.state !== 'in_flight') && svc.store.queueDepth().events === 0;
+    const all = sqliteStoreOf(svc).listDeliveries();
+    return all.length >= expected && all.every((d) => d.state !== 'pending' && d.state !== 'in_flight') && sqliteStoreOf(svc).queueDepth().events === 0;
   });
 }
 
@@ -68,7 +69,7 @@ t.test('retrying, failed ×5, succeeded: one Slack thread and one mail thread pe
   await drained(svc, 6);
 
   t.same(
-    svc.store.listDeliveries().map((d) => `${d.target} ${d.kind} ${d.state}`),
+    sqliteStoreOf(svc).listDeliveries().map((d) => `${d.target} ${d.kind} ${d.state}`),
     [
       'slack:#payments-alerts retrying:1 sent',
       'email:payments@example.com retrying:1 sent',

@@ -9,6 +9,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
 import { REQUIRED_ACCESS } from '../../../src/kube/kube-client.js';
 import { waitUntil } from '../../support/service-http.js';
+import { sqliteStoreOf } from '../../support/sqlite-service-store.js';
 
 const TOKEN = 'service-test-token-0123456789';
 
@@ -104,7 +105,7 @@ t.test('the running service enriches a hook-failed alert from the cluster and ra
   t.match(stuck, /orders-api/);
   t.match(stuck, /schema-backfill/);
   t.match(stuck, /backfilling orders 12%/, 'the stuck hook\'s pod log is in the alert');
-  const captures = service.store.captureStore({ ttlMs: 3_600_000, maxTotalBytes: 1024 * 1024 * 1024 });
+  const captures = sqliteStoreOf(service).captureStore({ ttlMs: 3_600_000, maxTotalBytes: 1024 * 1024 * 1024 });
   const captured = await until('the stuck pod captured', () =>
     captures.forJob('https://kubernetes.default.svc', 'payments', 'schema-backfill', Date.now()).find((c) => c.pod.name === 'schema-backfill-r1'),
   );

@@ -21,7 +21,7 @@ t.test('validate config refuses what serve refuses: no token, and says how to fi
   }
   const insecure = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir) });
   t.equal(insecure.code, 0, insecure.stderr);
-  t.equal(insecure.stdout, 'config is valid; sinks on: file\n');
+  t.match(insecure.stdout, /^config is valid; sinks on: file; store: SQLite in \S+\n$/);
   const embedded = await runBuiltCli(t, ['validate', 'config', '--embedded-defaults'], { env: env(dir) });
   t.equal(embedded.code, 0, embedded.stderr);
 });
@@ -46,7 +46,7 @@ t.test('SMTP_URL with an unescaped # in the password: refused at config load, pa
   }
   const encoded = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { ...smtp, SMTP_URL: `smtp://alerts:${encodeURIComponent(PASSWORD)}@127.0.0.1:2525` }) });
   t.equal(encoded.code, 0, encoded.stderr);
-  t.equal(encoded.stdout, 'config is valid; sinks on: email\n');
+  t.match(encoded.stdout, /^config is valid; sinks on: email; store: SQLite in \S+\n$/);
 });
 
 t.test('a configured cluster whose kubeconfig cannot be loaded: validate config fails as serve does', async (t) => {
@@ -119,4 +119,16 @@ t.test('a data dir that cannot be created (under /proc, where Node\'s recursive 
     t.equal(res.code, 1, what);
     t.match(res.stderr, /^argocd-hook-alerts: the data directory \/proc\/no-such-dir cannot be written \(.*ENOENT.*\): mount a writable volume there, or point HOOK_ALERTS_DATA_DIR at a writable directory\n$/, what);
   }
+});
+
+t.test('validate config names the store: PostgreSQL at the URL without its password; a bad URL is refused unprinted', async (t) => {
+  const dir = t.testdir({});
+  const url = 'postgres://alerts:db-s3cret@db.example:5432/alerts?sslmode=verify-full';
+  const ok = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: url }) });
+  t.equal(ok.code, 0, ok.stderr);
+  t.equal(ok.stdout, 'config is valid; sinks on: file; store: PostgreSQL at postgres://alerts@db.example:5432/alerts?sslmode=verify-full\n');
+  const bad = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: 'postgres://alerts:db-s3cret@db.example' }) });
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /store\.postgres\.url \(from HOOK_ALERTS_DATABASE_URL\): names no database/);
+  t.notMatch(bad.stdout + bad.stderr, /db-s3cret/);
 });

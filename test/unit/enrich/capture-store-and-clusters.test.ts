@@ -1,46 +1,11 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { CaptureSnapshot } from '../../../src/store/capture-store.js';
+import { captureSnapshot as snapshot } from '../../support/capture-snapshots.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema, scrubConfigSchema } from '../../../src/enrich/enrich-config.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { HookAlertsError } from '../../../src/errors.js';
-
-function snapshot(podName: string, uid: string, logText = 'x'): CaptureSnapshot {
-  return {
-    reason: 'pod-failed',
-    job: null,
-    jobUid: 'job-uid',
-    events: [],
-    pod: {
-      name: podName,
-      namespace: 'payments',
-      uid,
-      phase: 'Failed',
-      reason: null,
-      message: null,
-      nodeName: null,
-      createdAt: '2026-11-20T14:02:10Z',
-      startedAt: null,
-      deletedAt: null,
-      unschedulable: null,
-      containers: [
-        {
-          name: 'migrate',
-          init: false,
-          image: null,
-          restartCount: 0,
-          current: { state: 'terminated', exitCode: 1, signal: null, reason: 'Error', message: null, startedAt: null, finishedAt: null },
-          lastTermination: null,
-          limits: { memory: null, cpu: null },
-          log: { text: logText, truncated: false, bytes: logText.length, lines: 1, previous: false },
-          logUnavailable: null,
-        },
-      ],
-    },
-  };
-}
 
 t.test('capture store: one row per pod uid, newest first, TTL, size cap, sweep', async (t) => {
   const store = SqliteStore.open(':memory:');

@@ -8,7 +8,7 @@ import type { HookAlertsError } from '../../../src/errors.js';
 import { contractV1Schema } from '../../../src/model/contract-v1.js';
 import { eventDedupeKey, type HookEvent } from '../../../src/model/hook-event.js';
 import { toHookEvent } from '../../../src/intake/hook-event.js';
-import { contractBody, failedBodyForOperation, loadApplication } from '../../support/contract-bodies.js';
+import { failedBodyForOperation } from '../../support/contract-bodies.js';
 
 function eventOf(body: unknown): HookEvent {
   const result = toHookEvent(contractV1Schema.parse(body), ['PreSync'], new Date('2026-11-20T14:08:00Z'));
@@ -61,64 +61,8 @@ t.test('a truncated database is refused too', async (t) => {
   t.throws(() => SqliteStore.open(dir), { code: 'HA_ERR_STORE_CORRUPT' });
 });
 
-t.test('deliveries: unique per (incident, target, kind), leases, thread order, retry and give-up', async (t) => {
-  const store = SqliteStore.open(':memory:');
-  t.teardown(() => store.close());
-  const event = eventOf(contractBody(loadApplication('presync-job-failed'), 'hook-failed'));
-  const accepted = store.acceptEvent(event, eventDedupeKey(event), 1_000);
-  if (!('incidentId' in accepted)) throw new Error('not accepted');
-  const [pending] = store.pendingEvents(10);
-  if (pending === undefined) throw new Error('no pending event');
-  const deliveries = [
-    { incidentId: accepted.incidentId, target: 'slack:C1', kind: 'failed' as const },
-    { incidentId: accepted.incidentId, target: 'slack:C1', kind: 'resolved' as const },
-    { incidentId: accepted.incidentId, target: 'slack:C1', kind: 'failed' as const },
-  ];
-  store.routeEvent(pending.id, null, [], deliveries, 1_000);
-  t.equal(store.listDeliveries().length, 2, 'the repeated (incident, target, kind) is one delivery');
-  t.same(store.pendingEvents(10), [], 'the event is routed');
-
-  const first = store.claimDueDeliveries(1_000, 10, 60_000);
-  t.same(first.map((d) => d.kind), ['failed'], 'the reply waits for its thread root');
-  t.equal(first[0]?.firstAttemptAt, 1_000);
-  t.same(store.claimDueDeliveries(2_000, 10, 60_000), [], 'a leased delivery is not claimed twice');
-  const again = store.claimDueDeliveries(61_000, 10, 60_000);
-  t.equal(again[0]?.resumed, true, 'after its lease ran out it is resumed, and says so');
-  t.equal(again[0]?.attempts, 2);
-  t.equal(again[0]?.firstAttemptAt, 1_000, 'the first attempt time is kept');
-  const id = again[0]?.id ?? -1;
-  store.markRetry(id, 'HTTP 500', 70_000, 61_500);
-  t.same(store.claimDueDeliveries(69_999, 10, 60_000), [], 'not before its next attempt');
-  const third = store.claimDueDeliveries(70_000, 10, 60_000);
-  t.equal(third[0]?.resumed, false);
-  store.markSent(id, 'C1:1795618360.000100', 70_100);
-  const reply = store.claimDueDeliveries(70_200, 10, 60_000);
-  t.same(reply.map((d) => [d.kind, d.threadRootRef]), [['resolved', 'C1:1795618360.000100']], 'the reply knows its root');
-  store.markGivenUp(reply[0]?.id ?? -1, 'failed', 'not_in_channel', 70_300);
-  t.same(store.listDeliveries().map((d) => d.state), ['sent', 'failed']);
-  t.same(store.queueDepth(), { events: 0, deliveries: 0 });
-});
-
-t.test('the retention sweep removes finished incidents only', async (t) => {
-  const store = SqliteStore.open(':memory:');
-  t.teardown(() => store.close());
-  const done = eventOf(failedBodyForOperation(1));
-  const open = eventOf(failedBodyForOperation(2));
-  const a = store.acceptEvent(done, eventDedupeKey(done), 1_000);
-  const b = store.acceptEvent(open, eventDedupeKey(open), 1_000);
-  if (!('incidentId' in a) || !('incidentId' in b)) throw new Error('not accepted');
-  const [pa, pb] = store.pendingEvents(10);
-  if (pa === undefined || pb === undefined) throw new Error('no pending events');
-  store.routeEvent(pa.id, null, [], [{ incidentId: a.incidentId, target: 'file:outbox', kind: 'failed' }], 1_000);
-  store.routeEvent(pb.id, null, [], [{ incidentId: b.incidentId, target: 'file:outbox', kind: 'failed' }], 1_000);
-  const claimed = store.claimDueDeliveries(1_000, 10, 60_000);
-  const sentId = claimed.find((d) => d.incidentId === a.incidentId)?.id ?? -1;
-  store.markSent(sentId, 'x', 1_000);
-  store.markRetry(claimed.find((d) => d.incidentId === b.incidentId)?.id ?? -1, 'down', 5_000, 1_000);
-  const removed = store.sweep(10_000_000, 1_000_000);
-  t.ok(removed >= 3, 'the finished incident, its event and its delivery are gone');
-  t.same(store.listDeliveries().map((d) => d.incidentId), [b.incidentId], 'the unfinished one stays');
-});
+// Deliveries, the retention sweep and the rest of the store's contract: test/support/store-suite.ts, run on
+// both adapters by test/integration/store/*-store-suite.test.ts.
 
 t.test('a version 1 store is migrated: incidents_open is dropped, incidents stay and still resolve', async (t) => {
   const dir = t.testdir({});

@@ -1,0 +1,155 @@
+/**
+ * The store at the bottom of the one-way flow, as its callers (intake, worker, enrichment, probes) see it.
+ * Two adapters implement it: SqliteStore (embedded, one process, synchronous calls) and PgStore
+ * (PostgreSQL, several replicas, every call a round trip). Results are `Awaitable` so that SQLite's
+ * calls stay synchronous (the same behaviour and timing as before, and its tests read results directly)
+ * while PostgreSQL's return promises; callers always `await`.
+ */
+import { z } from 'zod';
+import type { HookEvent } from '../model/hook-event.js';
+import type { AlertReport } from '../model/job-report.js';
+import type { Finding } from '../model/finding.js';
+import type { DeliveryKind } from '../model/alert.js';
+import type { EmailAttemptLog } from '../model/email-attempt.js';
+import type { AcceptResult } from './event-acceptance.js';
+import type { CaptureRecord, CaptureSnapshot } from './capture-store.js';
+
+export type { AcceptResult } from './event-acceptance.js';
+
+/** A value now (SQLite) or later (PostgreSQL). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The kinds of delivery a stored row may hold (DeliveryKind, checked when read back). */
+export const deliveryKindSchema = z.union([
+  z.enum(['failed', 'stuck', 'resolved']),
+  z.templateLiteral(['retrying:', z.number().int()]),
+]) satisfies z.ZodType<DeliveryKind>;
+
+export const deliveryStateSchema = z.enum(['pending', 'in_flight', 'sent', 'failed', 'dead']);
+export type DeliveryState = z.infer<typeof deliveryStateSchema>;
+
+/** An accepted event waiting for enrichment and routing. */
+export interface PendingEvent {
+  id: number;
+  incidentId: string;
+  event: HookEvent;
+  /** Enrichments of it that started and never finished: each one was cut short by the process ending. */
+  enrichAttempts: number;
+  /** Of those, the ones that ran alone: the process ended while only this event was being enriched. */
+  enrichSoloAttempts: number;
+}
+
+/** A delivery claimed by the worker, with what its sink needs. */
+export interface ClaimedDelivery {
+  id: number;
+  incidentId: string;
+  target: string;
+  kind: DeliveryKind;
+  attempts: number;
+  createdAt: number;
+  /** It was in flight when its lease ran out: a crash or a hang may have sent it already. */
+  resumed: boolean;
+  /** When the first attempt started (ms): no earlier send of this delivery can exist. */
+  firstAttemptAt: number;
+  event: HookEvent;
+  report: AlertReport | null;
+  findings: Finding[];
+  threadRootRef: string | null;
+}
+
+export interface NewDelivery {
+  incidentId: string;
+  target: string;
+  kind: DeliveryKind;
+}
+
+/** A delivery as listed for tests, `send-test` and diagnostics. */
+export interface DeliveryListing {
+  id: number;
+  incidentId: string;
+  target: string;
+  kind: string;
+  state: DeliveryState;
+  attempts: number;
+  ref: string | null;
+  lastError: string | null;
+}
+
+/** A `deliveries` row as both adapters select it for listDeliveries. */
+export const deliveryListingRowSchema = z.object({
+  id: z.coerce.number().int(),
+  incident_id: z.string(),
+  target: z.string(),
+  kind: z.string(),
+  state: deliveryStateSchema,
+  attempts: z.coerce.number().int(),
+  ref: z.string().nullable(),
+  last_error: z.string().nullable(),
+});
+
+/** The SELECT of listDeliveries, the same on both adapters. */
+export const LIST_DELIVERIES_SQL = 'SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id';
+
+/** A listed row as callers see it. */
+export function toDeliveryListing(row: z.infer<typeof deliveryListingRowSchema>): DeliveryListing {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    target: row.target,
+    kind: row.kind,
+    state: row.state,
+    attempts: row.attempts,
+    ref: row.ref,
+    lastError: row.last_error,
+  };
+}
+
+/** Snapshots of hook pods (table `captures`) with their expiry and size cap. */
+export interface CaptureRepository {
+  /** Store (or replace) the snapshot of a pod and enforce the size cap; returns the bytes stored. */
+  save(cluster: string, jobName: string, snapshot: CaptureSnapshot, now: number): Awaitable<number>;
+  /** A snapshot of this pod exists (and has not expired). */
+  has(cluster: string, podUid: string, now: number): Awaitable<boolean>;
+  /** Snapshots of a Job's pods (every attempt under that name), newest first. */
+  forJob(cluster: string, namespace: string, jobName: string, now: number, limit?: number): Awaitable<CaptureRecord[]>;
+  /** Number of snapshots and their total size (metrics, tests). */
+  stats(): Awaitable<{ count: number; bytes: number }>;
+}
+
+/** Which adapter a store is: logs, `validate config` and readiness messages name it. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * Every accepted event is committed before intake answers 202; the worker claims work from here with
+ * leases so that a crash at any point loses nothing. Method semantics are SqliteStore's (its doc comments);
+ * PgStore keeps them across replicas.
+ */
+export interface AlertStore {
+  readonly kind: StoreKind;
+  /** Where the data lives, for logs: a file path or a URL without its password. */
+  readonly location: string;
+  schemaVersion(): Awaitable<number>;
+  acceptEvent(event: HookEvent, dedupeKey: string, now: number): Awaitable<AcceptResult>;
+  acceptEvents(batch: readonly { event: HookEvent; dedupeKey: string; now: number }[]): Awaitable<AcceptResult[]>;
+  pendingEvents(limit: number, except?: readonly number[]): Awaitable<PendingEvent[]>;
+  markEnrichmentStarted(eventId: number, solo: boolean): Awaitable<void>;
+  markEnrichmentShared(eventId: number): Awaitable<void>;
+  markEnrichmentAbandoned(eventId: number, solo: boolean): Awaitable<void>;
+  incidentsResolvedBy(eventId: number): Awaitable<string[]>;
+  targetsOfIncident(incident: string): Awaitable<string[]>;
+  routeEvent(eventId: number, report: AlertReport | null, findings: Finding[], deliveries: NewDelivery[], now: number): Awaitable<void>;
+  claimDueDeliveries(now: number, limit: number, leaseMs: number): Awaitable<ClaimedDelivery[]>;
+  /** At start-up: hand back leases a dead predecessor held (what that means differs per adapter). */
+  releaseLeases(now: number): Awaitable<number>;
+  markSent(id: number, ref: string | null, now: number): Awaitable<void>;
+  markRetry(id: number, error: string, nextAttemptAt: number, now: number): Awaitable<void>;
+  markGivenUp(id: number, state: 'failed' | 'dead', error: string, now: number): Awaitable<void>;
+  queueDepth(): Awaitable<{ events: number; deliveries: number }>;
+  listDeliveries(): Awaitable<DeliveryListing[]>;
+  /** Fails when the database cannot take a write (or cannot be reached): readiness uses it. */
+  checkWritable(): Awaitable<void>;
+  sweep(now: number, retentionMs: number): Awaitable<number>;
+  captureStore(opts: { ttlMs: number; maxTotalBytes: number }): CaptureRepository;
+  emailAttempts(): EmailAttemptLog;
+  close(): Awaitable<void>;
+}
