@@ -17,7 +17,7 @@ import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
 import { wrapSinks, type StartTimeout } from './deliver/sink-wrappers.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
-import { errors } from './errors.js';
+import { describeError, errors } from './errors.js';
 import { createScrubber } from './scrub/scrub.js';
 import { MISSING_WHATS } from './enrich/job-hook-gaps.js';
 import { RULES } from './diagnose/rules/index.js';
@@ -122,7 +122,7 @@ async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
     poolSize,
     // A pending event stays with its replica while it may be enriched (bounded by the deadline), and then some.
     eventLeaseMs: config.kubernetes.bounds.deadlineMs + config.worker.leaseMs,
-    onIdleError: (err) => logger.warn({ err }, 'a pooled PostgreSQL connection broke (server restart or network); it is replaced on the next query'),
+    onIdleError: (err) => logger.warn({ error: describeError(err) }, 'a pooled PostgreSQL connection broke (server restart or network); it is replaced on the next query'),
   });
 }
 

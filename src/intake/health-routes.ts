@@ -24,7 +24,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     try {
       await opts.store.checkWritable();
     } catch (err) {
-      failures.push(`${opts.store.kind === 'postgres' ? 'database unreachable' : 'store not writable'}: ${describeError(err)}`);
+      // PgStore's errors already say "database unreachable: ...".
+      failures.push(opts.store.kind === 'postgres' ? describeError(err) : `store not writable: ${describeError(err)}`);
     }
     for (const check of opts.readiness) {
       const verdict = check();

@@ -91,6 +91,8 @@ export class Worker {
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
   #again = false;
+  /** The error passes keep failing with, and how many failed since it was logged. */
+  #failing: { message: string; passes: number } | null = null;
   #lastPassAt = 0;
   readonly #enriching = new Map<number, Enriching>();
   /** Aborted by stop(): enrichments in flight end at once and their events wait for the next start. */
@@ -177,6 +179,10 @@ export class Worker {
       this.#pass = this.runOnce()
         .then((worked) => {
           this.#pass = null;
+          if (this.#failing !== null) {
+            this.#deps.logger.info({ failedPasses: this.#failing.passes }, 'worker passes succeed again');
+            this.#failing = null;
+          }
           if (!this.#running) return;
           const busy = worked > 0 || this.#again;
           this.#again = false;
@@ -184,7 +190,13 @@ export class Worker {
         })
         .catch((err: unknown) => {
           this.#pass = null;
-          this.#deps.logger.error({ err }, 'worker pass failed; retrying after the poll interval');
+          // Once per distinct failure: a database that is down would otherwise log this every poll interval.
+          const message = describeError(err);
+          if (this.#failing?.message !== message) {
+            this.#deps.logger.error({ err }, 'worker pass failed; retrying after the poll interval (logged again only if the error changes)');
+            this.#failing = { message, passes: 0 };
+          }
+          this.#failing.passes += 1;
           if (this.#running) this.#schedule(this.#deps.config.worker.pollIntervalMs);
         });
     }, delay);

@@ -78,16 +78,25 @@ export function createPool(opts: PgConnectionOptions): pg.Pool {
   });
   // Without a listener an idle connection's error (a server restart) would end the process.
   pool.on('error', (err) => opts.onIdleError?.(err));
+  // A connection checked out of the pool (inside a transaction) that breaks emits 'error' on its client,
+  // which the pool does not listen to while it is out: without a listener that ended the process when
+  // PostgreSQL restarted (found by test/fault/postgres-outage.test.ts). The statement in progress fails
+  // with the same error, and that failure is what its caller handles.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
 /** A single connection without a query timeout: migrations may wait on the advisory lock while another replica migrates. */
 export function createMigrationClient(opts: PgConnectionOptions): pg.Client {
-  return new pg.Client({
+  const client = new pg.Client({
     connectionString: withPassword(opts.url, opts.password),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'argocd-hook-alerts (migrations)',
   });
+  // A broken connection also fails the migration statement in progress, which start-up reports; an
+  // 'error' event without a listener would end the process first.
+  client.on('error', () => undefined);
+  return client;
 }
 
 // SQLSTATE classes that mean "the server, not the statement": connection exceptions (08), insufficient
