@@ -198,13 +198,28 @@ function serverTrust(name: string, cluster: KubeconfigCluster): { ca: string | n
   return { ca, rejectUnauthorized: !insecure, servername: cluster['tls-server-name'] };
 }
 
+/**
+ * Why a kubeconfig `auth-provider` is refused, true to kubectl: its gcp and azure providers were removed in
+ * 1.26 (client-go keeps only oidc), and oidc, which kubectl still runs, needs an OpenID token refresh that
+ * this service does not implement; kubelogin's exec plugin does it for both.
+ */
+function authProviderRefusal(user: string, provider: string | null): string {
+  switch (provider) {
+    case 'gcp':
+      return `user "${user}" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)`;
+    case 'azure':
+      return `user "${user}" uses the azure auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin kubelogin (kubelogin convert-kubeconfig)`;
+    case 'oidc':
+      return `user "${user}" uses the oidc auth-provider, which argocd-hook-alerts does not implement (kubectl still does): use an exec plugin instead, e.g. kubelogin (kubectl oidc-login get-token), or a ServiceAccount token`;
+    default:
+      return `user "${user}" uses the ${provider ?? 'unnamed'} auth-provider, which neither kubectl (since 1.26, only oidc remains) nor argocd-hook-alerts supports: use the provider's exec plugin or a ServiceAccount token`;
+  }
+}
+
 /** The user's own (non-plugin) credentials, checked as kubectl's validation does. */
 function userCredentials(name: string, user: KubeconfigUser): Credentials {
   if (user['auth-provider'] !== null) {
-    const provider = user['auth-provider'].name ?? 'auth-provider';
-    throw new Error(
-      `user "${name}" uses the ${provider} auth-provider, which kubectl removed in 1.26: switch the kubeconfig to its exec plugin (gke-gcloud-auth-plugin for GKE, kubelogin for Azure and OIDC)`,
-    );
+    throw new Error(authProviderRefusal(name, user['auth-provider'].name));
   }
   const basic = user.username !== null || user.password !== null;
   const token = user.token !== null || user.tokenFile !== null;

@@ -272,7 +272,17 @@ t.test('context selection and the errors that say what to fix', async (t) => {
     [
       'auth-provider',
       oneContext({ server: SERVER }, { 'auth-provider': { name: 'gcp', config: { 'access-token': 'ya29.secret' } } }),
-      'user "test" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to its exec plugin (gke-gcloud-auth-plugin for GKE, kubelogin for Azure and OIDC)',
+      'user "test" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)',
+    ],
+    [
+      'auth-provider oidc (still in kubectl)',
+      oneContext({ server: SERVER }, { 'auth-provider': { name: 'oidc', config: { 'id-token': 'eyJ.secret', 'idp-issuer-url': 'https://issuer.example' } } }),
+      'user "test" uses the oidc auth-provider, which argocd-hook-alerts does not implement (kubectl still does): use an exec plugin instead, e.g. kubelogin (kubectl oidc-login get-token), or a ServiceAccount token',
+    ],
+    [
+      'auth-provider azure',
+      oneContext({ server: SERVER }, { 'auth-provider': { name: 'azure', config: {} } }),
+      'user "test" uses the azure auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin kubelogin (kubelogin convert-kubeconfig)',
     ],
     ['server not a URL', oneContext({ server: '10.0.0.1:6443' }, null), 'server "10.0.0.1:6443" is not a URL: write it as https://host:port'],
     ['server not https', oneContext({ server: 'ftp://kube.example' }, null), 'server ftp://kube.example must start with https:// (or http:// for a local proxy)'],
