@@ -5,7 +5,7 @@ import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { describeError } from '../errors.js';
 import { ExecCredentialSource } from './kubeconfig-exec.js';
-import { fixedCredentials, KubeConnection, TokenFileSource, type CredentialSource, type Credentials } from './kubeconfig-connection.js';
+import { fixedCredentials, KubeConnection, parseProxyUrl, TokenFileSource, type CredentialSource, type Credentials } from './kubeconfig-connection.js';
 import {
   kubeconfigFileSchema,
   type KubeconfigCluster,
@@ -260,8 +260,13 @@ export function connectKubeconfig(kc: Kubeconfig, opts: ConnectOptions & { conte
   const cluster = kc.clusters.get(clusterName);
   if (cluster === undefined) throw new Error(`context "${contextName}" names cluster "${clusterName}", which ${where} does not define`);
   if (cluster.server === null) throw new Error(`cluster "${clusterName}" in ${where} has no server`);
+  let proxy: URL | null = null;
   if (cluster['proxy-url'] !== null) {
-    throw new Error(`cluster "${clusterName}" sets proxy-url, which argocd-hook-alerts does not support: let it reach the API server directly`);
+    try {
+      proxy = parseProxyUrl(cluster['proxy-url']);
+    } catch (err) {
+      throw new Error(`cluster "${clusterName}" in ${where}: ${describeError(err)}`);
+    }
   }
   const userName = context.user;
   let user: KubeconfigUser | null = null;
@@ -287,5 +292,5 @@ export function connectKubeconfig(kc: Kubeconfig, opts: ConnectOptions & { conte
       credentials = new TokenFileSource(user.tokenFile, { base, now, what: `tokenFile of user "${userName}":` });
     }
   }
-  return new KubeConnection(cluster.server, { trust, credentials, headers: user === null ? {} : impersonationHeaders(user) });
+  return new KubeConnection(cluster.server, { trust, credentials, headers: user === null ? {} : impersonationHeaders(user), proxy });
 }

@@ -1,50 +1,11 @@
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { buildSinks } from '../../../src/deliver/sink-selection.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { Metrics } from '../../../src/metrics.js';
 import { sampleAlert } from '../../support/sample-alerts.js';
-
-/** A forward proxy that only tunnels (CONNECT), as corporate egress proxies do; it records each target. */
-async function startConnectProxy(t: { teardown(fn: () => unknown): void }): Promise<{ url: string; targets: string[] }> {
-  const targets: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => {
-    res.writeHead(405).end('this proxy only tunnels (CONNECT)');
-  });
-  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    const target = req.url ?? '';
-    targets.push(target);
-    const [host = '', port = ''] = target.split(/:(?=\d+$)/);
-    const upstream = connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, targets };
-}
+import { startConnectProxy } from '../../support/connect-proxy.js';
 
 async function sendThrough(t: { teardown(fn: () => unknown): void }, server: SlackApiServer, proxyEnv: NodeJS.ProcessEnv): Promise<string> {
   const config = loadConfig({ env: { SLACK_BOT_TOKEN: server.token, SLACK_API_URL: server.apiUrl, SLACK_CHANNEL: '#deploys' }, overrides: { slack: { requestTimeoutMs: 120_000 } } });

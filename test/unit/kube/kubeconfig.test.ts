@@ -230,9 +230,9 @@ t.test('context selection and the errors that say what to fix', async (t) => {
     ['missing user', { ...two, 'current-context': 'x', contexts: [{ name: 'x', context: { cluster: 'c1', user: 'u9' } }] }, 'context "x" names user "u9", which <file> does not define'],
     ['cluster without server', oneContext({ 'certificate-authority-data': b64('x') }, null), 'cluster "test" in <file> has no server'],
     [
-      'proxy-url',
-      oneContext({ server: SERVER, 'proxy-url': 'http://proxy:3128' }, null),
-      'cluster "test" sets proxy-url, which argocd-hook-alerts does not support: let it reach the API server directly',
+      'proxy-url socks5 (not supported)',
+      oneContext({ server: SERVER, 'proxy-url': 'socks5://proxy:1080' }, null),
+      'cluster "test" in <file>: proxy-url must be an http:// proxy (one that tunnels with CONNECT), not socks5://: socks5 and https proxies are not supported',
     ],
     [
       'insecure with CA data',
