@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { describeError } from '../errors.js';
-import { TunnelingHttpAgent, TunnelingHttpsAgent } from './proxy-tunnel.js';
+import { TunnelingHttpsAgent } from './proxy-tunnel.js';
 
 /** Credentials for one request: an Authorization header value and/or a TLS client certificate. */
 export interface Credentials {
@@ -148,6 +148,8 @@ export class KubeConnection {
     this.#credentials = opts.credentials;
     this.#headers = opts.headers ?? {};
     this.#proxy = opts.proxy ?? null;
+    // A plain-HTTP server is a local `kubectl proxy`, never behind an egress proxy.
+    if (this.#proxy !== null && url.protocol !== 'https:') throw new Error(`proxy-url needs an https:// server, not ${server}`);
   }
 
   /** The agent and headers for one request; TLS settings live in the agent (they override request options). */
@@ -181,7 +183,7 @@ export class KubeConnection {
       ...(creds.cert === null || creds.key === null ? {} : { cert: creds.cert, key: creds.key }),
     };
     const proxy = this.#proxy;
-    if (this.server.startsWith('http:')) this.#agent = proxy === null ? new http.Agent(common) : new TunnelingHttpAgent(proxy, common);
+    if (this.server.startsWith('http:')) this.#agent = new http.Agent(common);
     else this.#agent = proxy === null ? new https.Agent(tlsOptions) : new TunnelingHttpsAgent(proxy, tlsOptions);
     this.#agentIdentity = { cert: creds.cert, key: creds.key };
     return this.#agent;

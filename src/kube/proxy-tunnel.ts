@@ -43,6 +43,20 @@ function openTunnel(proxy: URL, host: string, port: number, callback: Connection
   req.end();
 }
 
+/**
+ * The body of both agents' createConnection: open the tunnel, then hand Node's Agent the stream that
+ * `wrap` makes of its socket (TLS for an https server, the socket itself for http).
+ */
+function connectThrough(proxy: URL, options: http.ClientRequestArgs, callback: AgentCallback | undefined, wrap: (socket: Socket, host: string) => Duplex): undefined {
+  const done = needCallback(callback);
+  const { host, port } = target(options);
+  openTunnel(proxy, host, port, (err, socket) => {
+    if (err !== null || socket === undefined) fail(done, err);
+    else done(null, wrap(socket, host));
+  });
+  return undefined;
+}
+
 /** An https agent that reaches the API server through the proxy, then speaks TLS inside the tunnel. */
 export class TunnelingHttpsAgent extends https.Agent {
   readonly #proxy: URL;
@@ -54,48 +68,17 @@ export class TunnelingHttpsAgent extends https.Agent {
 
   /** Node's Agent takes a connection handed to the callback when this returns nothing. */
   override createConnection(options: https.RequestOptions, callback?: AgentCallback): undefined {
-    const done = needCallback(callback);
-    const { host, port } = target(options);
-    openTunnel(this.#proxy, host, port, (err, socket) => {
-      if (err !== null || socket === undefined) {
-        fail(done, err);
-        return;
-      }
-      // The agent's TLS settings (the kubeconfig's CA, client certificate, tls-server-name), merged into
-      // `options` by the Agent, apply to the API server inside the tunnel.
-      done(
-        null,
-        tls.connect({
-          socket,
-          servername: options.servername ?? host,
-          ...(options.ca === undefined ? {} : { ca: options.ca }),
-          ...(options.cert === undefined ? {} : { cert: options.cert }),
-          ...(options.key === undefined ? {} : { key: options.key }),
-          ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
-        }),
-      );
-    });
-    return undefined;
-  }
-}
-
-/** An http agent (a plain-HTTP API server, e.g. behind kubectl proxy) whose connections go through the tunnel. */
-export class TunnelingHttpAgent extends http.Agent {
-  readonly #proxy: URL;
-
-  constructor(proxy: URL, opts: http.AgentOptions) {
-    super(opts);
-    this.#proxy = proxy;
-  }
-
-  /** Node's Agent takes a connection handed to the callback when this returns nothing. */
-  override createConnection(options: http.ClientRequestArgs, callback?: AgentCallback): undefined {
-    const done = needCallback(callback);
-    const { host, port } = target(options);
-    openTunnel(this.#proxy, host, port, (err, socket) => {
-      if (err !== null || socket === undefined) fail(done, err);
-      else done(null, socket);
-    });
-    return undefined;
+    // The agent's TLS settings (the kubeconfig's CA, client certificate, tls-server-name), merged into
+    // `options` by the Agent, apply to the API server inside the tunnel.
+    return connectThrough(this.#proxy, options, callback, (socket, host) =>
+      tls.connect({
+        socket,
+        servername: options.servername ?? host,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+      }),
+    );
   }
 }

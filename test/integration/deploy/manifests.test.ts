@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { hasKubectl, kustomize, validateAgainstOpenApi, type KubeObject } from '../../support/kustomize.js';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
 import { runCli } from '../../support/cli-process.js';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { configSchema } from '../../../src/config/schema.js';
 
 // Custom resources that kubernetes-models does not know; everything else must validate. The Prometheus
@@ -180,20 +180,13 @@ if (kubectl) {
   });
 
   t.test("the argocd-location component sets the NetworkPolicy's Argo CD namespace and label from one ConfigMap", async (t) => {
-    const dir = t.testdir({
-      'location.yaml': [
-        'apiVersion: v1',
-        'kind: ConfigMap',
-        'metadata:',
-        '  name: argocd-location',
-        '  annotations:',
-        '    config.kubernetes.io/local-config: "true"',
-        'data:',
-        '  namespace: gitops',
-        '  notificationsControllerName: prod-notifications-controller',
-        '',
-      ].join('\n'),
-    });
+    const location = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-location', annotations: { 'config.kubernetes.io/local-config': 'true' } },
+      data: { namespace: 'gitops', notificationsControllerName: 'prod-notifications-controller' },
+    };
+    const dir = t.testdir({ 'location.yaml': stringify(location) });
     // kustomize takes only relative paths to other kustomizations.
     writeFileSync(
       join(dir, 'kustomization.yaml'),

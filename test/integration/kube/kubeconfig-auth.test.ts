@@ -341,9 +341,9 @@ t.test('proxy-url: the API server is reached through a CONNECT tunnel, TLS check
 });
 
 t.test('proxy-url that cannot be reached: the error names the proxy', async (t) => {
-  const stub = await startApiStub(t);
+  const stub = await startApiStub(t, { tls: { requestCert: false } });
   const dir = t.testdir();
-  const client = clientOf(t, connectFile(dir, oneContext({ server: stub.url, 'proxy-url': 'http://127.0.0.1:1' }, { token: 't' })));
+  const client = clientOf(t, connectFile(dir, oneContext({ server: stub.url, 'certificate-authority-data': b64(tlsPem('ca.crt')), 'proxy-url': 'http://127.0.0.1:1' }, { token: 't' })));
   const err = await callError(readJob(client));
   t.match(err.detail, /the proxy 127\.0\.0\.1:1 \(proxy-url\) cannot be reached/);
   t.equal(stub.calls.length, 0);
