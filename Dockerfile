@@ -16,6 +16,20 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim
+# Set by the release workflow (.github/workflows/release.yaml) from the tag and the commit.
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="argocd-hook-alerts" \
+      org.opencontainers.image.description="Alerts that say which Argo CD hook Job failed and why: exit reasons, log tails and events, delivered to Slack and email." \
+      org.opencontainers.image.source="https://github.com/argocd-hook-alerts/argocd-hook-alerts" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+# tini as PID 1 (Debian's package): it reaps the children of kubeconfig exec credential plugins that exit
+# after their parent stopped waiting, and forwards SIGTERM to node.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOOK_ALERTS_DATA_DIR=/data \
     HOST=0.0.0.0 \
@@ -42,5 +56,5 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/cli.js"]
 CMD ["serve"]

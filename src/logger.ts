@@ -19,6 +19,9 @@ const REDACT_PATHS = [
   'config.server.token',
   'config.slack.token',
   'config.email.smtpUrl',
+  'smtpPassword',
+  '*.smtpPassword',
+  'config.email.smtpPassword',
 ];
 
 export type { Logger };

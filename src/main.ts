@@ -33,7 +33,7 @@ export interface ServiceOptions {
   clock?: () => number;
   /** Backoff jitter in [0, 1); default Math.random. */
   random?: () => number;
-  /** Where enrichment looks for a kubeconfig (KUBECONFIG, HOME, the in-cluster variables); default process.env. */
+  /** Where enrichment looks for a kubeconfig (KUBECONFIG, HOME, the in-cluster variables) and Slack for HTTPS_PROXY/NO_PROXY; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** The sinks to build instead of those the config turns on (`send-test` builds the one it is asked for). */
   sinkNames?: ReadonlySet<SinkName>;
@@ -143,7 +143,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
     metrics.startAtZero({ version: packageVersion(), sinks: [...sinkNames], missing: [...MISSING_WHATS, 'all'], findingIds: RULES.map((r) => r.id) });
-    const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics, emailAttempts: store.emailAttempts(), clock }), {
+    const sinks = wrapSinks(buildSinks(config, sinkNames, { logger, metrics, emailAttempts: store.emailAttempts(), clock, env }), {
       timeoutMs: config.worker.sendTimeoutMs,
       metrics,
       logger: logger.child({ component: 'worker' }),

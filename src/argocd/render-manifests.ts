@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { NotificationsConfig } from './notifications-config.js';
 
 const CONFIGMAP_NAME = 'argocd-notifications-cm';
@@ -153,4 +153,131 @@ export function renderKustomize(config: NotificationsConfig, ctx: RenderContext)
     );
   }
   return files;
+}
+
+/** Where argo-helm and the Argo CD Operator keep one key of argocd-notifications-cm. */
+type EntryGroup = 'notifiers' | 'templates' | 'triggers';
+
+/**
+ * The group of a generated key: argo-helm (charts/argo-cd, templates/argocd-configs/argocd-notifications-cm.yaml)
+ * writes `notifications.notifiers`, `.templates` and `.triggers` into the ConfigMap's data as they are, so the
+ * group only decides where a reader looks for the key; `defaultTriggers.*` goes with the triggers.
+ */
+function entryGroup(key: string): EntryGroup {
+  if (key.startsWith('service.')) return 'notifiers';
+  if (key.startsWith('template.')) return 'templates';
+  if (key.startsWith('trigger.') || key.startsWith('defaultTriggers.')) return 'triggers';
+  throw new Error(`generated key ${key} belongs to no group of the argo-helm values: add it to entryGroup`);
+}
+
+function groupedEntries(config: NotificationsConfig): Record<EntryGroup, Record<string, string>> {
+  const groups: Record<EntryGroup, Record<string, string>> = { notifiers: {}, templates: {}, triggers: {} };
+  for (const entry of config.entries) groups[entryGroup(entry.key)][entry.key] = entry.value;
+  return groups;
+}
+
+/** The `subscriptions` list of the context, parsed back from the ConfigMap value this module writes. */
+function subscriptionList(ctx: RenderContext): unknown[] | null {
+  if (ctx.subscriptions === null) return null;
+  const list: unknown = parse(ctx.subscriptions);
+  if (!Array.isArray(list)) throw new Error('the subscriptions value is not a YAML list');
+  return list as unknown[];
+}
+
+/**
+ * The values of the argo-helm chart (charts/argo-cd 10.x) that produce the same ConfigMap data as
+ * `configMapPatch`: `notifications.notifiers`, `.templates`, `.triggers` (maps of ConfigMap keys),
+ * `.subscriptions` (a list the chart writes as the `subscriptions` key) and `.secret.items` (the Secret's
+ * stringData).
+ */
+export function helmValues(config: NotificationsConfig, ctx: RenderContext): Record<string, unknown> {
+  const groups = groupedEntries(config);
+  const subscriptions = subscriptionList(ctx);
+  return {
+    notifications: {
+      notifiers: groups.notifiers,
+      templates: groups.templates,
+      triggers: groups.triggers,
+      ...(subscriptions === null ? {} : { subscriptions }),
+      secret: { items: { [config.secret.key]: config.secret.placeholder } },
+    },
+  };
+}
+
+/** Shell command that adds the values file and the token to the user's own `helm upgrade`. */
+function helmCommand(config: NotificationsConfig): string {
+  return `helm upgrade argocd argo/argo-cd -n argocd --reuse-values -f hook-alerts-values.yaml --set-string notifications.secret.items.${config.secret.key}="$HOOK_ALERTS_TOKEN"`;
+}
+
+/** `--output helm-values`: the argo-helm values, with how to apply them in comments. */
+export function renderHelmValues(config: NotificationsConfig, ctx: RenderContext): string {
+  const lines = [
+    'argocd-hook-alerts: Argo CD notifications for failed sync hooks (argocd-hook-alerts generate argocd).',
+    '',
+    'Values of the argo-helm chart (argo/argo-cd). Save them as hook-alerts-values.yaml and add the file to',
+    'the values of your release; notifiers, templates, triggers and secret.items are maps, which Helm merges',
+    'with yours key by key. The token goes on the command line, never into the file, e.g.:',
+    `  ${helmCommand(config)}`,
+    `secret.items.${config.secret.key} holds a placeholder that the --set-string above replaces. If the chart does`,
+    `not manage ${SECRET_NAME} (notifications.secret.create: false), delete the secret block and set the key`,
+    'with your secret manager.',
+  ];
+  if (ctx.subscriptions !== null) {
+    lines.push(
+      ctx.subscriptionsMerged
+        ? 'subscriptions: your existing subscriptions plus ours (merged from --existing-cm).'
+        : 'subscriptions is a list: Helm REPLACES the whole list of your values with it; if you have subscriptions, re-run with --existing-cm FILE to keep them.',
+    );
+  } else {
+    lines.push('', ...annotationLines(config));
+  }
+  lines.push(
+    '',
+    'The templates read context.argocdUrl, which the chart sets from notifications.argocdUrl, else https://<global.domain>:',
+    'set notifications.argocdUrl if that is not the URL of your Argo CD.',
+  );
+  return [comment(lines), stringify(helmValues(config, ctx), YAML_OPTIONS)].join('\n');
+}
+
+const OPERATOR_CONFIGURATION_NAME = 'default-notifications-configuration';
+
+/**
+ * The merge patch of the Argo CD Operator's `NotificationsConfiguration` (argoproj.io/v1alpha1), whose
+ * `spec.services`, `.templates`, `.triggers` and `.subscriptions` maps the operator copies into
+ * argocd-notifications-cm, replacing any hand edit of the ConfigMap (argocd-operator
+ * controllers/notificationsconfiguration/configmap.go).
+ */
+export function operatorPatch(config: NotificationsConfig, ctx: RenderContext): Record<string, unknown> {
+  const groups = groupedEntries(config);
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'NotificationsConfiguration',
+    metadata: { name: OPERATOR_CONFIGURATION_NAME },
+    spec: {
+      services: groups.notifiers,
+      templates: groups.templates,
+      triggers: groups.triggers,
+      ...(ctx.subscriptions === null ? {} : { subscriptions: { subscriptions: ctx.subscriptions } }),
+    },
+  };
+}
+
+/** `--output operator`: the NotificationsConfiguration merge patch, with how to apply it in comments. */
+export function renderOperatorPatch(config: NotificationsConfig, ctx: RenderContext): string {
+  const lines = [
+    'argocd-hook-alerts: Argo CD notifications for failed sync hooks (argocd-hook-alerts generate argocd).',
+    '',
+    `A merge patch of the Argo CD Operator's NotificationsConfiguration ${OPERATOR_CONFIGURATION_NAME}, which the`,
+    `operator copies into ${CONFIGMAP_NAME} (a patch of the ConfigMap itself would be reverted). A merge patch adds`,
+    'or updates only the keys below. Apply it in the namespace of the ArgoCD resource:',
+    `  kubectl -n argocd patch notificationsconfiguration ${OPERATOR_CONFIGURATION_NAME} --type merge --patch-file hook-alerts-operator.yaml`,
+    `The token goes into ${SECRET_NAME}, which the operator creates empty:`,
+    `  ${tokenCommand(config)}`,
+  ];
+  if (ctx.subscriptions !== null && !ctx.subscriptionsMerged) {
+    lines.push('spec.subscriptions.subscriptions REPLACES the whole subscriptions list; re-run with --existing-cm FILE to keep yours.');
+  }
+  if (ctx.subscriptions === null) lines.push('', ...annotationLines(config));
+  lines.push('', 'The templates read context.argocdUrl: set it in spec.context.argocdUrl if it is not set yet.');
+  return [comment(lines), stringify(operatorPatch(config, ctx), YAML_OPTIONS)].join('\n');
 }

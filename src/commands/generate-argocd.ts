@@ -17,7 +17,14 @@ import {
   subscriptionsValue,
   type NotificationsConfig,
 } from '../argocd/notifications-config.js';
-import { configMapPatch, renderKustomize, renderPatch, type RenderContext } from '../argocd/render-manifests.js';
+import {
+  configMapPatch,
+  renderHelmValues,
+  renderKustomize,
+  renderOperatorPatch,
+  renderPatch,
+  type RenderContext,
+} from '../argocd/render-manifests.js';
 import { readManifestData } from '../argocd/read-manifest.js';
 import { makeDirectory } from '../make-directory.js';
 
@@ -33,7 +40,7 @@ interface GenerateArgocdFlags {
   existingCm?: string;
 }
 
-type Output = { kind: 'patch' } | { kind: 'kustomize'; dir: string };
+type Output = { kind: 'patch' } | { kind: 'helm-values' } | { kind: 'operator' } | { kind: 'kustomize'; dir: string };
 
 /**
  * The generated templates send `.context.argocdUrl` (the alert's "Open in Argo CD" link); Argo CD's plain
@@ -70,10 +77,10 @@ function parseSubscribe(value: string): Subscribe {
 }
 
 function parseOutput(value: string): Output {
-  if (value === 'patch') return { kind: 'patch' };
+  if (value === 'patch' || value === 'helm-values' || value === 'operator') return { kind: value };
   const dir = /^kustomize=(.+)$/.exec(value)?.[1];
   if (dir !== undefined && dir.trim() !== '') return { kind: 'kustomize', dir };
-  throw new InvalidArgumentError('expected patch or kustomize=<directory>');
+  throw new InvalidArgumentError('expected patch, helm-values, operator or kustomize=<directory>');
 }
 
 function parseMinutes(value: string): number {
@@ -169,7 +176,10 @@ export function registerGenerateArgocd(generate: Command): void {
     )
     .option('--recipient <name>', 'recipient (routing key) of the ConfigMap subscription; default: none')
     .addOption(
-      new Option('--output <form>', 'patch (stdout) | kustomize=<dir> (writes a kustomize Component)')
+      new Option(
+        '--output <form>',
+        'patch (ConfigMap patch on stdout) | helm-values (argo-helm notifications values) | operator (Argo CD Operator NotificationsConfiguration patch) | kustomize=<dir> (writes a kustomize Component)',
+      )
         .argParser(parseOutput)
         .default({ kind: 'patch' }, 'patch'),
     )
@@ -180,11 +190,20 @@ export function registerGenerateArgocd(generate: Command): void {
       const config = generateNotificationsConfig(opts);
       const ctx = subscriptionsFor(config, flags.existingCm);
       reportReplacedKeys(config, ctx, flags.existingCm);
-      if (flags.output.kind === 'patch') {
-        process.stdout.write(renderPatch(config, ctx));
-        process.stdout.write(ARGOCD_URL_NOTE.map((l) => `# ${l}`.trimEnd()).join('\n') + '\n');
-      } else {
-        writeKustomize(flags.output.dir, renderKustomize(config, ctx));
+      switch (flags.output.kind) {
+        case 'patch':
+          process.stdout.write(renderPatch(config, ctx));
+          process.stdout.write(ARGOCD_URL_NOTE.map((l) => `# ${l}`.trimEnd()).join('\n') + '\n');
+          break;
+        case 'helm-values':
+          process.stdout.write(renderHelmValues(config, ctx));
+          break;
+        case 'operator':
+          process.stdout.write(renderOperatorPatch(config, ctx));
+          break;
+        case 'kustomize':
+          writeKustomize(flags.output.dir, renderKustomize(config, ctx));
+          break;
       }
     });
 }

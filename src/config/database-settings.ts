@@ -1,25 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { errors, describeError, type ProblemDetail } from '../errors.js';
+import type { ProblemDetail } from '../errors.js';
 import { postgresUrlProblem } from '../store/postgres/pg-connection.js';
 import type { Config } from './schema.js';
-
-/** The file (a mounted Secret) holding the database password, for those who keep it out of the environment. */
-export const DATABASE_PASSWORD_FILE_ENV = 'HOOK_ALERTS_DATABASE_PASSWORD_FILE';
-
-/** The password in the file HOOK_ALERTS_DATABASE_PASSWORD_FILE names (without the trailing newline), or null when unset. */
-export function readDatabasePasswordFile(env: NodeJS.ProcessEnv): string | null {
-  const file = env[DATABASE_PASSWORD_FILE_ENV];
-  if (file === undefined || file === '') return null;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw errors.configFile(file, `${DATABASE_PASSWORD_FILE_ENV} names it, and it cannot be read (${describeError(err)}): mount the Secret there or unset the variable`);
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (password === '') throw errors.configFile(file, `${DATABASE_PASSWORD_FILE_ENV} names it, and it is empty: put the database password in it`);
-  return password;
-}
 
 /**
  * The database settings checked together: a URL node-postgres can use (the message never shows it: it may

@@ -2,16 +2,18 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { secretFromEnv } from './secret-env.js';
 import { checkSmtpUrl } from './smtp-url.js';
-import { DATABASE_PASSWORD_FILE_ENV, databaseProblems, readDatabasePasswordFile } from './database-settings.js';
+import { databaseProblems } from './database-settings.js';
 import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../errors.js';
 
 /**
  * Environment variables of the public interface (docs/design.md, "Public interface") and the config path
- * each one sets.
+ * each one sets. A secret is also read from the file `<NAME>_FILE` names; `filePath`, when given, is where
+ * that file's path is kept, for a setting that is read again on rotation.
  */
 const ENV_BINDINGS = [
-  { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true },
+  { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true, filePath: ['server', 'tokenFile'] },
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },
   { env: 'PORT', path: ['server', 'port'], kind: 'integer', secret: false },
   { env: 'HOOK_ALERTS_DATA_DIR', path: ['dataDir'], kind: 'string', secret: false },
@@ -21,12 +23,13 @@ const ENV_BINDINGS = [
   { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'], kind: 'string', secret: false },
   { env: 'SLACK_CHANNEL', path: ['routing', 'defaultRoute', 'slack'], kind: 'list', secret: false },
   { env: 'SMTP_URL', path: ['email', 'smtpUrl'], kind: 'string', secret: true },
+  { env: 'SMTP_PASSWORD', path: ['email', 'smtpPassword'], kind: 'string', secret: true },
   { env: 'EMAIL_FROM', path: ['email', 'from'], kind: 'string', secret: false },
   { env: 'EMAIL_TO', path: ['routing', 'defaultRoute', 'email'], kind: 'list', secret: false },
   { env: 'LOG_LEVEL', path: ['logging', 'level'], kind: 'string', secret: false },
 ] as const;
 
-const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'store.postgres.url', 'store.postgres.password']);
+const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'email.smtpPassword', 'store.postgres.url', 'store.postgres.password']);
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -87,25 +90,37 @@ function readConfigFile(file: string): JsonObject {
   return doc;
 }
 
-/** Environment values mapped onto config paths, and the variable behind each path for error messages. */
-function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources: Map<string, string> } {
+/**
+ * Environment values mapped onto config paths, the variable behind each path for error messages, and the
+ * variables that could not be used (a secret file that cannot be read, a secret set twice).
+ */
+function environmentLayer(env: NodeJS.ProcessEnv): { layer: JsonObject; sources: Map<string, string>; problems: ProblemDetail[] } {
   const layer: JsonObject = {};
   const sources = new Map<string, string>();
+  const problems: ProblemDetail[] = [];
   for (const binding of ENV_BINDINGS) {
+    const path = binding.path.join('.');
+    if (binding.secret) {
+      const secret = secretFromEnv(env, binding.env);
+      if (secret === undefined) continue;
+      if (!secret.ok) {
+        problems.push({ path: `${path} (from ${secret.variable})`, message: secret.message });
+        continue;
+      }
+      setPath(layer, binding.path, secret.value);
+      if ('filePath' in binding && secret.file !== undefined) setPath(layer, binding.filePath, secret.file);
+      sources.set(path, secret.variable);
+      continue;
+    }
     const raw = env[binding.env];
     if (raw === undefined || raw === '') continue;
     let value: Json = raw;
     if (binding.kind === 'integer') value = /^\d+$/.test(raw) ? Number(raw) : raw;
     if (binding.kind === 'list') value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
     setPath(layer, binding.path, value);
-    sources.set(binding.path.join('.'), binding.env);
+    sources.set(path, binding.env);
   }
-  const password = readDatabasePasswordFile(env);
-  if (password !== null) {
-    setPath(layer, ['store', 'postgres', 'password'], password);
-    sources.set('store.postgres.password', DATABASE_PASSWORD_FILE_ENV);
-  }
-  return { layer, sources };
+  return { layer, sources, problems };
 }
 
 function describeValue(path: string, input: unknown): string | undefined {
@@ -136,13 +151,31 @@ function toProblems(issues: readonly z.core.$ZodIssue[], sources: Map<string, st
   });
 }
 
-/** SMTP_URL is parsed here, once, so that the email sink never sees one nodemailer cannot read. */
+function sourcedPath(path: string, sources: Map<string, string>): string {
+  const source = sources.get(path);
+  return source === undefined ? path : `${path} (from ${source})`;
+}
+
+/**
+ * SMTP_URL is parsed here, once, so that the email sink never sees one nodemailer cannot read; a separate
+ * SMTP password needs the URL's user name and must not compete with a password in the URL.
+ */
 function smtpUrlProblems(config: Config, sources: Map<string, string>): ProblemDetail[] {
-  if (config.email.smtpUrl === undefined) return [];
-  const check = checkSmtpUrl(config.email.smtpUrl);
-  if (check.ok) return [];
-  const source = sources.get('email.smtpUrl');
-  return [{ path: source === undefined ? 'email.smtpUrl' : `email.smtpUrl (from ${source})`, message: check.message }];
+  const { smtpUrl, smtpPassword } = config.email;
+  if (smtpUrl === undefined) {
+    if (smtpPassword === undefined) return [];
+    return [{ path: sourcedPath('email.smtpPassword', sources), message: 'an SMTP password without SMTP_URL: set SMTP_URL (smtp://user@host:587) too, or remove the password' }];
+  }
+  const check = checkSmtpUrl(smtpUrl);
+  if (!check.ok) return [{ path: sourcedPath('email.smtpUrl', sources), message: check.message }];
+  if (smtpPassword === undefined) return [];
+  if (check.url.password !== '') {
+    return [{ path: sourcedPath('email.smtpPassword', sources), message: 'SMTP_URL holds a password too: remove it from the URL (smtp://user@host:587), so that the password is set in one place' }];
+  }
+  if (check.url.username === '') {
+    return [{ path: sourcedPath('email.smtpPassword', sources), message: 'SMTP_URL names no user for the password: smtp://user@host:587' }];
+  }
+  return [];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -163,12 +196,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.HOOK_ALERTS_CONFIG;
   const fileLayer = file === undefined || file === '' ? {} : readConfigFile(file);
-  const { layer: envLayer, sources } = environmentLayer(env);
+  const { layer: envLayer, sources, problems: envProblems } = environmentLayer(env);
+  // The token file is read and watched only when the environment names it, so that the token's one source is clear.
+  const fileServer = fileLayer.server;
+  if (isObject(fileServer) && fileServer.tokenFile !== undefined) {
+    envProblems.push({ path: 'server.tokenFile', message: 'is set by HOOK_ALERTS_TOKEN_FILE only: set that variable to read the token from a file' });
+  }
   const merged = mergeConfig(mergeConfig(fileLayer, envLayer), opts.overrides ?? {});
   const result = configSchema.safeParse(merged, { reportInput: true });
-  const problems = result.success
-    ? [...smtpUrlProblems(result.data, sources), ...databaseProblems(result.data, sources)]
-    : toProblems(result.error.issues, sources);
+  const problems = [
+    ...envProblems,
+    ...(result.success ? [...smtpUrlProblems(result.data, sources), ...databaseProblems(result.data, sources)] : toProblems(result.error.issues, sources)),
+  ];
   if (!result.success || problems.length > 0) {
     const where = file === undefined || file === '' ? 'the environment' : `${file} and the environment`;
     throw withIssues(CODE_CONFIG_INVALID, 500, `invalid configuration (from ${where}); fix each setting below:`, problems);

@@ -109,6 +109,20 @@ export function smtpOutcome(err: unknown, address: string): SinkOutcome {
 }
 
 /**
+ * The URL and auth nodemailer connects with. A separate password (SMTP_PASSWORD) goes with the URL's user;
+ * the user leaves the URL, since nodemailer takes the URL's auth over `auth` (config load has checked that
+ * the URL then holds a user and no password).
+ */
+function smtpConnection(smtpUrl: string, password: string | undefined): Pick<SMTPPool.Options, 'url' | 'auth'> {
+  if (password === undefined) return { url: smtpUrl };
+  const url = new URL(smtpUrl);
+  const user = decodeURIComponent(url.username);
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), auth: { user, pass: password } };
+}
+
+/**
  * Email delivery through nodemailer (pooled SMTP, STARTTLS or TLS, auth from the SMTP URL). The ref of a
  * delivery is its Message-ID, which later mails of the incident reference so that they thread.
  */
@@ -177,7 +191,7 @@ export class EmailSink implements Sink {
       // The transcript is read, not printed: it marks the instants before DATA and at its answer.
       ...(transcript === null ? {} : { logger: transcript.logger(), transactionLog: true }),
       // Settings in the URL (host, port, auth, smtps:// for TLS) win over these, as nodemailer merges them.
-      url,
+      ...smtpConnection(url, email.smtpPassword),
       pool: email.pool,
       maxConnections: email.maxConnections,
       requireTLS: email.requireTLS,

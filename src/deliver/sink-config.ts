@@ -21,8 +21,10 @@ export const slackConfigSchema = z.strictObject({
 });
 
 export const emailConfigSchema = z.strictObject({
-  /** smtp://user:pass@host:587 or smtps://…; from SMTP_URL. */
+  /** smtp://user:pass@host:587 or smtps://…; from SMTP_URL or SMTP_URL_FILE. */
   smtpUrl: z.string().min(1).optional(),
+  /** The SMTP password, when not in smtpUrl (whose user it goes with); from SMTP_PASSWORD or SMTP_PASSWORD_FILE. */
+  smtpPassword: z.string().min(1).optional(),
   /** Sender address; from EMAIL_FROM. */
   from: z.string().min(3).optional(),
   /** Keep SMTP connections open and reuse them (nodemailer pool). */

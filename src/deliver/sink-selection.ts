@@ -10,6 +10,7 @@ import { renderSlackMessage } from '../render/slack-message.js';
 import type { EmailConfig, FileSinkConfig, SlackConfig } from './sink-config.js';
 import { EmailSink } from './email-sink.js';
 import { FileSink } from './file-sink.js';
+import { proxiedFetch, proxyEnvironment } from './proxy-fetch.js';
 import { SlackSink } from './slack-sink.js';
 
 /** What choosing and building the sinks reads: their own settings, the routes, and the data dir (the default outbox). */
@@ -40,12 +41,17 @@ export function enabledSinkNames(settings: SinkSettings): Set<SinkName> {
 export function buildSinks(
   settings: SinkSettings,
   names: ReadonlySet<SinkName>,
-  deps: { logger: Logger; metrics: Metrics; emailAttempts?: EmailAttemptLog; clock?: () => number },
+  deps: { logger: Logger; metrics: Metrics; emailAttempts?: EmailAttemptLog; clock?: () => number; env?: NodeJS.ProcessEnv },
 ): Map<SinkName, Sink> {
   const sinks = new Map<SinkName, Sink>();
-  if (names.has('slack')) sinks.set('slack', SlackSink.fromConfig(settings.slack, deps));
+  const { env, ...sinkDeps } = deps;
+  if (names.has('slack')) {
+    // HTTPS_PROXY / NO_PROXY: the Slack client's fetch does not read them on its own.
+    const proxy = proxyEnvironment(env ?? {});
+    sinks.set('slack', SlackSink.fromConfig(settings.slack, { ...sinkDeps, ...(proxy === null ? {} : { fetch: proxiedFetch(proxy) }) }));
+  }
   if (names.has('email')) {
-    const { emailAttempts, ...rest } = deps;
+    const { emailAttempts, ...rest } = sinkDeps;
     sinks.set('email', EmailSink.fromConfig(settings.email, { ...rest, ...(emailAttempts === undefined ? {} : { attempts: emailAttempts }) }));
   }
   if (names.has('file')) {

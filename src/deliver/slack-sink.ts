@@ -18,6 +18,7 @@ import { markSlackRootResolved, renderSlackMessage, SLACK_EVENT_TYPE, type Slack
 import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { SlackConfig } from './sink-config.js';
+import type { FetchFunction } from './proxy-fetch.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */
 export interface SlackRef {
@@ -157,6 +158,8 @@ export interface SlackSinkDeps {
   client?: WebClient;
   logger: Logger;
   metrics?: Metrics;
+  /** The client's fetch, e.g. through an HTTPS proxy; default: the global fetch. */
+  fetch?: FetchFunction;
 }
 
 /**
@@ -198,6 +201,7 @@ export class SlackSink implements Sink {
         timeout: slack.requestTimeoutMs,
         logger: slackLogger(logger),
         logLevel: LogLevel.WARN,
+        ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
       });
     return new SlackSink(client, {
       logger,

@@ -19,6 +19,7 @@ import { redactQuery, serializeRequest, urlPath } from './request-log.js';
 import { eventsRoute, StoreRefusals } from './events-route.js';
 import { healthRoutes, type ReadinessCheck } from './health-routes.js';
 import { metricsRoute } from './metrics-route.js';
+import { webhookToken } from './webhook-token.js';
 
 export type { ReadinessCheck } from './health-routes.js';
 
@@ -186,7 +187,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   // Plain encapsulated plugins: each sees only its options. The hooks and handlers above are the root's,
   // so they apply to every route these register (onRoute included: it is added before them).
   void app.register(eventsRoute, {
-    token: config.server.insecureNoAuth ? null : (config.server.token ?? null),
+    token: config.server.insecureNoAuth ? null : webhookToken(config.server, () => clock().getTime(), deps.logger),
     hookTypes: config.hooks.types,
     committer: deps.committer ?? new InlineGroupCommit(store),
     metrics,

@@ -51,8 +51,8 @@ export class StoreRefusals {
 
 /** What the events route needs: who may post, which hook types alert, where accepted events go. */
 export interface EventsRouteOptions {
-  /** The bearer token callers must send; `null` accepts every caller (--insecure-no-auth). */
-  token: string | null;
+  /** The bearer token callers must send now (it can change on rotation); `null` accepts every caller (--insecure-no-auth). */
+  token: (() => string) | null;
   hookTypes: readonly HookType[];
   committer: EventCommitter;
   metrics: Pick<Metrics, 'events'>;

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 
+/** The shortest webhook token the service takes, in the config and in a rotated token file alike. */
+export const MIN_TOKEN_LENGTH = 16;
+
 /** The HTTP server: where it listens, what intake accepts, and how long and how many connections it holds. */
 export const serverConfigSchema = z
   .strictObject({
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65_535).default(8080),
-    /** Webhook bearer token; from HOOK_ALERTS_TOKEN. */
-    token: z.string().min(16, 'a webhook token needs at least 16 characters').optional(),
+    /** Webhook bearer token; from HOOK_ALERTS_TOKEN or HOOK_ALERTS_TOKEN_FILE. */
+    token: z.string().min(MIN_TOKEN_LENGTH, `a webhook token needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+    /** The file the token was read from (HOOK_ALERTS_TOKEN_FILE): read again on rotation, without a restart. */
+    tokenFile: z.string().min(1).optional(),
     /** Accept unauthenticated requests (local use only; set by --insecure-no-auth). */
     insecureNoAuth: z.boolean().default(false),
     /**

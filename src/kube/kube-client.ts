@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError, type AbortCause } from './kube-failure.js';
@@ -51,6 +52,18 @@ export const LIST_PAGE = 100;
 /** Pods of one Job read at most: the alert shows maxPodsPerHook (≤ 50) of them. */
 export const MAX_JOB_PODS = 200;
 const USER_AGENT = 'argocd-hook-alerts';
+
+/** How many times one GET is sent again after a 429 with Retry-After (client-go's default is 10). */
+const THROTTLE_RETRIES = 5;
+/** The longest Retry-After waited; longer ones fail the call, which the worker retries with its own backoff. */
+const THROTTLE_WAIT_CAP_MS = 10_000;
+
+/** The wait a Retry-After header asks for (whole seconds, as the API server sends it), or null. */
+function retryAfterMs(header: string | undefined): number | null {
+  if (header === undefined || !/^\d+$/.test(header.trim())) return null;
+  const ms = Number(header.trim()) * 1000;
+  return ms <= THROTTLE_WAIT_CAP_MS ? ms : null;
+}
 
 /** A log as read from the API: at most the byte cap, possibly cut by it. */
 export interface RawLog {
@@ -448,7 +461,7 @@ export class KubeClient {
     const opts = await this.#connection.requestOptions();
     const request = url.protocol === 'http:' ? http.request : https.request;
     this.#lastRequestAt = Date.now();
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const sendOnce = (): Promise<IncomingMessage> => new Promise<IncomingMessage>((resolve, reject) => {
       let retried = false;
       const send = (): void => {
         const req = request(
@@ -471,6 +484,16 @@ export class KubeClient {
       };
       send();
     });
+    let res = await sendOnce();
+    // API Priority and Fairness answers 429 with Retry-After when the server is saturated; like client-go,
+    // wait as told and send again, a bounded number of times, and only when told how long.
+    for (let retry = 0; retry < THROTTLE_RETRIES && res.statusCode === 429; retry++) {
+      const waitMs = retryAfterMs(res.headers['retry-after']);
+      if (waitMs === null) break;
+      res.resume();
+      await sleep(waitMs, undefined, { signal });
+      res = await sendOnce();
+    }
     this.#lastAnswerAt = Date.now();
     if (this.#silent !== null && Date.now() >= this.#silent.until) this.#silent = null;
     if (res.statusCode === 401) this.#connection.invalidateCredentials();

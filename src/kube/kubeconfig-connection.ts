@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { describeError } from '../errors.js';
+import { TunnelingHttpsAgent } from './proxy-tunnel.js';
 
 /** Credentials for one request: an Authorization header value and/or a TLS client certificate. */
 export interface Credentials {
@@ -103,6 +104,20 @@ export class TokenFileSource implements CredentialSource {
 /** Idle keep-alive sockets close after this; the API server's own idle timeout is longer (90 s). */
 const IDLE_SOCKET_MS = 30_000;
 
+/** A kubeconfig `proxy-url`, checked: an http:// proxy that tunnels with CONNECT (kubectl also takes socks5, not supported here). */
+export function parseProxyUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`proxy-url ${JSON.stringify(value)} is not a URL: write it as http://proxy.example:3128`);
+  }
+  if (url.protocol !== 'http:') {
+    throw new Error(`proxy-url must be an http:// proxy (one that tunnels with CONNECT), not ${url.protocol}//: socks5 and https proxies are not supported`);
+  }
+  return url;
+}
+
 /**
  * One API server with its trust settings and credentials: what the Kubernetes client needs to send a
  * request. Sockets are kept alive in one agent per client identity; when an exec plugin hands out a new
@@ -114,10 +129,11 @@ export class KubeConnection {
   readonly #trust: ServerTrust;
   readonly #credentials: CredentialSource;
   readonly #headers: OutgoingHttpHeaders;
+  readonly #proxy: URL | null;
   #agent: http.Agent | null = null;
   #agentIdentity: { cert: string | null; key: string | null } = { cert: null, key: null };
 
-  constructor(server: string, opts: { trust: ServerTrust; credentials: CredentialSource; headers?: OutgoingHttpHeaders }) {
+  constructor(server: string, opts: { trust: ServerTrust; credentials: CredentialSource; headers?: OutgoingHttpHeaders; proxy?: URL | null }) {
     let url: URL;
     try {
       url = new URL(server);
@@ -131,6 +147,9 @@ export class KubeConnection {
     this.#trust = opts.trust;
     this.#credentials = opts.credentials;
     this.#headers = opts.headers ?? {};
+    this.#proxy = opts.proxy ?? null;
+    // A plain-HTTP server is a local `kubectl proxy`, never behind an egress proxy.
+    if (this.#proxy !== null && url.protocol !== 'https:') throw new Error(`proxy-url needs an https:// server, not ${server}`);
   }
 
   /** The agent and headers for one request; TLS settings live in the agent (they override request options). */
@@ -156,15 +175,16 @@ export class KubeConnection {
     const same = creds.cert === this.#agentIdentity.cert && creds.key === this.#agentIdentity.key;
     if (this.#agent !== null && same) return this.#agent;
     const common = { keepAlive: true, timeout: IDLE_SOCKET_MS };
-    this.#agent = this.server.startsWith('http:')
-      ? new http.Agent(common)
-      : new https.Agent({
-          ...common,
-          ...(this.#trust.ca === null ? {} : { ca: this.#trust.ca }),
-          rejectUnauthorized: this.#trust.rejectUnauthorized,
-          ...(this.#trust.servername === null ? {} : { servername: this.#trust.servername }),
-          ...(creds.cert === null || creds.key === null ? {} : { cert: creds.cert, key: creds.key }),
-        });
+    const tlsOptions: https.AgentOptions = {
+      ...common,
+      ...(this.#trust.ca === null ? {} : { ca: this.#trust.ca }),
+      rejectUnauthorized: this.#trust.rejectUnauthorized,
+      ...(this.#trust.servername === null ? {} : { servername: this.#trust.servername }),
+      ...(creds.cert === null || creds.key === null ? {} : { cert: creds.cert, key: creds.key }),
+    };
+    const proxy = this.#proxy;
+    if (this.server.startsWith('http:')) this.#agent = new http.Agent(common);
+    else this.#agent = proxy === null ? new https.Agent(tlsOptions) : new TunnelingHttpsAgent(proxy, tlsOptions);
     this.#agentIdentity = { cert: creds.cert, key: creds.key };
     return this.#agent;
   }

@@ -5,7 +5,7 @@ import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { describeError } from '../errors.js';
 import { ExecCredentialSource } from './kubeconfig-exec.js';
-import { fixedCredentials, KubeConnection, TokenFileSource, type CredentialSource, type Credentials } from './kubeconfig-connection.js';
+import { fixedCredentials, KubeConnection, parseProxyUrl, TokenFileSource, type CredentialSource, type Credentials } from './kubeconfig-connection.js';
 import {
   kubeconfigFileSchema,
   type KubeconfigCluster,
@@ -198,13 +198,28 @@ function serverTrust(name: string, cluster: KubeconfigCluster): { ca: string | n
   return { ca, rejectUnauthorized: !insecure, servername: cluster['tls-server-name'] };
 }
 
+/**
+ * Why a kubeconfig `auth-provider` is refused, true to kubectl: its gcp and azure providers were removed in
+ * 1.26 (client-go keeps only oidc), and oidc, which kubectl still runs, needs an OpenID token refresh that
+ * this service does not implement; kubelogin's exec plugin does it for both.
+ */
+function authProviderRefusal(user: string, provider: string | null): string {
+  switch (provider) {
+    case 'gcp':
+      return `user "${user}" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)`;
+    case 'azure':
+      return `user "${user}" uses the azure auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin kubelogin (kubelogin convert-kubeconfig)`;
+    case 'oidc':
+      return `user "${user}" uses the oidc auth-provider, which argocd-hook-alerts does not implement (kubectl still does): use an exec plugin instead, e.g. kubelogin (kubectl oidc-login get-token), or a ServiceAccount token`;
+    default:
+      return `user "${user}" uses the ${provider ?? 'unnamed'} auth-provider, which neither kubectl (since 1.26, only oidc remains) nor argocd-hook-alerts supports: use the provider's exec plugin or a ServiceAccount token`;
+  }
+}
+
 /** The user's own (non-plugin) credentials, checked as kubectl's validation does. */
 function userCredentials(name: string, user: KubeconfigUser): Credentials {
   if (user['auth-provider'] !== null) {
-    const provider = user['auth-provider'].name ?? 'auth-provider';
-    throw new Error(
-      `user "${name}" uses the ${provider} auth-provider, which kubectl removed in 1.26: switch the kubeconfig to its exec plugin (gke-gcloud-auth-plugin for GKE, kubelogin for Azure and OIDC)`,
-    );
+    throw new Error(authProviderRefusal(name, user['auth-provider'].name));
   }
   const basic = user.username !== null || user.password !== null;
   const token = user.token !== null || user.tokenFile !== null;
@@ -245,8 +260,13 @@ export function connectKubeconfig(kc: Kubeconfig, opts: ConnectOptions & { conte
   const cluster = kc.clusters.get(clusterName);
   if (cluster === undefined) throw new Error(`context "${contextName}" names cluster "${clusterName}", which ${where} does not define`);
   if (cluster.server === null) throw new Error(`cluster "${clusterName}" in ${where} has no server`);
+  let proxy: URL | null = null;
   if (cluster['proxy-url'] !== null) {
-    throw new Error(`cluster "${clusterName}" sets proxy-url, which argocd-hook-alerts does not support: let it reach the API server directly`);
+    try {
+      proxy = parseProxyUrl(cluster['proxy-url']);
+    } catch (err) {
+      throw new Error(`cluster "${clusterName}" in ${where}: ${describeError(err)}`);
+    }
   }
   const userName = context.user;
   let user: KubeconfigUser | null = null;
@@ -272,5 +292,5 @@ export function connectKubeconfig(kc: Kubeconfig, opts: ConnectOptions & { conte
       credentials = new TokenFileSource(user.tokenFile, { base, now, what: `tokenFile of user "${userName}":` });
     }
   }
-  return new KubeConnection(cluster.server, { trust, credentials, headers: user === null ? {} : impersonationHeaders(user) });
+  return new KubeConnection(cluster.server, { trust, credentials, headers: user === null ? {} : impersonationHeaders(user), proxy });
 }

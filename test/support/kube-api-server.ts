@@ -82,7 +82,7 @@ export interface FaultRule {
   path: RegExp;
   /** Only watch requests (watch=true) or only non-watch requests. */
   watch?: boolean;
-  respond: { status: number; reason: string; message: string } | 'hang';
+  respond: { status: number; reason: string; message: string; retryAfter?: string } | 'hang';
   /** How many requests it applies to; default: all. */
   times?: number;
 }
@@ -427,10 +427,10 @@ export class KubeApiServer implements TestServer {
 
   // --- HTTP --------------------------------------------------------------------------------------------
 
-  #reply(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, code: number, body: unknown): void {
+  #reply(req: IncomingMessage, res: ServerResponse, seen: SeenRequest, code: number, body: unknown, headers: Record<string, string> = {}): void {
     seen.status = code;
     const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
 
@@ -479,7 +479,8 @@ export class KubeApiServer implements TestServer {
         res.on('close', () => this.#hanging.delete(res));
         return;
       }
-      this.#reply(req, res, seen, fault.respond.status, status(fault.respond.status, fault.respond.reason, fault.respond.message));
+      const { retryAfter } = fault.respond;
+      this.#reply(req, res, seen, fault.respond.status, status(fault.respond.status, fault.respond.reason, fault.respond.message), retryAfter === undefined ? {} : { 'Retry-After': retryAfter });
       return;
     }
     const lease = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);

@@ -69,6 +69,26 @@ t.test('a failure mail: subject, multipart text + HTML, log attachment, headers,
   t.match(att?.content.toString('utf8'), /^2026-11-20T14:06:31\.102Z INFO {2}migrate: connecting/);
 });
 
+t.test('SMTP_PASSWORD: the password apart from SMTP_URL authenticates as the URL\'s user, special characters and all', async (t) => {
+  const password = 'p#ss/w%rd:@ "x"';
+  const server = await SmtpTestServer.start({ user: 'alerts@example.com', pass: password });
+  t.teardown(() => server.close());
+  const config = loadConfig({
+    env: {
+      SMTP_URL: `smtp://${encodeURIComponent(server.user)}@127.0.0.1:${server.port}`,
+      SMTP_PASSWORD: password,
+      EMAIL_FROM: 'alerts@example.com',
+      EMAIL_TO: 'oncall@example.com',
+    },
+    overrides: { email: { connectionTimeoutMs: 120_000, socketTimeoutMs: 120_000 } },
+  });
+  const sink = EmailSink.fromConfig(config.email, { logger });
+  t.teardown(() => sink.close());
+  const outcome = await sink.send(ctx(sampleAlert('presync-job-failed')));
+  t.equal(outcome.status, 'sent');
+  t.equal(server.mails[0]?.user, 'alerts@example.com');
+});
+
 t.test('retry, stuck and resolve mails thread under the first one', async (t) => {
   const { server, sink } = await setup(t);
   const first = sampleAlert('presync-job-retrying');

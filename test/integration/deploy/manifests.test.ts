@@ -1,11 +1,12 @@
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { hasKubectl, kustomize, validateAgainstOpenApi, type KubeObject } from '../../support/kustomize.js';
 import { REPO_ROOT } from '../../support/contract-bodies.js';
 import { runCli } from '../../support/cli-process.js';
+import { parse, stringify } from 'yaml';
 import { configSchema } from '../../../src/config/schema.js';
 
 // Custom resources that kubernetes-models does not know; everything else must validate. The Prometheus
@@ -175,5 +176,61 @@ if (kubectl) {
     t.ok(cm.data['trigger.on-hook-failed'], 'our trigger is added');
     t.ok(cm.data['service.webhook.hook-alerts'], 'our webhook service is added');
     t.notOk(objects.some((o) => o.kind === 'Secret'), 'no placeholder Secret is rendered over the real token');
+  });
+}
+
+if (kubectl) {
+  type PodSpecView = { securityContext: Record<string, unknown>; volumes: { name: string; configMap?: { name: string } }[] };
+  const podSpec = (objects: KubeObject[]): PodSpecView =>
+    (objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: PodSpecView } } }).spec.template.spec;
+  const ingressFrom = (objects: KubeObject[]): { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } } | undefined =>
+    (objects.find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } }[] }[] } }).spec.ingress[0]?.from[0];
+
+  t.test('the OpenShift overlay fixes no UID, GID or fsGroup (restricted-v2 assigns them) and keeps the rest of the hardening', async (t) => {
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/openshift'));
+    const pod = podSpec(objects);
+    for (const key of ['runAsUser', 'runAsGroup', 'fsGroup']) t.notOk(key in pod.securityContext, `no ${key}`);
+    t.same(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    t.notMatch(JSON.stringify(objects), /"runAsUser"|"fsGroup"/, 'nowhere in any object');
+    t.same(ingressFrom(objects)?.namespaceSelector.matchLabels, { 'kubernetes.io/metadata.name': 'openshift-gitops' });
+    t.same(ingressFrom(objects)?.podSelector.matchLabels, { 'app.kubernetes.io/name': 'openshift-gitops-notifications-controller' });
+    t.notOk(objects.some((o) => o.metadata.name === 'argocd-location'), 'the local-config values are not applied');
+  });
+
+  t.test("the argocd-location component sets the NetworkPolicy's Argo CD namespace and label from one ConfigMap", async (t) => {
+    const location = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-location', annotations: { 'config.kubernetes.io/local-config': 'true' } },
+      data: { namespace: 'gitops', notificationsControllerName: 'prod-notifications-controller' },
+    };
+    const dir = t.testdir({ 'location.yaml': stringify(location) });
+    // kustomize takes only relative paths to other kustomizations.
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'resources:',
+        `  - ${relative(dir, join(REPO_ROOT, 'deploy/base'))}`,
+        '  - location.yaml',
+        'components:',
+        `  - ${relative(dir, join(REPO_ROOT, 'deploy/components/argocd-location'))}`,
+        '',
+      ].join('\n'),
+    );
+    const objects = await kustomize(t, dir);
+    t.same(ingressFrom(objects)?.namespaceSelector.matchLabels, { 'kubernetes.io/metadata.name': 'gitops' });
+    t.same(ingressFrom(objects)?.podSelector.matchLabels, { 'app.kubernetes.io/name': 'prod-notifications-controller' });
+    t.notOk(objects.some((o) => o.metadata.name === 'argocd-location'));
+  });
+
+  t.test('the config is a generated ConfigMap whose hashed name the Deployment follows, so a change rolls the pods', async (t) => {
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/example'));
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('argocd-hook-alerts-config-'));
+    t.ok(cm, 'argocd-hook-alerts-config-<hash>');
+    t.equal(podSpec(objects).volumes.find((v) => v.name === 'config')?.configMap?.name, cm?.metadata.name);
+    const config = (cm as unknown as { data: Record<string, string> }).data['config.yaml'] ?? '';
+    t.ok(configSchema.safeParse(parse(config)).success, 'config.yaml is a valid config');
   });
 }

@@ -241,6 +241,27 @@ t.test('API 500 on the Job: the status and message, then pods are still read', a
   t.equal(report.hooks[0]?.pods[0]?.name, 'db-migrate-500');
 });
 
+t.test('API 429 with Retry-After (priority and fairness): the call is sent again after the wait and succeeds', async (t) => {
+  const { kube, enricher } = await kubeEnrichSetup(t);
+  const job = hookJob({ failed: 1 });
+  kube.putJob(job);
+  kube.fault({ path: /\/jobs\/db-migrate$/, times: 2, respond: { status: 429, reason: 'TooManyRequests', message: 'too many requests, please try again later', retryAfter: '0' } });
+  const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
+  t.notOk((report.hooks[0]?.missing ?? []).some((m) => /^Job payments\/db-migrate:|429/.test(m)), 'the Job was read on the third try');
+  t.same(
+    kube.requests.filter((r) => r.path.endsWith('/jobs/db-migrate')).map((r) => r.status),
+    [429, 429, 200],
+  );
+});
+
+t.test('API 429 without Retry-After is not retried: the status is reported', async (t) => {
+  const { kube, enricher } = await kubeEnrichSetup(t);
+  kube.putJob(hookJob({ failed: 1 }));
+  kube.fault({ path: /\/jobs\/db-migrate$/, times: 1, respond: { status: 429, reason: 'TooManyRequests', message: 'slow down' } });
+  const report = await enricher.enrich(hookFailedEvent(), { signal: signal() });
+  t.match(report.hooks[0]?.missing, [/HTTP 429 TooManyRequests: slow down/]);
+});
+
 t.test('a hanging API server: per-call timeout, the report still comes with the reason', async (t) => {
   const { kube, enricher, partials } = await kubeEnrichSetup(t, { kubernetes: { bounds: { callTimeoutMs: 150 } } });
   kube.fault({ path: /./, respond: 'hang' });

@@ -8,6 +8,7 @@ import { KubeCallError } from '../../../src/kube/kube-failure.js';
 import type { KubeConnection } from '../../../src/kube/kubeconfig-connection.js';
 import { clientOf, readJob, startApiStub, STUB_JOB_UID, writeExecPlugin, type ApiStub } from '../../support/kube-auth-stub.js';
 import { b64, connectFile, oneContext, tlsPem, writeKubeconfigFile } from '../../support/kubeconfig-files.js';
+import { startConnectProxy } from '../../support/connect-proxy.js';
 
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
@@ -315,4 +316,35 @@ t.test('end to end: a rotated tokenFile is read again after the 401 that the old
   t.equal(err.kind, 'unauthorized', 'within the re-read period the old token is still sent');
   t.equal((await readJob(client))?.metadata.uid, STUB_JOB_UID, 'after the 401 the next call reads the file');
   t.same(stub.calls.map((c) => c.authorization), ['Bearer rotated-1', 'Bearer rotated-1', 'Bearer rotated-2']);
+});
+
+t.test('proxy-url: the API server is reached through a CONNECT tunnel, TLS checked end to end inside it', async (t) => {
+  const stub = await startApiStub(t, { tls: { requestCert: false } });
+  const proxy = await startConnectProxy(t);
+  const dir = t.testdir();
+  const withCredentials = new URL(proxy.url);
+  withCredentials.username = 'egress';
+  withCredentials.password = 'p@ss';
+  const client = clientOf(
+    t,
+    connectFile(dir, oneContext({ server: stub.url, 'certificate-authority-data': b64(tlsPem('ca.crt')), 'proxy-url': withCredentials.toString() }, { token: 'proxied-token' })),
+  );
+  t.equal((await readJob(client))?.metadata.uid, STUB_JOB_UID);
+  t.same(proxy.targets, [new URL(stub.url).host], 'one tunnel, to the API server');
+  t.same(proxy.authorizations, [`Basic ${Buffer.from('egress:p@ss').toString('base64')}`], 'the proxy credentials of the URL');
+  t.match(stub.calls.at(-1), { authorization: 'Bearer proxied-token' }, 'the token goes inside the tunnel, to the API server');
+
+  const wrongCa = clientOf(t, connectFile(dir, oneContext({ server: stub.url, 'certificate-authority-data': b64(tlsPem('client.crt')), 'proxy-url': proxy.url }, { token: 't' })));
+  const err = await callError(readJob(wrongCa));
+  t.equal(err.kind, 'unreachable');
+  t.match(err.detail, /certificate/, "the API server's certificate is still checked through the tunnel");
+});
+
+t.test('proxy-url that cannot be reached: the error names the proxy', async (t) => {
+  const stub = await startApiStub(t, { tls: { requestCert: false } });
+  const dir = t.testdir();
+  const client = clientOf(t, connectFile(dir, oneContext({ server: stub.url, 'certificate-authority-data': b64(tlsPem('ca.crt')), 'proxy-url': 'http://127.0.0.1:1' }, { token: 't' })));
+  const err = await callError(readJob(client));
+  t.match(err.detail, /the proxy 127\.0\.0\.1:1 \(proxy-url\) cannot be reached/);
+  t.equal(stub.calls.length, 0);
 });

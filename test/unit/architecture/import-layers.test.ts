@@ -10,7 +10,7 @@ import ts from 'typescript';
  * holds the shared types and the leaf modules, which import nothing of the project.
  */
 const FLOORS: readonly (readonly string[])[] = [
-  ['src/model/', 'src/scrub/', 'src/errors.ts', 'src/logger.ts', 'src/metrics.ts', 'src/package-files.ts', 'src/make-directory.ts'],
+  ['src/model/', 'src/scrub/', 'src/errors.ts', 'src/logger.ts', 'src/metrics.ts', 'src/package-files.ts', 'src/make-directory.ts', 'src/secret-file.ts'],
   ['src/kube/'],
   ['src/store/'],
   ['src/intake/', 'src/enrich/', 'src/diagnose/', 'src/route/', 'src/render/', 'src/argocd/', 'src/lint/'],

@@ -26,8 +26,10 @@ t.test('the password from HOOK_ALERTS_DATABASE_PASSWORD_FILE, its trailing newli
   const env = { ...TOKEN, HOOK_ALERTS_DATABASE_URL: 'postgres://alerts@db/alerts', HOOK_ALERTS_DATABASE_PASSWORD_FILE: join(dir, 'db-password') };
   t.equal(loadConfig({ env }).store.postgres.password, 'from-the-secret');
   const err = refusal({ ...env, HOOK_ALERTS_DATABASE_PASSWORD_FILE: join(dir, 'missing') });
-  t.equal(err.code, 'HA_ERR_CONFIG_FILE');
-  t.match(err.message, /HOOK_ALERTS_DATABASE_PASSWORD_FILE names it, and it cannot be read/);
+  t.equal(err.code, 'HA_ERR_CONFIG_INVALID');
+  t.match(JSON.stringify(err.issues), /store\.postgres\.password \(from HOOK_ALERTS_DATABASE_PASSWORD_FILE\).*cannot read .*missing \(ENOENT\)/);
+  const both = refusal({ ...env, HOOK_ALERTS_DATABASE_PASSWORD: 'inline' });
+  t.match(JSON.stringify(both.issues), /HOOK_ALERTS_DATABASE_PASSWORD and HOOK_ALERTS_DATABASE_PASSWORD_FILE.*both are set/, 'the password set twice is refused');
 });
 
 t.test('a bad database URL is refused by path and reason, never printed', async (t) => {

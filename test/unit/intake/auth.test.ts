@@ -2,7 +2,7 @@ import t from 'tap';
 import { createTokenCheck } from '../../../src/intake/auth.js';
 
 t.test('bearer token check', async (t) => {
-  const check = createTokenCheck('s3cret-token-0123456789');
+  const check = createTokenCheck(() => 's3cret-token-0123456789');
   t.equal(check(undefined), 'missing');
   t.equal(check(''), 'missing');
   t.equal(check('Bearer s3cret-token-0123456789'), 'ok');

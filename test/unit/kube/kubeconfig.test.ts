@@ -230,9 +230,9 @@ t.test('context selection and the errors that say what to fix', async (t) => {
     ['missing user', { ...two, 'current-context': 'x', contexts: [{ name: 'x', context: { cluster: 'c1', user: 'u9' } }] }, 'context "x" names user "u9", which <file> does not define'],
     ['cluster without server', oneContext({ 'certificate-authority-data': b64('x') }, null), 'cluster "test" in <file> has no server'],
     [
-      'proxy-url',
-      oneContext({ server: SERVER, 'proxy-url': 'http://proxy:3128' }, null),
-      'cluster "test" sets proxy-url, which argocd-hook-alerts does not support: let it reach the API server directly',
+      'proxy-url socks5 (not supported)',
+      oneContext({ server: SERVER, 'proxy-url': 'socks5://proxy:1080' }, null),
+      'cluster "test" in <file>: proxy-url must be an http:// proxy (one that tunnels with CONNECT), not socks5://: socks5 and https proxies are not supported',
     ],
     [
       'insecure with CA data',
@@ -272,7 +272,17 @@ t.test('context selection and the errors that say what to fix', async (t) => {
     [
       'auth-provider',
       oneContext({ server: SERVER }, { 'auth-provider': { name: 'gcp', config: { 'access-token': 'ya29.secret' } } }),
-      'user "test" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to its exec plugin (gke-gcloud-auth-plugin for GKE, kubelogin for Azure and OIDC)',
+      'user "test" uses the gcp auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)',
+    ],
+    [
+      'auth-provider oidc (still in kubectl)',
+      oneContext({ server: SERVER }, { 'auth-provider': { name: 'oidc', config: { 'id-token': 'eyJ.secret', 'idp-issuer-url': 'https://issuer.example' } } }),
+      'user "test" uses the oidc auth-provider, which argocd-hook-alerts does not implement (kubectl still does): use an exec plugin instead, e.g. kubelogin (kubectl oidc-login get-token), or a ServiceAccount token',
+    ],
+    [
+      'auth-provider azure',
+      oneContext({ server: SERVER }, { 'auth-provider': { name: 'azure', config: {} } }),
+      'user "test" uses the azure auth-provider, which kubectl removed in 1.26: switch the kubeconfig to the exec plugin kubelogin (kubelogin convert-kubeconfig)',
     ],
     ['server not a URL', oneContext({ server: '10.0.0.1:6443' }, null), 'server "10.0.0.1:6443" is not a URL: write it as https://host:port'],
     ['server not https', oneContext({ server: 'ftp://kube.example' }, null), 'server ftp://kube.example must start with https:// (or http:// for a local proxy)'],

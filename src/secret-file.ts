@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+
+/** A secret file's content, or why it could not be read (the words never hold the content). */
+export type SecretFileRead = { ok: true; value: string } | { ok: false; message: string };
+
+/**
+ * Read a secret mounted as a file (a Kubernetes Secret volume, a Docker secret). One trailing line break is
+ * dropped, since `echo token > file` and most editors add one; an empty file is refused, as an empty
+ * secret is always a mistake.
+ */
+export function readSecretFile(path: string): SecretFileRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { ok: false, message: `cannot read ${path} (${code}): mount the secret at that path, or fix the path` };
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value === '') return { ok: false, message: `${path} is empty: write the secret into it` };
+  return { ok: true, value };
+}
+
+/** Options of `rereadingSecretFile`. */
+export interface RereadOptions {
+  /** Milliseconds since an epoch; the file is read again once this has moved `intervalMs` past the last read. */
+  now: () => number;
+  intervalMs: number;
+  /** What is wrong with a value read, or null to take it; a refused value counts as a failed read. */
+  check: (value: string) => string | null;
+  /** Told once when a read fails after a good one (the last good value stays in use), and once when it recovers. */
+  onChange: (event: { ok: false; message: string } | { ok: true; changed: boolean }) => void;
+}
+
+/**
+ * A secret file that is read again, at most once per interval and only when asked, so that a rotated
+ * Secret (kubelet swaps the mounted file in place) takes effect without a restart. A file that cannot be
+ * read later keeps the last good value: a half-done rotation must not lock every caller out.
+ */
+export function rereadingSecretFile(path: string, first: string, opts: RereadOptions): () => string {
+  let value = first;
+  let readAt = opts.now();
+  let failing = false;
+  return () => {
+    const now = opts.now();
+    if (now - readAt < opts.intervalMs) return value;
+    readAt = now;
+    const file = readSecretFile(path);
+    const problem = file.ok ? opts.check(file.value) : null;
+    const read: SecretFileRead = file.ok && problem !== null ? { ok: false, message: `${path}: ${problem}` } : file;
+    if (!read.ok) {
+      if (!failing) opts.onChange(read);
+      failing = true;
+      return value;
+    }
+    const changed = read.value !== value;
+    if (changed || failing) opts.onChange({ ok: true, changed });
+    failing = false;
+    value = read.value;
+    return value;
+  };
+}
