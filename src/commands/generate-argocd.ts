@@ -162,7 +162,7 @@ export function registerGenerateArgocd(generate: Command): void {
     .option('--service-name <name>', 'name of the webhook notification service', DEFAULT_SERVICE_NAME)
     .option('--secret-key <key>', 'key of argocd-notifications-secret that holds the token', DEFAULT_SECRET_KEY)
     .addOption(
-      new Option('--hook-types <list>', 'hook types that alert: any of PreSync,Sync,PostSync,SyncFail')
+      new Option('--hook-types <list>', 'hook types that alert: any of PreSync,Sync,PostSync,SyncFail,PreDelete,PostDelete (the delete hooks add a DeletionError trigger)')
         .argParser(parseHookTypes)
         .default(['PreSync'], 'PreSync'),
     )
