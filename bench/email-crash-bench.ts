@@ -18,6 +18,7 @@ import { failedBodyForOperation } from '../test/support/contract-bodies.js';
 import { postEvent, waitForDrain } from '../test/support/service-http.js';
 import { emailEnv } from '../test/support/worker-harness.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const INCIDENTS = 300;
 const TOKEN = 'email-crash-bench-token-0123456789';
@@ -25,17 +26,6 @@ const ACCEPTED_BEFORE = 'the SMTP server accepted this email before the process 
 const MAYBE_DUPLICATE = /^resending an email that was in flight when the process stopped: it was handed to the SMTP server/;
 const NO_DATA_BEFORE = /^resending an email that was in flight when the process stopped: it had not been handed/;
 const OLD_RESEND = 'resending an email that was in flight when the process stopped';
-
-/** mulberry32, as the fault tests use: a seeded run can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface ModeResult {
   kills: number;

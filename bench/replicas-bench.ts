@@ -26,6 +26,7 @@ import { startPostgresServer, type PostgresServer } from '../test/support/postgr
 import { ReplicaSet } from '../test/support/replica-set.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 import { freshDatabase } from './support/bench-database.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const TOKEN = 'replicas-bench-token-0123456789';
 const CONCURRENCY = 8;
@@ -34,17 +35,6 @@ const CONFIG = {
   slack: { requestTimeoutMs: 10_000 },
   worker: { pollIntervalMs: 50, leaseMs: 20_000, sendTimeoutMs: 15_000, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } },
 };
-
-/** mulberry32, as the fault tests use: a seeded run can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Scratch {
   dir: string;

@@ -7,6 +7,7 @@ import { postEvent, waitForDrain, waitUntil } from '../support/service-http.js';
 import { rootPostsPerIncident } from '../support/slack-posts.js';
 import { slackEnv } from '../support/worker-harness.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * The real `serve` process, delivering to the Slack test server, is SIGKILLed four times at seeded random
@@ -22,17 +23,6 @@ const CONCURRENCY = 8;
 const CHANNELS = 1;
 const appOf = (i: number): string => `svc-${i % CHANNELS}`;
 const FOUND_EARLIER_POST = 'found this delivery’s earlier Slack post; not posting again';
-
-/** mulberry32: a small seeded generator, so that a failing run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function between(random: () => number, low: number, high: number): number {
   return low + Math.floor(random() * (high - low));
