@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CaptureConfig, EnrichBounds } from './enrich-config.js';
-import type { CaptureReason } from '../store/capture-store.js';
+import type { CaptureReason } from '../model/capture-snapshot.js';
 import type { CaptureRepository } from '../store/alert-store.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { KubeCallError } from '../kube/kube-failure.js';

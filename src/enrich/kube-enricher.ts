@@ -3,7 +3,7 @@ import type { HookEvent, HookRef } from '../model/hook-event.js';
 import type { Metrics } from '../metrics.js';
 import type { AlertReport, EventReport, JobReport, PodReport } from '../model/job-report.js';
 import type { EnrichBounds } from './enrich-config.js';
-import type { CaptureRecord } from '../store/capture-store.js';
+import type { CaptureRecord } from '../model/capture-snapshot.js';
 import type { CaptureRepository } from '../store/alert-store.js';
 import type { ClusterRegistry } from './cluster-registry.js';
 import { MAX_JOB_PODS, type KubeClient } from '../kube/kube-client.js';

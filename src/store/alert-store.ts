@@ -12,7 +12,7 @@ import type { Finding } from '../model/finding.js';
 import type { DeliveryKind } from '../model/alert.js';
 import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { AcceptResult } from './event-acceptance.js';
-import type { CaptureRecord, CaptureSnapshot } from './capture-store.js';
+import type { CaptureRecord, CaptureSnapshot } from '../model/capture-snapshot.js';
 
 export type { AcceptResult } from './event-acceptance.js';
 

@@ -1,27 +1,6 @@
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
-import { eventReportSchema, jobInfoSchema, podReportSchema } from '../model/job-report.js';
+import { captureSnapshotSchema, type CaptureRecord, type CaptureSnapshot } from '../model/capture-snapshot.js';
 import type { CaptureRepository } from './alert-store.js';
-
-/** Why a snapshot was taken. */
-const captureReasonSchema = z.enum(['container-failed', 'pod-failed', 'deleting', 'stuck']);
-
-/** What a capture holds: the pod (state and scrubbed logs), its Job as it was, and their events. */
-export const captureSnapshotSchema = z.object({
-  reason: captureReasonSchema,
-  job: jobInfoSchema.nullable(),
-  jobUid: z.string().nullable(),
-  pod: podReportSchema,
-  events: z.array(eventReportSchema),
-});
-
-export type CaptureReason = z.infer<typeof captureReasonSchema>;
-export type CaptureSnapshot = z.infer<typeof captureSnapshotSchema>;
-
-/** A stored snapshot with the time it was taken. */
-export interface CaptureRecord extends CaptureSnapshot {
-  capturedAt: string;
-}
 
 interface CaptureRow {
   captured_at: number;

@@ -1,4 +1,4 @@
-import type { CaptureSnapshot } from '../../src/store/capture-store.js';
+import type { CaptureSnapshot } from '../../src/model/capture-snapshot.js';
 
 /** A failed pod's snapshot with one container whose log is `logText`. */
 export function captureSnapshot(podName: string, uid: string, logText = 'x'): CaptureSnapshot {

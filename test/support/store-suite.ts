@@ -3,7 +3,7 @@ import type { AlertStore } from '../../src/store/alert-store.js';
 import { contractV1Schema } from '../../src/model/contract-v1.js';
 import { eventDedupeKey, type HookEvent } from '../../src/model/hook-event.js';
 import { toHookEvent } from '../../src/intake/hook-event.js';
-import type { CaptureSnapshot } from '../../src/store/capture-store.js';
+import type { CaptureSnapshot } from '../../src/model/capture-snapshot.js';
 import type { AlertReport } from '../../src/model/job-report.js';
 import { captureSnapshot } from './capture-snapshots.js';
 import { contractBody, failedBodyForOperation, loadApplication } from './contract-bodies.js';

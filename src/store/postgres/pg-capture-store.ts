@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { captureSnapshotSchema, type CaptureRecord, type CaptureSnapshot } from '../capture-store.js';
+import { captureSnapshotSchema, type CaptureRecord, type CaptureSnapshot } from '../../model/capture-snapshot.js';
 import type { CaptureRepository } from '../alert-store.js';
 import { int, rows } from './pg-rows.js';
 
