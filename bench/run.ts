@@ -15,6 +15,7 @@ import { slowlorisBench } from './slowloris-bench.js';
 import { leaderHandoverBench } from './leader-handover-bench.js';
 import { latencyBench } from './latency-bench.js';
 import { storeBench } from './store-bench.js';
+import { serialIntakeBench } from './serial-intake-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -29,6 +30,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'handover', run: leaderHandoverBench },
   { name: 'latency', run: latencyBench },
   { name: 'store', run: storeBench },
+  { name: 'serial', run: serialIntakeBench },
 ];
 
 const only = process.argv.slice(2);
