@@ -53,6 +53,8 @@ interface Watched {
   cpu: number[];
   rss: number[];
   bytesPerS: number[];
+  /** Bytes the API server wrote before the first window: the first lists and the watches' openings. */
+  startBytes: number;
 }
 
 async function start(dir: string, pods: number): Promise<Watched> {
@@ -61,7 +63,7 @@ async function start(dir: string, pods: number): Promise<Watched> {
   const label = pods === 0 ? 'kubernetes disabled' : `${pods.toLocaleString('en')} Job pods`;
   if (pods === 0) {
     const server = await spawnService(dataDir, JSON.stringify({ kubernetes: { enabled: 'false' }, logging: { level: 'warn' } }));
-    return { label, pods, kube: null, server, cpu: [], rss: [], bytesPerS: [] };
+    return { label, pods, kube: null, server, cpu: [], rss: [], bytesPerS: [], startBytes: 0 };
   }
   const kube = await KubeApiServer.start();
   for (let i = 0; i < pods; i += 1) {
@@ -72,7 +74,7 @@ async function start(dir: string, pods: number): Promise<Watched> {
   // The shipped defaults otherwise (capture and the stuck-hook watcher on).
   const server = await spawnService(dataDir, JSON.stringify({ kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }] }, logging: { level: 'warn' } }));
   await until(`the watch on ${label}`, () => kube.openWatches > 0, 120_000);
-  return { label, pods, kube, server, cpu: [], rss: [], bytesPerS: [] };
+  return { label, pods, kube, server, cpu: [], rss: [], bytesPerS: [], startBytes: 0 };
 }
 
 function pidOf(w: Watched): number {
@@ -88,6 +90,7 @@ export async function idleWatchBench(): Promise<BenchRow[]> {
   try {
     for (const pods of [0, ...SIZES]) all.push(await start(dir, pods));
     await sleep(SETTLE_S * 1000);
+    for (const w of all) w.startBytes = w.kube?.bytesSent ?? 0;
     for (let round = 0; round < ROUNDS; round += 1) {
       // All processes over the same window: a noisy neighbour hits each alike.
       const before = all.map((w) => ({ cpu: cpuNs(pidOf(w)), bytes: w.kube?.bytesSent ?? 0, at: process.hrtime.bigint() }));
@@ -110,6 +113,7 @@ export async function idleWatchBench(): Promise<BenchRow[]> {
           ? 'baseline'
           : `per 1,000 pods over the baseline (medians): CPU ${((median(w.cpu) - median(base.cpu)) / perThousand).toFixed(2)} % of a core, ` +
             `RSS ${((median(w.rss) - median(base.rss)) / perThousand).toFixed(1)} MiB, ${(median(w.bytesPerS) / perThousand / 1024).toFixed(2)} KiB/s; ` +
+            `first list and watch ${(w.startBytes / 1024 / 1024).toFixed(1)} MiB; ` +
             'goal: RSS flat, CPU ≤ 0.375 % of a core per 1,000 (half of 0.75 %)';
       return {
         figure: `idle, nothing happening, ${ROUNDS} windows of ${WINDOW_S} s: ${w.label}`,
