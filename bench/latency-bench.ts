@@ -37,18 +37,20 @@ const BURST = 50;
 const CHANNEL = 'C0DEPLOYS';
 const LOG = `${realisticLog().split("\n").slice(0, 200).join("\n")}\n`;
 
-function median(xs: number[]): number {
+/** The middle value (the upper one of an even count). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 /** min / median / max of the round medians. */
-function spread(rounds: number[], unit = 'ms', digits = 0): string {
+export function spread(rounds: number[], unit = 'ms', digits = 0): string {
   const s = [...rounds].sort((a, b) => a - b);
   return `${(s[0] ?? Number.NaN).toFixed(digits)} / ${median(s).toFixed(digits)} / ${(s[s.length - 1] ?? Number.NaN).toFixed(digits)} ${unit}`;
 }
 
-async function until(what: string, done: () => boolean | Promise<boolean>, maxMs = 120_000): Promise<void> {
+/** Poll `done` every millisecond until it holds; throws naming `what` after `maxMs`. */
+export async function until(what: string, done: () => boolean | Promise<boolean>, maxMs = 120_000): Promise<void> {
   const giveUp = performance.now() + maxMs;
   while (!(await done())) {
     if (performance.now() > giveUp) throw new Error(`latency bench gave up waiting: ${what}`);
@@ -80,7 +82,8 @@ function bodyFor(i: number, app: string, jobName = 'db-migrate'): object {
 }
 
 
-interface ServiceRig {
+/** A Kubernetes API test server, a Slack API test server and service processes wired to both. */
+export interface ServiceRig {
   kube: KubeApiServer;
   slack: SlackApiServer;
   /** A service process with these `kubernetes` settings besides the cluster. */
@@ -89,7 +92,8 @@ interface ServiceRig {
   close(): Promise<void>;
 }
 
-async function serviceRig(): Promise<ServiceRig> {
+/** Start the test servers; `start` spawns a service on them. */
+export async function serviceRig(): Promise<ServiceRig> {
   const dir = mkdtempSync(join(tmpdir(), 'hook-alerts-latency-'));
   const kube = await KubeApiServer.start();
   const slack = await SlackApiServer.start({ channels: [{ id: CHANNEL, name: 'deploys', member: true }] });
@@ -121,17 +125,22 @@ async function serviceRig(): Promise<ServiceRig> {
   };
 }
 
+/** The Job the contract bodies name (db-migrate), failed in 3 pods of 200 log lines each. */
+export function putFailedHookJob(kube: KubeApiServer): void {
+  const job = kube.putJob(hookJob({ failed: 3 }));
+  for (const suffix of ['a1', 'b2', 'c3']) {
+    kube.putPod(jobPod(job, { name: `db-migrate-${suffix}`, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
+    kube.setLog('payments', `db-migrate-${suffix}`, 'migrate', LOG);
+  }
+}
+
 let operation = 0;
 
 /** Webhook → Slack post at 0 / 50 / 100 ms per API call, and at +50 ms with `bounds.concurrency: 8`. */
 async function webhookToSlack(): Promise<BenchRow[]> {
   const r = await serviceRig();
   try {
-    const job = r.kube.putJob(hookJob({ failed: 3 }));
-    for (const suffix of ['a1', 'b2', 'c3']) {
-      r.kube.putPod(jobPod(job, { name: `db-migrate-${suffix}`, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
-      r.kube.setLog('payments', `db-migrate-${suffix}`, 'migrate', LOG);
-    }
+    putFailedHookJob(r.kube);
     const base = await r.start({ capture: { enabled: false } });
     const wide = await r.start({ capture: { enabled: false }, bounds: { concurrency: 8 } });
     const settings = [

@@ -16,6 +16,8 @@ import { leaderHandoverBench } from './leader-handover-bench.js';
 import { latencyBench } from './latency-bench.js';
 import { storeBench } from './store-bench.js';
 import { replicasBench } from './replicas-bench.js';
+import { serialIntakeBench } from './serial-intake-bench.js';
+import { idleWatchBench } from './idle-watch-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -31,6 +33,8 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'latency', run: latencyBench },
   { name: 'store', run: storeBench },
   { name: 'replicas', run: replicasBench },
+  { name: 'serial', run: serialIntakeBench },
+  { name: 'idle', run: idleWatchBench },
 ];
 
 const only = process.argv.slice(2);

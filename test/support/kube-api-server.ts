@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestServer } from './test-server.js';
@@ -156,6 +156,8 @@ export class KubeApiServer implements TestServer {
    */
   delayMs = 0;
   #seq = 0;
+  #sockets = new Set<Socket>();
+  #closedSocketBytes = 0;
   #holds: { path: RegExp; waiting: (() => void)[] }[] = [];
   #hugeLists = new Map<Resource, { count: number; item: (i: number) => KubeObject }>();
   #watchNoNewline: { maxBytes: number } | null = null;
@@ -176,6 +178,20 @@ export class KubeApiServer implements TestServer {
   private constructor(token: string) {
     this.token = token;
     this.#server = http.createServer((req, res) => this.#handle(req, res));
+    this.#server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#closedSocketBytes += socket.bytesWritten;
+      });
+    });
+  }
+
+  /** Bytes written to clients on every connection so far (headers, lists, watch events): the wire cost of a watcher. */
+  get bytesSent(): number {
+    let open = 0;
+    for (const socket of this.#sockets) open += socket.bytesWritten;
+    return this.#closedSocketBytes + open;
   }
 
   /** Listen on 127.0.0.1:0. */
