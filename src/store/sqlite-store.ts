@@ -12,19 +12,8 @@ import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 import type { deliveryListingRowSchema } from './alert-store.js';
-import {
-  deliveryKindSchema,
-  listDeliveriesSql,
-  REPLAYABLE_STATES,
-  toDeliveryListing,
-  type AlertStore,
-  type ClaimedDelivery,
-  type DeliveryListing,
-  type DeliveryState,
-  type NewDelivery,
-  type PendingEvent,
-  type ReplayResult,
-} from './alert-store.js';
+import { deliveryKindSchema, listDeliveriesSql, REPLAYABLE_STATES, toDeliveryListing } from './alert-store.js';
+import type { AlertStore, ClaimedDelivery, DeliveryListing, DeliveryState, NewDelivery, PendingEvent, ReplayResult } from './alert-store.js';
 
 export const DATABASE_FILE = 'hook-alerts.db';
 
