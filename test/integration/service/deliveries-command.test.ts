@@ -7,6 +7,8 @@ import { startServiceProcess } from '../../support/service-process.js';
 import { postEvent, waitForDrain } from '../../support/service-http.js';
 import { failedBodyForOperation } from '../../support/contract-bodies.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { PgStore } from '../../../src/store/postgres/pg-store.js';
+import { testDatabase } from '../../support/postgres.js';
 import { eventDedupeKey } from '../../../src/model/hook-event.js';
 
 // `deliveries list` and `deliveries retry` on the built CLI, against the SQLite store in a data dir (the
@@ -96,6 +98,27 @@ t.test('deliveries retry: a dead or failed one is pending again with who and whe
   t.match(two, { state: 'pending', replayedBy: userInfo().username });
   t.match(three, { state: 'sent', replayedBy: null });
   t.equal(store.claimDueDeliveries(Date.now(), 10, 60_000).length, 2, 'both are due now');
+});
+
+t.test('on PostgreSQL (HOOK_ALERTS_DATABASE_URL): list and retry read and write the database', async (t) => {
+  const url = await testDatabase(t);
+  if (url === null) return;
+  const store = await PgStore.open({ url });
+  t.teardown(() => store.close());
+  const event = failedEvent(1);
+  const accepted = await store.acceptEvent(event, eventDedupeKey(event), 1_000);
+  if (!('incidentId' in accepted)) throw new Error('not accepted');
+  const [pending] = await store.pendingEvents(1);
+  await store.routeEvent(pending?.id ?? -1, null, [], [{ incidentId: accepted.incidentId, target: 'slack:C1', kind: 'failed' }], 1_000);
+  const [claimed] = await store.claimDueDeliveries(2_000, 1, 60_000);
+  await store.markGivenUp(claimed?.id ?? -1, 'dead', 'gave up', 3_000);
+  const pgEnv = { ...env(t.testdir({})), HOOK_ALERTS_DATABASE_URL: url };
+  const listed = await runBuiltCli(t, ['deliveries', 'list', '--state', 'dead', '--json'], { env: pgEnv });
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(JSON.parse(listed.stdout), [{ id: claimed?.id, state: 'dead', incidentId: accepted.incidentId }]);
+  const retry = await runBuiltCli(t, ['deliveries', 'retry', String(claimed?.id), '--by', 'alice'], { env: pgEnv });
+  t.equal(retry.code, 0, retry.stderr);
+  t.match(await store.listDeliveries(), [{ state: 'pending', replayedBy: 'alice' }], 'the replay is in the database');
 });
 
 t.test('a delivery failed by Slack channel_not_found, the channel made, retried from the CLI: the running service posts it', async (t) => {
