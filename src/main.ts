@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { openStore } from './store/open-store.js';
+import { PgStore } from './store/postgres/pg-store.js';
 import type { AlertStore } from './store/alert-store.js';
 import { Metrics } from './metrics.js';
 import { buildApp } from './intake/build-app.js';
@@ -17,7 +17,7 @@ import { buildSinks, enabledSinkNames } from './deliver/sink-selection.js';
 import { wrapSinks, type StartTimeout } from './deliver/sink-wrappers.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
-import { errors } from './errors.js';
+import { describeError, errors } from './errors.js';
 import { createScrubber } from './scrub/scrub.js';
 import { MISSING_WHATS } from './enrich/job-hook-gaps.js';
 import { RULES } from './diagnose/rules/index.js';
@@ -110,6 +110,20 @@ async function unwind(close: () => Promise<void>, err: unknown, logger: Logger):
     logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed');
   }
   throw err;
+}
+
+/** The configured store, migrated: PgStore when store.postgres.url is set, else SqliteStore in dataDir (`serve`, `deliveries`). */
+export async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
+  const { url, password, poolSize } = config.store.postgres;
+  if (url === undefined) return SqliteStore.open(config.dataDir);
+  return PgStore.open({
+    url,
+    password,
+    poolSize,
+    // A pending event stays with its replica while it may be enriched (bounded by the deadline), and then some.
+    eventLeaseMs: config.kubernetes.bounds.deadlineMs + config.worker.leaseMs,
+    onIdleError: (err) => logger.warn({ error: describeError(err) }, 'a pooled PostgreSQL connection broke (server restart or network); it is replaced on the next query'),
+  });
 }
 
 /** The composition root: wire store, intake, enrichment, worker and sinks from a validated config, without listening. */

@@ -27,8 +27,8 @@ function retryError(message: string): HookAlertsError {
 async function withStore<T>(configFile: string | undefined, work: (store: AlertStore) => Promise<T>): Promise<T> {
   const config = loadConfig({ file: configFile });
   const logger = createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, process.stderr);
-  // Loaded here, not at the top: the other commands (and --help) start without the database drivers.
-  const { openStore } = await import('../store/open-store.js');
+  // Loaded here, not at the top: the other commands (and --help) start without the service and its drivers.
+  const { openStore } = await import('../main.js');
   const store = await openStore(config, logger);
   try {
     return await work(store);
