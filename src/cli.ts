@@ -4,6 +4,7 @@ import { HookAlertsError } from './errors.js';
 import { registerServe } from './commands/serve.js';
 import { registerLint } from './commands/lint.js';
 import { registerSendTest } from './commands/send-test.js';
+import { registerDeliveries } from './commands/deliveries.js';
 import { registerValidateConfig } from './commands/validate-config.js';
 import { registerGenerateArgocd } from './commands/generate-argocd.js';
 import { registerValidateArgocd } from './commands/validate-argocd.js';
@@ -19,6 +20,7 @@ export function buildCli(): Command {
   registerServe(program);
   registerLint(program);
   registerSendTest(program);
+  registerDeliveries(program);
   const validate = program.command('validate').description('check a config file or an argocd-notifications-cm');
   registerValidateConfig(validate);
   registerValidateArgocd(validate);
@@ -41,7 +43,7 @@ export async function runCli(argv: string[], onError: () => void = () => undefin
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       // `commander.help` is help shown for `help` (exit code 0) or for a bare `generate` / `validate` /
-      // no command at all (exit code 1): that did nothing, so it is a usage error.
+      // `deliveries` / no command at all (exit code 1): that did nothing, so it is a usage error.
       if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       return 2;
     }

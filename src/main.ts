@@ -112,8 +112,8 @@ async function unwind(close: () => Promise<void>, err: unknown, logger: Logger):
   throw err;
 }
 
-/** PgStore when store.postgres.url is set, else SqliteStore in dataDir. */
-async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
+/** The configured store, migrated: PgStore when store.postgres.url is set, else SqliteStore in dataDir (`serve`, `deliveries`). */
+export async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
   const { url, password, poolSize } = config.store.postgres;
   if (url === undefined) return SqliteStore.open(config.dataDir);
   return PgStore.open({

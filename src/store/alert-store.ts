@@ -47,6 +47,8 @@ export interface ClaimedDelivery {
   kind: DeliveryKind;
   attempts: number;
   createdAt: number;
+  /** Where its age (worker.retry.maxAgeMs) counts from: its creation, or its last replay (`deliveries retry`). */
+  ageFrom: number;
   /** It was in flight when its lease ran out: a crash or a hang may have sent it already. */
   resumed: boolean;
   /** When the first attempt started (ms): no earlier send of this delivery can exist. */
@@ -63,46 +65,85 @@ export interface NewDelivery {
   kind: DeliveryKind;
 }
 
-/** A delivery as listed for tests, `send-test` and diagnostics. */
+/** A delivery as listed by `deliveries list`, tests, `send-test` and diagnostics. */
 export interface DeliveryListing {
   id: number;
   incidentId: string;
+  /** The Application, as namespace/name. */
+  app: string;
   target: string;
   kind: string;
   state: DeliveryState;
   attempts: number;
   ref: string | null;
   lastError: string | null;
+  /** Last change of its state (ms since the epoch). */
+  updatedAt: number;
+  /** Its last replay (`deliveries retry`): when (ms) and who asked; null when never replayed. */
+  replayedAt: number | null;
+  replayedBy: string | null;
 }
 
-/** A `deliveries` row as both adapters select it for listDeliveries. */
+const nullableInt = z.coerce.number().int().nullable();
+
+/** A `deliveries` row (with its incident's app) as both adapters select it for listDeliveries. */
 export const deliveryListingRowSchema = z.object({
   id: z.coerce.number().int(),
   incident_id: z.string(),
+  app_namespace: z.string(),
+  app_name: z.string(),
   target: z.string(),
   kind: z.string(),
   state: deliveryStateSchema,
   attempts: z.coerce.number().int(),
   ref: z.string().nullable(),
   last_error: z.string().nullable(),
+  updated_at: z.coerce.number().int(),
+  replayed_at: nullableInt,
+  replayed_by: z.string().nullable(),
 });
 
-/** The SELECT of listDeliveries, the same on both adapters. */
-export const LIST_DELIVERIES_SQL = 'SELECT id, incident_id, target, kind, state, attempts, ref, last_error FROM deliveries ORDER BY id';
+/**
+ * The SELECT of listDeliveries, the same on both adapters, for rows matching `where` (a condition on `d`,
+ * the deliveries, with the adapter's placeholders), or every row when null.
+ */
+export function listDeliveriesSql(where: string | null): string {
+  return `SELECT d.id, d.incident_id, i.app_namespace, i.app_name, d.target, d.kind, d.state, d.attempts, d.ref, d.last_error,
+                 d.updated_at, d.replayed_at, d.replayed_by
+          FROM deliveries d JOIN incidents i ON i.id = d.incident_id
+          ${where === null ? '' : `WHERE ${where}`}
+          ORDER BY d.id`;
+}
 
 /** A listed row as callers see it. */
 export function toDeliveryListing(row: z.infer<typeof deliveryListingRowSchema>): DeliveryListing {
   return {
     id: row.id,
     incidentId: row.incident_id,
+    app: `${row.app_namespace}/${row.app_name}`,
     target: row.target,
     kind: row.kind,
     state: row.state,
     attempts: row.attempts,
     ref: row.ref,
     lastError: row.last_error,
+    updatedAt: row.updated_at,
+    replayedAt: row.replayed_at,
+    replayedBy: row.replayed_by,
   };
 }
+
+/** The states a delivery may be replayed from: it ended without being sent. */
+export const REPLAYABLE_STATES: readonly DeliveryState[] = ['dead', 'failed'];
+
+/**
+ * What `replayDelivery` did: put the delivery back (as it is listed now), or nothing, because no delivery
+ * has that id or its state is not one to replay from.
+ */
+export type ReplayResult =
+  | { status: 'replayed'; delivery: DeliveryListing }
+  | { status: 'unknown' }
+  | { status: 'not_replayable'; state: DeliveryState };
 
 /** Snapshots of hook pods (table `captures`) with their expiry and size cap. */
 export interface CaptureRepository {
@@ -145,7 +186,13 @@ export interface AlertStore {
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): Awaitable<void>;
   markGivenUp(id: number, state: 'failed' | 'dead', error: string, now: number): Awaitable<void>;
   queueDepth(): Awaitable<{ events: number; deliveries: number }>;
-  listDeliveries(): Awaitable<DeliveryListing[]>;
+  /** Deliveries in id order, only those in `state` when given. */
+  listDeliveries(state?: DeliveryState): Awaitable<DeliveryListing[]>;
+  /**
+   * Put a dead or failed delivery back to pending, due at `now`, its attempts kept, recording who asked and
+   * when; its age (worker.retry.maxAgeMs) counts from `now` on. One statement: a worker never sees half of it.
+   */
+  replayDelivery(id: number, by: string, now: number): Awaitable<ReplayResult>;
   /** Fails when the database cannot take a write (or cannot be reached): readiness uses it. */
   checkWritable(): Awaitable<void>;
   sweep(now: number, retentionMs: number): Awaitable<number>;

@@ -101,4 +101,16 @@ export const MIGRATIONS: readonly string[] = [
     answered_at INTEGER
   );
   `,
+  // 5: PostgreSQL's alone (lease owners, src/store/postgres/pg-migrations.ts); SQLite's leases belong to its
+  // one process. Kept here, empty, so that a version number means the same schema step on both stores.
+  `
+  -- nothing to do in SQLite
+  `,
+  // 6: a dead or failed delivery can be sent again (`deliveries retry`): who asked and when. The age limit
+  // (worker.retry.maxAgeMs) counts from the replay, else a replay of a delivery that died of age would die
+  // again at its first failed attempt.
+  `
+  ALTER TABLE deliveries ADD COLUMN replayed_at INTEGER;
+  ALTER TABLE deliveries ADD COLUMN replayed_by TEXT;
+  `,
 ];

@@ -11,8 +11,9 @@ import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
-import type { deliveryListingRowSchema} from './alert-store.js';
-import { deliveryKindSchema, LIST_DELIVERIES_SQL, toDeliveryListing, type AlertStore, type ClaimedDelivery, type DeliveryListing, type DeliveryState, type NewDelivery, type PendingEvent } from './alert-store.js';
+import type { deliveryListingRowSchema } from './alert-store.js';
+import { deliveryKindSchema, listDeliveriesSql, REPLAYABLE_STATES, toDeliveryListing } from './alert-store.js';
+import type { AlertStore, ClaimedDelivery, DeliveryListing, DeliveryState, NewDelivery, PendingEvent, ReplayResult } from './alert-store.js';
 
 export const DATABASE_FILE = 'hook-alerts.db';
 
@@ -41,6 +42,7 @@ interface DeliveryRow {
   state: DeliveryState;
   attempts: number;
   created_at: number;
+  age_from: number;
   first_attempt_at: number | null;
   event_json: string;
   report_json: string | null;
@@ -242,7 +244,7 @@ export class SqliteStore implements AlertStore {
     return this.#db.transaction(() => {
       const rows = this.#sql<[number, number, number], DeliveryRow>(
           `SELECT d.id, d.incident_id, d.target, d.kind, d.state, d.attempts, d.created_at, d.first_attempt_at,
-                  e.event_json, e.report_json, e.findings_json
+                  COALESCE(d.replayed_at, d.created_at) AS age_from, e.event_json, e.report_json, e.findings_json
            FROM deliveries d JOIN events e ON e.id = d.event_id
            WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?) OR (d.state = 'in_flight' AND d.lease_until <= ?))
              AND NOT EXISTS (
@@ -269,6 +271,7 @@ export class SqliteStore implements AlertStore {
           kind: deliveryKindSchema.parse(row.kind),
           attempts: row.attempts + 1,
           createdAt: row.created_at,
+          ageFrom: row.age_from,
           resumed: row.state === 'in_flight',
           firstAttemptAt: row.first_attempt_at ?? now,
           event: parseJson(hookEventSchema, row.event_json, `event of delivery ${row.id}`),
@@ -320,9 +323,27 @@ export class SqliteStore implements AlertStore {
     return { events: events?.n ?? 0, deliveries: deliveries?.n ?? 0 };
   }
 
-  /** Every delivery, for tests, `send-test` and diagnostics. */
-  listDeliveries(): DeliveryListing[] {
-    return this.#sql<[], z.infer<typeof deliveryListingRowSchema>>(LIST_DELIVERIES_SQL).all().map(toDeliveryListing);
+  /** Deliveries in id order (only those in `state` when given): `deliveries list`, tests, diagnostics. */
+  listDeliveries(state?: DeliveryState): DeliveryListing[] {
+    type Row = z.infer<typeof deliveryListingRowSchema>;
+    const found = state === undefined
+      ? this.#sql<[], Row>(listDeliveriesSql(null)).all()
+      : this.#sql<[string], Row>(listDeliveriesSql('d.state = ?')).all(state);
+    return found.map(toDeliveryListing);
+  }
+
+  /** Put a dead or failed delivery back to pending, due now, recording who asked and when (`deliveries retry`). */
+  replayDelivery(id: number, by: string, now: number): ReplayResult {
+    return this.#db.transaction((): ReplayResult => {
+      const replayed = this.#sql(
+          `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ?, replayed_at = ?, replayed_by = ?
+           WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
+        )
+        .run(now, now, now, by, id, JSON.stringify(REPLAYABLE_STATES)).changes;
+      const row = this.#sql<[number], z.infer<typeof deliveryListingRowSchema>>(listDeliveriesSql('d.id = ?')).get(id);
+      if (row === undefined) return { status: 'unknown' };
+      return replayed === 1 ? { status: 'replayed', delivery: toDeliveryListing(row) } : { status: 'not_replayable', state: row.state };
+    }).immediate();
   }
 
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */

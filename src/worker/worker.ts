@@ -412,8 +412,9 @@ export class Worker {
       return;
     }
     const delay = outcome.retryInMs ?? nextRetryDelayMs(d.attempts, config.worker.retry, this.#random);
-    if (now + delay - d.createdAt > config.worker.retry.maxAgeMs) {
-      const error = `gave up after ${d.attempts} attempts over ${Math.round((now - d.createdAt) / 1000)} s: ${outcome.error}`;
+    // Counted from the last replay when there was one: a replayed delivery gets the whole age limit again.
+    if (now + delay - d.ageFrom > config.worker.retry.maxAgeMs) {
+      const error = `gave up after ${d.attempts} attempts over ${Math.round((now - d.ageFrom) / 1000)} s: ${outcome.error}`;
       await store.markGivenUp(d.id, 'dead', error, now);
       metrics.deliveries.inc({ sink: sinkName, outcome: 'dead' });
       log.error({ error }, 'delivery is dead: it outlived worker.retry.maxAgeMs');

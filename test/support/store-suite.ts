@@ -190,6 +190,54 @@ export function storeSuite(t: Test, open: OpenStore): void {
     t.equal(await store.sweep(20_000, 1_000_000), 2, 'the sweep deletes expired captures');
   });
 
+  t.test('listing: app, last change, filter by state', async (t) => {
+    const store = await open(t);
+    if (store === null) return;
+    const a = await routed(store, 7, 'slack:C1');
+    await routed(store, 8, 'slack:C1');
+    const [claimed] = await store.claimDueDeliveries(2_000, 1, 60_000);
+    await store.markGivenUp(claimed?.id ?? -1, 'dead', 'gave up', 3_000);
+    const all = await store.listDeliveries();
+    t.match(all, [
+      { incidentId: a.incidentId, app: /^[^/]+\/[^/]+$/, state: 'dead', updatedAt: 3_000, replayedAt: null, replayedBy: null },
+      { state: 'pending', updatedAt: 1_000 },
+    ]);
+    t.same((await store.listDeliveries('dead')).map((d) => d.id), [all[0]?.id]);
+    t.same((await store.listDeliveries('pending')).map((d) => d.id), [all[1]?.id]);
+    t.same(await store.listDeliveries('sent'), []);
+  });
+
+  t.test('replay: a dead or failed delivery is pending again, due now, attempts kept, who and when recorded', async (t) => {
+    const store = await open(t);
+    if (store === null) return;
+    await routed(store, 9, 'slack:C1');
+    await routed(store, 12, 'slack:C2');
+    const [dead, failed] = await store.claimDueDeliveries(1_000, 2, 60_000);
+    if (dead === undefined || failed === undefined) throw new Error('two deliveries expected');
+    t.equal(dead.ageFrom, 1_000, 'the age counts from the creation');
+    await store.markGivenUp(dead.id, 'dead', 'gave up after 1 attempts', 2_000);
+    await store.markGivenUp(failed.id, 'failed', 'channel_not_found', 2_000);
+
+    const result = await store.replayDelivery(dead.id, 'alice', 50_000);
+    t.match(result, { status: 'replayed', delivery: { id: dead.id, state: 'pending', attempts: 1, replayedAt: 50_000, replayedBy: 'alice', updatedAt: 50_000 } });
+    t.same(await store.claimDueDeliveries(49_999, 10, 60_000), [], 'not due before the replay');
+    t.same(await store.queueDepth(), { events: 0, deliveries: 1 }, 'counted as queued again');
+    const [again] = await store.claimDueDeliveries(50_000, 10, 60_000);
+    t.equal(again?.id, dead.id, 'claimed by the next poll');
+    t.equal(again?.attempts, 2, 'its attempts are kept');
+    t.equal(again?.ageFrom, 50_000, 'its age counts from the replay');
+    t.equal(again?.createdAt, 1_000, 'its creation is unchanged');
+    t.equal(again?.resumed, false);
+
+    t.match(await store.replayDelivery(failed.id, 'bob', 60_000), { status: 'replayed', delivery: { replayedBy: 'bob', state: 'pending' } });
+    t.same(await store.replayDelivery(failed.id, 'bob', 61_000), { status: 'not_replayable', state: 'pending' }, 'a pending one is refused');
+    t.same(await store.replayDelivery(dead.id, 'bob', 61_000), { status: 'not_replayable', state: 'in_flight' }, 'an in-flight one is refused');
+    await store.markSent(dead.id, 'C1:1', 62_000);
+    t.same(await store.replayDelivery(dead.id, 'bob', 63_000), { status: 'not_replayable', state: 'sent' }, 'a sent one is refused');
+    t.same(await store.replayDelivery(9_999, 'bob', 63_000), { status: 'unknown' });
+    t.match(await store.listDeliveries('sent'), [{ id: dead.id, replayedBy: 'alice', replayedAt: 50_000 }], 'the replay stays on record');
+  });
+
   t.test('email attempts: the last transaction per delivery, its answer', async (t) => {
     const store = await open(t);
     if (store === null) return;

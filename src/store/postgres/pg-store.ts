@@ -11,15 +11,18 @@ import {
   deliveryKindSchema,
   deliveryListingRowSchema,
   deliveryStateSchema,
-  LIST_DELIVERIES_SQL,
+  listDeliveriesSql,
+  REPLAYABLE_STATES,
   toDeliveryListing,
   type AcceptResult,
   type AlertStore,
   type CaptureRepository,
   type ClaimedDelivery,
   type DeliveryListing,
+  type DeliveryState,
   type NewDelivery,
   type PendingEvent,
+  type ReplayResult,
 } from '../alert-store.js';
 import { toAcceptRow } from '../sqlite-store.js';
 import type { AcceptRow } from '../event-acceptance.js';
@@ -60,6 +63,7 @@ const claimedRowSchema = z.object({
   prior_state: deliveryStateSchema,
   attempts: int,
   created_at: int,
+  age_from: int,
   first_attempt_at: int,
   event_json: z.string(),
   report_json: z.string().nullable(),
@@ -315,9 +319,10 @@ export class PgStore implements AlertStore {
            UPDATE deliveries d SET state = 'in_flight', lease_until = $1 + $3::bigint, lease_owner = $4, attempts = d.attempts + 1,
              updated_at = $1, first_attempt_at = COALESCE(d.first_attempt_at, $1)
            FROM due WHERE d.id = due.id
-           RETURNING d.id, d.incident_id, d.target, d.kind, due.prior_state, d.attempts, d.created_at, d.first_attempt_at, d.event_id, d.next_attempt_at
+           RETURNING d.id, d.incident_id, d.target, d.kind, due.prior_state, d.attempts, d.created_at,
+             COALESCE(d.replayed_at, d.created_at) AS age_from, d.first_attempt_at, d.event_id, d.next_attempt_at
          )
-         SELECT l.id, l.incident_id, l.target, l.kind, l.prior_state, l.attempts, l.created_at, l.first_attempt_at,
+         SELECT l.id, l.incident_id, l.target, l.kind, l.prior_state, l.attempts, l.created_at, l.age_from, l.first_attempt_at,
                 e.event_json, e.report_json, e.findings_json,
                 (SELECT r.ref FROM deliveries r
                  WHERE r.incident_id = l.incident_id AND r.target = l.target AND r.state = 'sent' AND r.ref IS NOT NULL
@@ -334,6 +339,7 @@ export class PgStore implements AlertStore {
       kind: row.kind,
       attempts: row.attempts,
       createdAt: row.created_at,
+      ageFrom: row.age_from,
       resumed: row.prior_state === 'in_flight',
       firstAttemptAt: row.first_attempt_at,
       event: parseJson(hookEventSchema, row.event_json, `event of delivery ${row.id}`),
@@ -395,8 +401,26 @@ export class PgStore implements AlertStore {
     return { events: row?.events ?? 0, deliveries: row?.deliveries ?? 0 };
   }
 
-  async listDeliveries(): Promise<DeliveryListing[]> {
-    return (await this.#read(deliveryListingRowSchema, LIST_DELIVERIES_SQL)).map(toDeliveryListing);
+  async listDeliveries(state?: DeliveryState): Promise<DeliveryListing[]> {
+    const found = state === undefined
+      ? await this.#read(deliveryListingRowSchema, listDeliveriesSql(null))
+      : await this.#read(deliveryListingRowSchema, listDeliveriesSql('d.state = $1'), [state]);
+    return found.map(toDeliveryListing);
+  }
+
+  // Any replica's worker claims it on its next poll: a replayed delivery has no lease and no owner.
+  async replayDelivery(id: number, by: string, now: number): Promise<ReplayResult> {
+    return this.#transaction(async (db): Promise<ReplayResult> => {
+      const replayed = await db.query(
+        `UPDATE deliveries SET state = 'pending', next_attempt_at = $1, lease_until = NULL, lease_owner = NULL, updated_at = $1,
+           replayed_at = $1, replayed_by = $2
+         WHERE id = $3 AND state = ANY($4::text[])`,
+        [now, by, id, REPLAYABLE_STATES],
+      );
+      const [row] = await rows(db, deliveryListingRowSchema, listDeliveriesSql('d.id = $1'), [id]);
+      if (row === undefined) return { status: 'unknown' };
+      return replayed.rowCount === 1 ? { status: 'replayed', delivery: toDeliveryListing(row) } : { status: 'not_replayable', state: row.state };
+    });
   }
 
   /** A round trip that needs a connection and a writable primary (a read-only standby fails it). */

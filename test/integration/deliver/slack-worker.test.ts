@@ -118,3 +118,33 @@ t.test('killed during delivery (Slack posted, the ts not stored): restart posts 
   t.equal(d?.ref, `C0DEPLOYS1:${server.messages[0]?.ts ?? ''}`, 'the earlier post’s ts is recorded');
   t.equal(server.callsOf('chat.postMessage').length, 1, 'no second chat.postMessage at all');
 });
+
+t.test('a delivery dead of age, replayed: its age counts from the replay, so a failed attempt is retried, then it is posted', async (t) => {
+  const slack = await SlackApiServer.start();
+  t.teardown(() => slack.close());
+  const maxAgeMs = 60_000;
+  const h = await workerHarness(t, {
+    env: slackEnv(slack),
+    overrides: { worker: { retry: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, maxAgeMs } } },
+  });
+  slack.down = true;
+  h.accept(sampleEvent('presync-job-failed'));
+  for (let i = 0; i < 100 && h.store.listDeliveries()[0]?.state !== 'dead'; i++) {
+    await h.worker.runOnce();
+    h.clock.now += 5_000;
+  }
+  const [dead] = h.store.listDeliveries();
+  t.match(dead, { state: 'dead', lastError: /^gave up after \d+ attempts/ }, 'dead once it outlived worker.retry.maxAgeMs');
+  const attempts = dead?.attempts ?? 0;
+
+  h.clock.now += 3_600_000;
+  t.match(h.store.replayDelivery(dead?.id ?? -1, 'oncall', h.clock.now), { status: 'replayed' });
+  await h.worker.runOnce();
+  t.match(h.store.listDeliveries()[0], { state: 'pending', attempts: attempts + 1, lastError: /HTTP 503/ }, 'Slack still down: retried, not dead again at once');
+  slack.down = false;
+  // Its backoff goes on from the attempts it had: the longest delay by now.
+  h.clock.now += 30_000;
+  await h.worker.runOnce();
+  t.match(h.store.listDeliveries()[0], { state: 'sent', replayedBy: 'oncall' });
+  t.equal(slack.messages.length, 1, 'posted once');
+});

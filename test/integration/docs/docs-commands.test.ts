@@ -84,7 +84,11 @@ const RULES: Rule[] = [
   // A name, not a command: a span holding only a program's name.
   { pattern: /^[\w.-]+$/, action: { kind: 'not-run', reason: "a program's name in the prose" } },
   // The CLI's name with a command but no arguments names that command: its help must exist.
-  { pattern: /^(npx )?argocd-hook-alerts( (serve|lint|send-test|validate|generate)( (config|argocd))?)?$/, action: { kind: 'help' } },
+  { pattern: /^(npx )?argocd-hook-alerts( (serve|lint|send-test|validate|generate|deliveries)( (config|argocd|list|retry))?)?$/, action: { kind: 'help' } },
+  {
+    pattern: /^(npx )?argocd-hook-alerts deliveries retry \d+/,
+    action: { kind: 'not-run', reason: 'a dead or failed delivery in the store (test/integration/service/deliveries-command.test.ts retries one end to end)' },
+  },
   // Runnable without a cluster.
   { pattern: /^(npx )?argocd-hook-alerts\s/, action: { kind: 'run' } },
   { pattern: /^kubectl kustomize\s/, action: { kind: 'run' } },

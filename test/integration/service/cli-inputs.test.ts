@@ -32,7 +32,7 @@ t.test('--version prints the version of package.json; commands without their arg
   const res = await runBuiltCli(t, ['--version']);
   t.equal(res.code, 0);
   t.equal(res.stdout, `${version}\n`);
-  const runs = await Promise.all([[], ['generate'], ['validate'], ['lint'], ['send-test']].map((args) => runBuiltCli(t, args)));
+  const runs = await Promise.all([[], ['generate'], ['validate'], ['lint'], ['send-test'], ['deliveries'], ['deliveries', 'retry']].map((args) => runBuiltCli(t, args)));
   runs.forEach((run, i) => {
     t.equal(run.code, 2, `argv #${i}: ${run.stderr.split('\n')[0] ?? ''}`);
     t.match(run.stderr, /Usage: argocd-hook-alerts|error: (missing|required option)/, `argv #${i}: help or the missing part on stderr`);
