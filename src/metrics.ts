@@ -65,6 +65,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly oldestDeliveryAge = new Gauge({
+    name: 'hook_alerts_oldest_pending_delivery_age_seconds',
+    help: 'How long the oldest delivery not finished yet (pending or being sent) has waited since it was queued or replayed; 0 when none waits',
+    registers: [this.registry],
+  });
   readonly captureWatchUp = new Gauge({
     name: 'hook_alerts_capture_watch_up',
     help: '1 while the hook pod watch of a cluster (and namespace) is synced and streaming, 0 while it fails and retries; absent on replicas that do not run the watchers',

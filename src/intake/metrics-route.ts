@@ -4,8 +4,8 @@ import type { AlertStore } from '../store/alert-store.js';
 
 /** What /metrics reads: the registry to expose, and the store whose queue depths it samples. */
 export interface MetricsRouteOptions {
-  metrics: Pick<Metrics, 'registry' | 'queueDepth'>;
-  store: Pick<AlertStore, 'queueDepth'>;
+  metrics: Pick<Metrics, 'registry' | 'queueDepth' | 'oldestDeliveryAge'>;
+  store: Pick<AlertStore, 'queueDepth' | 'oldestUnfinishedDelivery'>;
 }
 
 /** GET /metrics: the Prometheus exposition, with the queue depths read at scrape time. */
@@ -15,6 +15,8 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
     const depth = await store.queueDepth();
     metrics.queueDepth.set({ queue: 'events' }, depth.events);
     metrics.queueDepth.set({ queue: 'deliveries' }, depth.deliveries);
+    const oldest = await store.oldestUnfinishedDelivery();
+    metrics.oldestDeliveryAge.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

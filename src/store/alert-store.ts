@@ -186,6 +186,8 @@ export interface AlertStore {
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): Awaitable<void>;
   markGivenUp(id: number, state: 'failed' | 'dead', error: string, now: number): Awaitable<void>;
   queueDepth(): Awaitable<{ events: number; deliveries: number }>;
+  /** When the oldest delivery not finished yet was queued (or replayed), in ms; null when none waits. */
+  oldestUnfinishedDelivery(): Awaitable<number | null>;
   /** Deliveries in id order, only those in `state` when given. */
   listDeliveries(state?: DeliveryState): Awaitable<DeliveryListing[]>;
   /**

@@ -323,6 +323,13 @@ export class SqliteStore implements AlertStore {
     return { events: events?.n ?? 0, deliveries: deliveries?.n ?? 0 };
   }
 
+  /** When the oldest unfinished delivery was queued or replayed (ms), or null: the backlog-age metric. */
+  oldestUnfinishedDelivery(): number | null {
+    return this.#sql<[], { at: number | null }>(
+      `SELECT MIN(COALESCE(replayed_at, created_at)) AS at FROM deliveries WHERE state IN ('pending', 'in_flight')`,
+    ).get()?.at ?? null;
+  }
+
   /** Deliveries in id order (only those in `state` when given): `deliveries list`, tests, diagnostics. */
   listDeliveries(state?: DeliveryState): DeliveryListing[] {
     type Row = z.infer<typeof deliveryListingRowSchema>;

@@ -215,6 +215,7 @@ export function storeSuite(t: Test, open: OpenStore): void {
     const [dead, failed] = await store.claimDueDeliveries(1_000, 2, 60_000);
     if (dead === undefined || failed === undefined) throw new Error('two deliveries expected');
     t.equal(dead.ageFrom, 1_000, 'the age counts from the creation');
+    t.equal(await store.oldestUnfinishedDelivery(), 1_000, 'the backlog is as old as the oldest delivery in flight');
     await store.markGivenUp(dead.id, 'dead', 'gave up after 1 attempts', 2_000);
     await store.markGivenUp(failed.id, 'failed', 'channel_not_found', 2_000);
 
@@ -222,6 +223,7 @@ export function storeSuite(t: Test, open: OpenStore): void {
     t.match(result, { status: 'replayed', delivery: { id: dead.id, state: 'pending', attempts: 1, replayedAt: 50_000, replayedBy: 'alice', updatedAt: 50_000 } });
     t.same(await store.claimDueDeliveries(49_999, 10, 60_000), [], 'not due before the replay');
     t.same(await store.queueDepth(), { events: 0, deliveries: 1 }, 'counted as queued again');
+    t.equal(await store.oldestUnfinishedDelivery(), 50_000, 'a replayed delivery counts from its replay in the backlog age');
     const [again] = await store.claimDueDeliveries(50_000, 10, 60_000);
     t.equal(again?.id, dead.id, 'claimed by the next poll');
     t.equal(again?.attempts, 2, 'its attempts are kept');
@@ -235,6 +237,9 @@ export function storeSuite(t: Test, open: OpenStore): void {
     await store.markSent(dead.id, 'C1:1', 62_000);
     t.same(await store.replayDelivery(dead.id, 'bob', 63_000), { status: 'not_replayable', state: 'sent' }, 'a sent one is refused');
     t.same(await store.replayDelivery(9_999, 'bob', 63_000), { status: 'unknown' });
+    const [last] = await store.claimDueDeliveries(63_000, 10, 60_000);
+    await store.markSent(last?.id ?? -1, 'C2:1', 63_000);
+    t.equal(await store.oldestUnfinishedDelivery(), null, 'nothing waits');
     t.match(await store.listDeliveries('sent'), [{ id: dead.id, replayedBy: 'alice', replayedAt: 50_000 }], 'the replay stays on record');
   });
 

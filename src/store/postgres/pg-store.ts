@@ -401,6 +401,11 @@ export class PgStore implements AlertStore {
     return { events: row?.events ?? 0, deliveries: row?.deliveries ?? 0 };
   }
 
+  async oldestUnfinishedDelivery(): Promise<number | null> {
+    const [row] = await this.#read(z.object({ at: int.nullable() }), `SELECT MIN(COALESCE(replayed_at, created_at)) AS at FROM deliveries WHERE state IN ('pending', 'in_flight')`);
+    return row?.at ?? null;
+  }
+
   async listDeliveries(state?: DeliveryState): Promise<DeliveryListing[]> {
     const found = state === undefined
       ? await this.#read(deliveryListingRowSchema, listDeliveriesSql(null))

@@ -77,6 +77,7 @@ const RULES: Rule[] = [
   // rewrite the checkout under test.
   { pattern: /^npm (ci|test|install)$/, action: { kind: 'not-run', reason: "the project's own install/test command" } },
   { pattern: /^npm run (build|bench|typecheck|lint|test:unit)$/, action: { kind: 'not-run', reason: "the project's own build/test command" } },
+  { pattern: /^npm run bench -- [a-z]+( [a-z]+)*$/, action: { kind: 'not-run', reason: 'a part of the benchmarks (npm run bench)' } },
   { pattern: /^npx tap\b/, action: { kind: 'not-run', reason: "the project's own tests" } },
   { pattern: /^bash \.ci\/run$/, action: { kind: 'not-run', reason: 'the CI entry point (it runs npm test, which runs this test)' } },
   { pattern: /^node --import tsx bench\//, action: { kind: 'not-run', reason: 'a benchmark of the checkout (npm run bench)' } },
