@@ -124,6 +124,9 @@ export interface PodPage {
   truncated: boolean;
 }
 
+/** A request that writes: its method and the JSON body it sends. */
+type JsonWrite = { method: 'POST' | 'PUT'; body: unknown };
+
 /** What a Lease write sends: `resourceVersion` null creates it, otherwise it replaces that version. */
 export interface LeaseWrite {
   name: string;
@@ -179,7 +182,8 @@ function readCapped(res: IncomingMessage, cap: number): Promise<{ buffer: Buffer
 
 /** Throw the KubeCallError of a non-200 answer, classified from its (capped) Status body. */
 async function throwUnlessOk(res: IncomingMessage): Promise<void> {
-  if (res.statusCode === 200) return;
+  // 201: a create (POST) succeeded.
+  if (res.statusCode === 200 || res.statusCode === 201) return;
   const { buffer } = await readCapped(res, ERROR_BODY_CAP);
   throw fromHttpStatus(res.statusCode ?? 0, buffer.toString('utf8'));
 }
@@ -284,24 +288,25 @@ export class KubeClient {
     return result.data;
   }
 
-  /** GET a JSON answer of at most `cap` bytes: non-200 answers are classified from their Status body, larger or non-JSON ones refused. */
-  async #getJson(path: string, query: Record<string, string>, signal: AbortSignal, cap: number): Promise<unknown> {
+  /** GET (or, with `write`, POST/PUT) and read a JSON answer of at most `cap` bytes: other answers than 200/201 are classified from their Status body, larger or non-JSON ones refused. */
+  async #requestJson(path: string, query: Record<string, string>, signal: AbortSignal, cap: number, write: JsonWrite | null = null): Promise<unknown> {
+    const request = `${write?.method ?? 'GET'} ${path}`;
     return this.#call(signal, async (s) => {
-      const res = await this.#openStream(path, query, s);
+      const res = await this.#openStream(path, query, s, write);
       await throwUnlessOk(res);
       const { buffer, capped } = await readCapped(res, cap);
-      if (capped) throw new KubeCallError('too-large', `the answer to GET ${path} is larger than ${mib(cap)}${'limit' in query ? ` (asked for ${query.limit} items: the API server, or a proxy in between, ignores \`limit\`)` : ''}`);
+      if (capped) throw new KubeCallError('too-large', `the answer to ${request} is larger than ${mib(cap)}${'limit' in query ? ` (asked for ${query.limit} items: the API server, or a proxy in between, ignores \`limit\`)` : ''}`);
       try {
         return JSON.parse(buffer.toString('utf8')) as unknown;
       } catch (err) {
-        throw new KubeCallError('invalid-response', `the answer to GET ${path} is not JSON (${describeError(err).slice(0, 200)})`);
+        throw new KubeCallError('invalid-response', `the answer to ${request} is not JSON (${describeError(err).slice(0, 200)})`);
       }
     });
   }
 
   /** One page of a list: at most `limit` items (an answer with more is cut, see ListPage.overflow). */
   async #getPage(path: string, query: Record<string, string>, limit: number, signal: AbortSignal): Promise<ListPage> {
-    const list = this.#parse(listSchema, await this.#getJson(path, { ...query, limit: String(limit) }, signal, LIST_BODY_CAP));
+    const list = this.#parse(listSchema, await this.#requestJson(path, { ...query, limit: String(limit) }, signal, LIST_BODY_CAP));
     const items = list.items ?? [];
     if (!Array.isArray(items)) throw new KubeCallError('invalid-response', `the answer to GET ${path} has no items list`);
     return {
@@ -345,7 +350,7 @@ export class KubeClient {
   /** The Lease (coordination.k8s.io/v1), or null when it does not exist (404). */
   async readLease(namespace: string, name: string, signal: AbortSignal): Promise<KubeLease | null> {
     try {
-      return this.#parse(leaseSchema, await this.#getJson(leasePath(namespace, name), {}, signal, OBJECT_BODY_CAP));
+      return this.#parse(leaseSchema, await this.#requestJson(leasePath(namespace, name), {}, signal, OBJECT_BODY_CAP));
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
       throw err;
@@ -365,24 +370,14 @@ export class KubeClient {
       spec: lease.spec,
     };
     const path = lease.resourceVersion === null ? leasePath(namespace, null) : leasePath(namespace, lease.name);
-    return this.#call(signal, async (s) => {
-      const res = await this.#openStream(path, {}, s, { method: lease.resourceVersion === null ? 'POST' : 'PUT', body });
-      if (res.statusCode !== 201) await throwUnlessOk(res);
-      const { buffer, capped } = await readCapped(res, OBJECT_BODY_CAP);
-      if (capped) throw new KubeCallError('too-large', `the answer to the Lease write is larger than ${mib(OBJECT_BODY_CAP)}`);
-      try {
-        return this.#parse(leaseSchema, JSON.parse(buffer.toString('utf8')) as unknown);
-      } catch (err) {
-        if (err instanceof KubeCallError) throw err;
-        throw new KubeCallError('invalid-response', `the answer to the Lease write is not JSON (${describeError(err).slice(0, 200)})`);
-      }
-    });
+    const write: JsonWrite = { method: lease.resourceVersion === null ? 'POST' : 'PUT', body };
+    return this.#parse(leaseSchema, await this.#requestJson(path, {}, signal, OBJECT_BODY_CAP, write));
   }
 
   /** The Job, or null when it does not exist (404). */
   async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
     try {
-      const job = await this.#getJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
+      const job = await this.#requestJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
       return this.#parse(jobSchema, job);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -393,7 +388,7 @@ export class KubeClient {
   /** The pod, or null when it does not exist (404). */
   async readPod(namespace: string, name: string, signal: AbortSignal): Promise<KubePod | null> {
     try {
-      const pod = await this.#getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
+      const pod = await this.#requestJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
       return this.#parse(podSchema, pod);
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
@@ -451,7 +446,7 @@ export class KubeClient {
    * Send a GET and resolve with the response (any status). A 401 drops cached credentials (an expired exec
    * token, a rotated token file) so that the next call fetches fresh ones.
    */
-  async #openStream(path: string, query: Record<string, string>, signal: AbortSignal, write: { method: 'POST' | 'PUT'; body: unknown } | null = null): Promise<IncomingMessage> {
+  async #openStream(path: string, query: Record<string, string>, signal: AbortSignal, write: JsonWrite | null = null): Promise<IncomingMessage> {
     const url = new URL(this.#base + path);
     const payload = write === null ? null : JSON.stringify(write.body);
     const bodyHeaders: Record<string, string | number> =
