@@ -11,9 +11,9 @@ import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
+import { serviceAccountNamespace } from '../kube/kubeconfig-in-cluster.js';
 import { configSettingError } from '../errors.js';
 import { KUBE_FAILURE_KINDS } from '../kube/kube-failure.js';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 const HOUR_MS = 3_600_000;
@@ -126,7 +126,6 @@ export function createEnrichment(
     // From 0, so that increase() sees the first failure after a start.
     for (const kind of KUBE_FAILURE_KINDS) deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind }, 0);
   }
-  const election = watchersElection(k.leaderElection, registry, { ...deps, sharedStore: deps.sharedStore ?? false });
   let running: LeaderWork | null = null;
   const work: LeaderWork = {
     start: () => {
@@ -139,13 +138,14 @@ export function createEnrichment(
       await stopping?.stop();
     },
   };
+  const election = watchersElection(k.leaderElection, registry, work, { ...deps, sharedStore: deps.sharedStore ?? false });
   return {
     enricher,
     captures,
     registry,
     start: () => {
       if (election !== null) {
-        election.start(work);
+        election.start();
         return;
       }
       deps.metrics.watchersLeader.set(1);
@@ -164,8 +164,9 @@ export function createEnrichment(
 function watchersElection(
   c: LeaderElectionConfig,
   registry: ClusterRegistry,
+  work: LeaderWork,
   deps: { sharedStore: boolean; logger: Logger; metrics: Metrics; env?: NodeJS.ProcessEnv },
-): { start(work: LeaderWork): void; stop(): Promise<void> } | null {
+): LeaseElection | null {
   if (c.enabled === 'false' || (c.enabled === 'auto' && !deps.sharedStore)) return null;
   const env = deps.env ?? process.env;
   const home = registry.home();
@@ -179,40 +180,19 @@ function watchersElection(
   if (namespace === null) {
     throw configSettingError('kubernetes.leaderElection.namespace', 'not set, and neither POD_NAMESPACE nor the service account namespace file says where the service runs: set it');
   }
-  let election: LeaseElection | null = null;
-  return {
-    start: (work) => {
-      election = new LeaseElection({
-        client: home,
-        settings: {
-          namespace,
-          name: c.leaseName,
-          // The pod name is unique and tells the operator which replica holds it; outside a pod, host and pid.
-          identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
-          leaseDurationMs: c.leaseDurationSeconds * 1000,
-          renewDeadlineMs: c.renewDeadlineSeconds * 1000,
-          retryPeriodMs: c.retryPeriodSeconds * 1000,
-        },
-        work,
-        logger: deps.logger.child({ component: 'leader-election' }),
-        onLeading: (leading) => deps.metrics.watchersLeader.set(leading ? 1 : 0),
-      });
-      election.start();
+  return new LeaseElection({
+    client: home,
+    settings: {
+      namespace,
+      name: c.leaseName,
+      // The pod name is unique and tells the operator which replica holds it; outside a pod, host and pid.
+      identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+      leaseDurationMs: c.leaseDurationSeconds * 1000,
+      renewDeadlineMs: c.renewDeadlineSeconds * 1000,
+      retryPeriodMs: c.retryPeriodSeconds * 1000,
     },
-    stop: async () => {
-      await election?.stop();
-    },
-  };
-}
-
-const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
-function serviceAccountNamespace(): string | null {
-  try {
-    const text = readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, 'utf8').trim();
-    return text === '' ? null : text;
-  } catch {
-    // Not in a pod (or no token mounted): the caller asks for the namespace in the config instead.
-    return null;
-  }
+    work,
+    logger: deps.logger.child({ component: 'leader-election' }),
+    onLeading: (leading) => deps.metrics.watchersLeader.set(leading ? 1 : 0),
+  });
 }

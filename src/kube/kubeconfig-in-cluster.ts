@@ -34,3 +34,14 @@ export function inClusterConnection(opts: { env: NodeJS.ProcessEnv; root?: strin
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return new KubeConnection(server, { trust: { ca, rejectUnauthorized: true, servername: null }, credentials });
 }
+
+/** The namespace the pod runs in, as its service account mount says, or null outside a pod. */
+export function serviceAccountNamespace(root = SERVICE_ACCOUNT_DIR): string | null {
+  try {
+    const text = readFileSync(join(root, 'namespace'), 'utf8').trim();
+    return text === '' ? null : text;
+  } catch {
+    // Not in a pod (or no token mounted): the caller asks for the namespace in the config instead.
+    return null;
+  }
+}
