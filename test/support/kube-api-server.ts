@@ -148,8 +148,14 @@ export class KubeApiServer implements TestServer {
   readonly logReads: LogRead[] = [];
   /** Ignore limitBytes on pods/log, like a proxy that strips it: the client must stop reading itself. */
   ignoreLimitBytes = false;
-  /** Bytes written to streamed answers (huge lists, newline-less watches): how far a client let them go. */
+  /**
+   * Bytes written to streamed answers (huge lists, newline-less watches). Loopback socket buffers take
+   * tens of MiB on their own (tcp_rmem's maximum is 32 MiB here), so this says how far the kernel let the
+   * server write, not how much the client read: a figure to print, not a bound to assert.
+   */
   streamedBytes = 0;
+  /** Per streamed answer that the client closed before its end: the bytes written until then. */
+  readonly cutStreams: number[] = [];
   /**
    * Added to every answer (the opening of a watch included, not the events it streams afterwards): the
    * round trip to a remote cluster's API server.
@@ -653,8 +659,10 @@ export class KubeApiServer implements TestServer {
   #stream(res: ServerResponse, head: Buffer, next: (sent: number) => Buffer | null, tail: Buffer): void {
     let sent = 0;
     let closed = false;
+    let ended = false;
     res.on('close', () => {
       closed = true;
+      if (!ended) this.cutStreams.push(sent);
     });
     const write = (chunk: Buffer): boolean => {
       sent += chunk.length;
@@ -666,6 +674,7 @@ export class KubeApiServer implements TestServer {
         if (closed) return;
         const chunk = next(sent);
         if (chunk === null) {
+          ended = true;
           res.end(tail);
           return;
         }
