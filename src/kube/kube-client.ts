@@ -12,10 +12,12 @@ import {
   leaseSchema,
   LEGACY_JOB_NAME_LABEL,
   podSchema,
+  secretSchema,
   type KubeEvent,
   type KubeJob,
   type KubeLease,
   type KubePod,
+  type KubeSecret,
 } from './kube-objects.js';
 import type { KubeConnection } from './kubeconfig-connection.js';
 
@@ -372,6 +374,28 @@ export class KubeClient {
     const path = lease.resourceVersion === null ? leasePath(namespace, null) : leasePath(namespace, lease.name);
     const write: JsonWrite = { method: lease.resourceVersion === null ? 'POST' : 'PUT', body };
     return this.#parse(leaseSchema, await this.#requestJson(path, {}, signal, OBJECT_BODY_CAP, write));
+  }
+
+  /** The Secret, or null when it does not exist (404). */
+  async readSecret(namespace: string, name: string, signal: AbortSignal): Promise<KubeSecret | null> {
+    try {
+      const secret = await this.#requestJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
+      return this.#parse(secretSchema, secret);
+    } catch (err) {
+      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  }
+
+  /** Secrets of a namespace matching a label selector, at most `maxItems` (`truncated` says that more exist). */
+  async listSecrets(namespace: string, labelSelector: string, maxItems: number, signal: AbortSignal): Promise<BoundedList<KubeSecret>> {
+    return this.#listBounded(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+      { labelSelector },
+      secretSchema,
+      { pageSize: Math.min(LIST_PAGE, maxItems), maxItems },
+      signal,
+    );
   }
 
   /** The Job, or null when it does not exist (404). */
