@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
@@ -39,6 +40,7 @@ async function serviceWith(
   t: Test,
   secrets: KubeObject[],
   argocd: Record<string, unknown> = {},
+  path = '',
 ): Promise<{ home: KubeApiServer; enricher: KubeEnricher; registry: ClusterRegistry; source: ArgoCdClusterSecrets; clock: { now: number } }> {
   const clock = { now: Date.parse('2026-11-20T14:07:12Z') };
   const home = await KubeApiServer.start({ token: 'home-token-0123456789' });
@@ -49,7 +51,7 @@ async function serviceWith(
   let source: ArgoCdClusterSecrets | null = null;
   const { registry } = ClusterRegistry.fromConfig(config, { KUBECONFIG: home.writeKubeconfig(dir), HOME: dir }, {
     argoCdClusters: (client) => {
-      source = new ArgoCdClusterSecrets({ home: client, config: config.argocdClusterSecrets, callTimeoutMs: 60_000, connect: { processEnv: { PATH: process.env.PATH ?? '' } }, now: () => clock.now });
+      source = new ArgoCdClusterSecrets({ home: client, config: config.argocdClusterSecrets, callTimeoutMs: 60_000, connect: { processEnv: { PATH: path === '' ? (process.env.PATH ?? '') : path } }, now: () => clock.now });
       return source;
     },
   });
@@ -152,4 +154,36 @@ t.test('a Secrets read the RBAC forbids is said in the alert, with the grant to 
   home.forbid('list', 'secrets', 'argocd');
   const r = await registry.lookup({ server: 'https://prod.example.com:6443', name: null });
   t.match(r, { ok: false, missing: /Argo CD's cluster Secrets in namespace argocd could not be read: .*forbidden.*the service account needs list on secrets in namespace argocd: deploy\/components\/argocd-cluster-secrets/ });
+});
+
+t.test("awsAuthConfig runs argocd-k8s-auth the way Argo CD does, and says what to do when it is not installed", async (t) => {
+  const prod = await destinationCluster(t, 'prod-eks-token-0123456789');
+  const secret = fixtureSecret('cluster-bearer-token.yaml', { '<SERVER_URL>': prod.url, '<TOKEN>': 'unused' });
+  secret.stringData.config = JSON.stringify({
+    awsAuthConfig: { clusterName: 'prod-eks', roleARN: 'arn:aws:iam::123456789012:role/argocd-deployer' },
+    tlsClientConfig: { insecure: false },
+  });
+  // A stand-in for Argo CD's binary: it answers only Argo CD's arguments. Not in t.testdir(), which
+  // serviceWith() empties for its kubeconfig.
+  const bin = mkdtempSync(join(tmpdir(), 'argocd-k8s-auth-'));
+  t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+  writeFileSync(
+    join(bin, 'argocd-k8s-auth'),
+    [
+      '#!/bin/sh',
+      `[ "$*" = "aws --cluster-name prod-eks --role-arn arn:aws:iam::123456789012:role/argocd-deployer" ] || { echo "unexpected arguments: $*" >&2; exit 2; }`,
+      `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${prod.token}"}}'`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const event = hookFailedEvent({}, { destination: { server: prod.url, name: null, namespace: 'payments' } });
+
+  const without = await serviceWith(t, [secret]);
+  const missing = (await without.enricher.enrich(event, { signal: signal() })).hooks[0]?.missing;
+  t.match(missing, [/exec plugin argocd-k8s-auth .* was not found \(ENOENT\): awsAuthConfig runs Argo CD's own argocd-k8s-auth .*put it on this service's PATH, or give the cluster Secret an execProviderConfig/]);
+
+  const withBinary = await serviceWith(t, [secret], {}, `${bin}:${process.env.PATH ?? ''}`);
+  const report = await withBinary.enricher.enrich(event, { signal: signal() });
+  t.same(report.hooks[0]?.missing, [], 'argocd-k8s-auth aws --cluster-name … --role-arn … gave the token');
 });
