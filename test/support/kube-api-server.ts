@@ -6,7 +6,7 @@ import type { TestServer } from './test-server.js';
 
 /**
  * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
- * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
+ * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods, Events and Secrets in the
  * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
  * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Lists honour `limit` and hand out
@@ -31,11 +31,12 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
-type Resource = 'jobs' | 'pods' | 'events';
+type Resource = 'jobs' | 'pods' | 'events' | 'secrets';
 const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
   events: { kind: 'Event', apiVersion: 'v1', group: '' },
+  secrets: { kind: 'Secret', apiVersion: 'v1', group: '' },
 };
 
 interface WatchEntry {
@@ -293,6 +294,14 @@ export class KubeApiServer implements TestServer {
     return this.#put('events', event);
   }
 
+  /** Create or replace a Secret; `stringData` is encoded into `data` as the API server does, and never stored. */
+  putSecret(secret: KubeObject & { stringData?: Record<string, string> }): KubeObject {
+    const { stringData, ...rest } = secret;
+    const data: Record<string, string> = { ...((rest.data as Record<string, string> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(stringData ?? {})) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    return this.#put('secrets', { ...rest, data });
+  }
+
   /** The stored object (a copy). */
   get(resource: Resource, namespace: string, name: string): KubeObject | undefined {
     const found = this.#objects.get(this.#key(resource, namespace, name));
@@ -343,7 +352,7 @@ export class KubeApiServer implements TestServer {
     this.#faults.push({ ...rule });
   }
 
-  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events"), in one namespace or all. */
+  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events", "secrets"), in one namespace or all. */
   forbid(verb: 'get' | 'list' | 'watch', resource: string, namespace?: string): void {
     const [res = resource, sub] = resource.split('/');
     const ns = namespace === undefined ? '(?:/namespaces/[^/]+)?' : `/namespaces/${namespace}`;
@@ -625,7 +634,7 @@ export class KubeApiServer implements TestServer {
 
   #route(path: string): { resource: Resource; namespace: string | null; name: string | null; sub: string | null } | null {
     const m =
-      /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
+      /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events|secrets)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
       /^\/apis\/batch\/v1(?:\/namespaces\/([^/]+))?\/(jobs)(?:\/([^/]+))?()$/.exec(path);
     if (m === null) return null;
     return { namespace: m[1] ?? null, resource: m[2] as Resource, name: m[3] ?? null, sub: m[4] === '' || m[4] === undefined ? null : m[4] };
