@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
+import { pino } from 'pino';
+import { configSchema } from '../../../src/config/schema.js';
+import { createService } from '../../../src/main.js';
 import { ArgoCdClusterSecrets } from '../../../src/enrich/argocd-cluster-secrets.js';
 import { ClusterRegistry } from '../../../src/enrich/cluster-registry.js';
 import { kubernetesConfigSchema } from '../../../src/enrich/enrich-config.js';
@@ -14,6 +17,8 @@ import { REPO_ROOT } from '../../support/contract-bodies.js';
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 import { hookFailedEvent } from '../../support/kube-enrich-setup.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
+import { hookFailedBody } from '../../support/hook-failed-body.js';
+import { waitUntil } from '../../support/service-http.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/argocd-cluster-secrets');
 const PLUGIN = join(FIXTURES, 'exec-credential.sh');
@@ -186,4 +191,41 @@ t.test("awsAuthConfig runs argocd-k8s-auth the way Argo CD does, and says what t
   const withBinary = await serviceWith(t, [secret], {}, `${bin}:${process.env.PATH ?? ''}`);
   const report = await withBinary.enricher.enrich(event, { signal: signal() });
   t.same(report.hooks[0]?.missing, [], 'argocd-k8s-auth aws --cluster-name … --role-arn … gave the token');
+});
+
+t.test('the running service, with argocdClusterSecrets enabled, alerts with the log of the cluster an Argo CD Secret names', async (t) => {
+  const prod = await destinationCluster(t, 'prod-eu-token-0123456789');
+  const home = await KubeApiServer.start({ token: 'home-token-0123456789' });
+  t.teardown(() => home.close());
+  home.putSecret(fixtureSecret('cluster-bearer-token.yaml', { '<SERVER_URL>': prod.url, '<TOKEN>': prod.token }));
+  const dir = t.testdir();
+  const outbox = join(dir, 'outbox');
+  const token = 'service-cluster-secrets-token-0123456789';
+  const config = configSchema.parse({
+    dataDir: dir,
+    server: { host: '127.0.0.1', port: 0, token },
+    worker: { pollIntervalMs: 20 },
+    kubernetes: { enabled: 'true', argocdClusterSecrets: { enabled: true }, bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 } },
+    file: { enabled: 'true', dir: outbox },
+  });
+  // The service's own cluster (where Argo CD's Secrets are) is KUBECONFIG's, as in a pod it is the service account's.
+  const service = await createService(config, { logger: pino({ level: 'silent' }), env: { KUBECONFIG: home.writeKubeconfig(dir), HOME: dir } });
+  t.teardown(() => service.close());
+  const url = await service.listen();
+
+  const res = await fetch(`${url}/v1/argocd/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(hookFailedBody({ destination: { server: prod.url, name: null } })),
+  });
+  t.equal(res.status, 202);
+  let alert = '';
+  await waitUntil('the alert in the outbox', () => {
+    const files = existsSync(outbox) ? readdirSync(outbox, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.slack.json')) : [];
+    alert = files.map((f) => readFileSync(join(outbox, f), 'utf8')).join('\n');
+    return alert !== '';
+  }, { intervalMs: 10 });
+  t.match(alert, /relation \\"invoices\\" already exists \(prod-eu\)/, "the alert holds the log of the destination's API server");
+  t.ok(prod.requests.some((r) => r.path.endsWith('/log')) && prod.requests.every((r) => r.status === 200), "every call to the destination carried the Secret's token");
+  t.ok(home.requests.some((r) => r.path === '/api/v1/namespaces/argocd/secrets'), "Argo CD's cluster Secrets were listed in the service's own cluster");
 });
