@@ -132,3 +132,17 @@ t.test('validate config names the store: PostgreSQL at the URL without its passw
   t.match(bad.stderr, /store\.postgres\.url \(from HOOK_ALERTS_DATABASE_URL\): names no database/);
   t.notMatch(bad.stdout + bad.stderr, /db-s3cret/);
 });
+
+t.test('validate config says which mode of the Application backstop runs', async (t) => {
+  const dir = t.testdir({
+    'on.yaml': 'kubernetes:\n  enabled: "true"\n  backstop:\n    enabled: true\n    namespaces: [argocd, team-apps]\n',
+    'no-cluster.yaml': 'kubernetes:\n  enabled: "false"\n  backstop:\n    enabled: true\n',
+    kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t0123456789}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+  });
+  const on = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth', '--config', join(dir, 'on.yaml')], { env: env(dir, { KUBECONFIG: join(dir, 'kubeconfig') }) });
+  t.equal(on.code, 0, on.stderr);
+  t.match(on.stdout, /; Application backstop: on: watching Applications in argocd, team-apps beside the webhook \(needs list and watch on applications\.argoproj\.io there\)\n$/);
+  const off = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth', '--config', join(dir, 'no-cluster.yaml')], { env: env(dir) });
+  t.equal(off.code, 0, off.stderr);
+  t.match(off.stdout, /; Application backstop: off: enabled, but Kubernetes is off \(no cluster to watch\)\n$/);
+});
