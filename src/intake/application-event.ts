@@ -14,8 +14,8 @@ export interface ApplicationObject {
     labels: Record<string, string>;
     annotations: Record<string, string>;
   };
-  spec: unknown;
-  status: unknown;
+  spec?: unknown;
+  status?: unknown;
 }
 
 /** How the backstop reads Applications: the alerting hook types and the subscriptions of our webhook service. */

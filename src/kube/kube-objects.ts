@@ -138,8 +138,8 @@ export const statusSchema = z.object({
  */
 export const applicationSchema = z.object({
   metadata: objectMetaSchema,
-  spec: z.unknown(),
-  status: z.unknown(),
+  spec: z.unknown().optional(),
+  status: z.unknown().optional(),
 });
 
 export type KubePod = z.infer<typeof podSchema>;
