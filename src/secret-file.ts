@@ -21,6 +21,9 @@ export function readSecretFile(path: string): SecretFileRead {
   return { ok: true, value };
 }
 
+/** How long a secret read from a file is used before the file is read again (ms): a rotation takes effect within it. */
+export const SECRET_FILE_REREAD_MS = 1_000;
+
 /** Options of `rereadingSecretFile`. */
 export interface RereadOptions {
   /** Milliseconds since an epoch; the file is read again once this has moved `intervalMs` past the last read. */
@@ -58,5 +61,33 @@ export function rereadingSecretFile(path: string, first: string, opts: RereadOpt
     failing = false;
     value = read.value;
     return value;
+  };
+}
+
+/** What to log when a re-read secret file changes: the level and the words, naming the variable that names the file. */
+export function describeSecretFileChange(
+  event: { ok: false; message: string } | { ok: true; changed: boolean },
+  what: { secret: string; variable: string; changed: string },
+): { level: 'error' | 'info'; message: string } {
+  if (!event.ok) return { level: 'error', message: `${event.message}; the previous ${what.secret} stays in use until the file is fixed` };
+  if (event.changed) return { level: 'info', message: `${what.secret} changed in ${what.variable}: ${what.changed}` };
+  return { level: 'info', message: `${what.variable} is readable again` };
+}
+
+/**
+ * A thing built from a secret (a client, a connection pool), built again when the secret changes; the one
+ * it replaces is handed to `retire` (closed once its calls are done).
+ */
+export function builtFromSecret<T>(secret: () => string, build: (value: string) => T, retire: (old: T) => void): () => T {
+  let value = secret();
+  let built = build(value);
+  return () => {
+    const now = secret();
+    if (now !== value) {
+      retire(built);
+      value = now;
+      built = build(value);
+    }
+    return built;
   };
 }

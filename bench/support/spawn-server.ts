@@ -61,7 +61,11 @@ export async function spawnService(dataDir: string, configYaml: string, env: Nod
       probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
     });
   });
-  const child = spawn(process.execPath, ['dist/src/cli.js', 'serve'], {
+  // BENCH_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it stops (--cpu-prof is refused
+  // in NODE_OPTIONS), to find the top frames behind a missed goal.
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const nodeArgs = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/cli.js', 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

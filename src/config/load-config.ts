@@ -19,17 +19,18 @@ const ENV_BINDINGS = [
   { env: 'HOOK_ALERTS_DATA_DIR', path: ['dataDir'], kind: 'string', secret: false },
   { env: 'HOOK_ALERTS_DATABASE_URL', path: ['store', 'postgres', 'url'], kind: 'string', secret: true },
   { env: 'HOOK_ALERTS_DATABASE_PASSWORD', path: ['store', 'postgres', 'password'], kind: 'string', secret: true },
-  { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'], kind: 'string', secret: true },
+  { env: 'SLACK_BOT_TOKEN', path: ['slack', 'token'], kind: 'string', secret: true, filePath: ['slack', 'tokenFile'] },
   { env: 'SLACK_API_URL', path: ['slack', 'apiUrl'], kind: 'string', secret: false },
   { env: 'SLACK_CHANNEL', path: ['routing', 'defaultRoute', 'slack'], kind: 'list', secret: false },
   { env: 'SMTP_URL', path: ['email', 'smtpUrl'], kind: 'string', secret: true },
-  { env: 'SMTP_PASSWORD', path: ['email', 'smtpPassword'], kind: 'string', secret: true },
+  { env: 'SMTP_PASSWORD', path: ['email', 'smtpPassword'], kind: 'string', secret: true, filePath: ['email', 'smtpPasswordFile'] },
+  { env: 'SMTP_PROXY', path: ['email', 'proxy'], kind: 'string', secret: true },
   { env: 'EMAIL_FROM', path: ['email', 'from'], kind: 'string', secret: false },
   { env: 'EMAIL_TO', path: ['routing', 'defaultRoute', 'email'], kind: 'list', secret: false },
   { env: 'LOG_LEVEL', path: ['logging', 'level'], kind: 'string', secret: false },
 ] as const;
 
-const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'email.smtpPassword', 'store.postgres.url', 'store.postgres.password']);
+const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'email.smtpPassword', 'email.proxy', 'store.postgres.url', 'store.postgres.password']);
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -197,10 +198,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const file = opts.file ?? env.HOOK_ALERTS_CONFIG;
   const fileLayer = file === undefined || file === '' ? {} : readConfigFile(file);
   const { layer: envLayer, sources, problems: envProblems } = environmentLayer(env);
-  // The token file is read and watched only when the environment names it, so that the token's one source is clear.
-  const fileServer = fileLayer.server;
-  if (isObject(fileServer) && fileServer.tokenFile !== undefined) {
-    envProblems.push({ path: 'server.tokenFile', message: 'is set by HOOK_ALERTS_TOKEN_FILE only: set that variable to read the token from a file' });
+  // A secret file is read and watched only when the environment names it, so that the secret's one source is clear.
+  for (const binding of ENV_BINDINGS) {
+    if (!('filePath' in binding)) continue;
+    const [section, key] = binding.filePath;
+    const fromFile = fileLayer[section];
+    if (isObject(fromFile) && fromFile[key] !== undefined) {
+      envProblems.push({ path: `${section}.${key}`, message: `is set by ${binding.env}_FILE only: set that variable to read the secret from a file` });
+    }
   }
   const merged = mergeConfig(mergeConfig(fileLayer, envLayer), opts.overrides ?? {});
   const result = configSchema.safeParse(merged, { reportInput: true });

@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { EmailConfig } from './sink-config.js';
 import { bareMessageId, SmtpTranscript, type SmtpTransactionKey } from './smtp-data-start.js';
+import { builtFromSecret, describeSecretFileChange, rereadingSecretFile, SECRET_FILE_REREAD_MS } from '../secret-file.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */
 export interface MailTransport {
@@ -128,15 +129,19 @@ function smtpConnection(smtpUrl: string, password: string | undefined): Pick<SMT
  */
 export class EmailSink implements Sink {
   readonly name = 'email' as const;
-  #transport: MailTransport;
+  readonly #transportOf: () => MailTransport;
+  /** Transports replaced after the password file changed: sends in flight may still use them, so they close with the sink. */
+  readonly #retired: MailTransport[];
   #from: string;
   #logger: Logger;
   #attempts: EmailAttemptLog | null;
   /** Sends in progress by (Message-ID, recipient): what the transcript's DATA instants are recorded for. */
   readonly #inFlight = new Map<string, InFlightSend>();
 
-  constructor(transport: MailTransport, opts: { from: string; logger: Logger; attempts?: EmailAttemptLog | null }) {
-    this.#transport = transport;
+  /** `transport`: the transport, or what answers the current one (a new one after the password file changed). */
+  constructor(transport: MailTransport | (() => MailTransport), opts: { from: string; logger: Logger; attempts?: EmailAttemptLog | null; retired?: MailTransport[] }) {
+    this.#transportOf = typeof transport === 'function' ? transport : () => transport;
+    this.#retired = opts.retired ?? [];
     this.#from = opts.from;
     this.#logger = opts.logger;
     this.#attempts = opts.attempts ?? null;
@@ -181,17 +186,36 @@ export class EmailSink implements Sink {
     const attempts = email.recordAttempts ? (deps.attempts ?? null) : null;
     let built: EmailSink | null = null;
     const transcript = attempts === null ? null : EmailSink.#recordingTranscript(attempts, () => built, clock, logger);
-    const transport = deps.transport ?? EmailSink.#createTransport(email, smtpUrl, transcript);
-    built = new EmailSink(transport, { from, logger, attempts });
+    const retired: MailTransport[] = [];
+    let transport: MailTransport | (() => MailTransport);
+    const { smtpPassword, smtpPasswordFile } = email;
+    if (deps.transport !== undefined) transport = deps.transport;
+    else if (smtpPassword === undefined || smtpPasswordFile === undefined) transport = EmailSink.#createTransport(email, smtpUrl, smtpPassword, transcript);
+    else {
+      const current = rereadingSecretFile(smtpPasswordFile, smtpPassword, {
+        now: clock,
+        intervalMs: SECRET_FILE_REREAD_MS,
+        check: () => null,
+        onChange: (event) => {
+          const { level, message } = describeSecretFileChange(event, { secret: 'SMTP password', variable: 'SMTP_PASSWORD_FILE', changed: 'the next email connects with the new one' });
+          logger[level]({ passwordFile: smtpPasswordFile }, message);
+        },
+      });
+      // The pool keeps connections logged in with the old password: new sends get a new pool.
+      transport = builtFromSecret(current, (password) => EmailSink.#createTransport(email, smtpUrl, password, transcript), (old) => retired.push(old));
+    }
+    built = new EmailSink(transport, { from, logger, attempts, retired });
     return built;
   }
 
-  static #createTransport(email: EmailConfig, url: string, transcript: SmtpTranscript | null): MailTransport {
+  static #createTransport(email: EmailConfig, url: string, password: string | undefined, transcript: SmtpTranscript | null): MailTransport {
     const options: SMTPPool.Options = {
       // The transcript is read, not printed: it marks the instants before DATA and at its answer.
       ...(transcript === null ? {} : { logger: transcript.logger(), transactionLog: true }),
       // Settings in the URL (host, port, auth, smtps:// for TLS) win over these, as nodemailer merges them.
-      ...smtpConnection(url, email.smtpPassword),
+      ...smtpConnection(url, password),
+      // An http:// proxy that tunnels with CONNECT (nodemailer's own client; socks would need the socks module).
+      ...(email.proxy === undefined ? {} : { proxy: email.proxy }),
       pool: email.pool,
       maxConnections: email.maxConnections,
       requireTLS: email.requireTLS,
@@ -213,7 +237,7 @@ export class EmailSink implements Sink {
     const key = transactionKey({ messageId, recipient: ctx.address });
     this.#inFlight.set(key, { deliveryId: ctx.deliveryId, attempt: ctx.attempt, messageId });
     try {
-      const info = await this.#transport.sendMail(mail);
+      const info = await this.#transportOf().sendMail(mail);
       if ((info.rejected ?? []).length > 0) {
         return { status: 'failed', error: `email to ${ctx.address}: the SMTP server rejected the address (${info.response ?? 'no reply text'}): check it in EMAIL_TO or the routing rules` };
       }
@@ -259,7 +283,8 @@ export class EmailSink implements Sink {
   }
 
   async close(): Promise<void> {
-    this.#transport.close();
+    this.#transportOf().close();
+    for (const old of this.#retired.splice(0)) old.close();
     return Promise.resolve();
   }
 }

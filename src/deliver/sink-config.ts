@@ -3,6 +3,8 @@ import { z } from 'zod';
 export const slackConfigSchema = z.strictObject({
   /** Bot token (xoxb-…); from SLACK_BOT_TOKEN. */
   token: z.string().min(1).optional(),
+  /** The file SLACK_BOT_TOKEN_FILE names: read again on a send when a second has passed, so a rotated token needs no restart. */
+  tokenFile: z.string().min(1).optional(),
   /** Base URL of the Slack Web API; from SLACK_API_URL. Tests point it at a local server. */
   apiUrl: z.url().default('https://slack.com/api/'),
   /** One Web API call that takes longer is aborted (and the delivery retried by the worker). */
@@ -25,6 +27,16 @@ export const emailConfigSchema = z.strictObject({
   smtpUrl: z.string().min(1).optional(),
   /** The SMTP password, when not in smtpUrl (whose user it goes with); from SMTP_PASSWORD or SMTP_PASSWORD_FILE. */
   smtpPassword: z.string().min(1).optional(),
+  /** The file SMTP_PASSWORD_FILE names: read again on a send when a second has passed, so a rotated password needs no restart. */
+  smtpPasswordFile: z.string().min(1).optional(),
+  /**
+   * An http:// proxy that tunnels SMTP with CONNECT (http://proxy.example:3128; basic credentials in the URL
+   * are sent); from SMTP_PROXY. HTTPS_PROXY is not used for SMTP: most egress proxies allow CONNECT to port
+   * 443 only, so SMTP through one is a choice to make, not a default. socks5 is refused (it needs the socks module).
+   */
+  proxy: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// proxy URL that tunnels with CONNECT (http://proxy.example:3128); socks is not supported' })
+    .optional(),
   /** Sender address; from EMAIL_FROM. */
   from: z.string().min(3).optional(),
   /** Keep SMTP connections open and reuse them (nodemailer pool). */

@@ -19,6 +19,7 @@ import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { SlackConfig } from './sink-config.js';
 import type { FetchFunction } from './proxy-fetch.js';
+import { builtFromSecret, describeSecretFileChange, rereadingSecretFile, SECRET_FILE_REREAD_MS } from '../secret-file.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */
 export interface SlackRef {
@@ -160,6 +161,8 @@ export interface SlackSinkDeps {
   metrics?: Metrics;
   /** The client's fetch, e.g. through an HTTPS proxy; default: the global fetch. */
   fetch?: FetchFunction;
+  /** The clock of the token file's re-reads; default Date.now. */
+  clock?: () => number;
 }
 
 /**
@@ -170,28 +173,33 @@ export interface SlackSinkDeps {
  */
 export class SlackSink implements Sink {
   readonly name = 'slack' as const;
-  #client: WebClient;
+  readonly #clientOf: () => WebClient;
   #logger: Logger;
   #uploadLogs: boolean;
   #lookback: number;
   #channelIds = new Map<string, string>();
 
+  /** `client`: the client, or what answers the current one (a new one after the token file changed). */
   constructor(
-    client: WebClient,
+    client: WebClient | (() => WebClient),
     opts: { logger: Logger; uploadLogs: boolean; lookbackMessages: number },
   ) {
-    this.#client = client;
+    this.#clientOf = typeof client === 'function' ? client : () => client;
     this.#logger = opts.logger;
     this.#uploadLogs = opts.uploadLogs;
     this.#lookback = opts.lookbackMessages;
   }
 
+  /** The client for this call: the current token's. */
+  get #client(): WebClient {
+    return this.#clientOf();
+  }
+
   /** Build the sink from its config section; `token` must be set. */
   static fromConfig(slack: SlackConfig, deps: SlackSinkDeps): SlackSink {
     const logger = deps.logger.child({ sink: 'slack' });
-    const client =
-      deps.client ??
-      new WebClient(slack.token, {
+    const build = (token: string | undefined): WebClient =>
+      new WebClient(token, {
         slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/`,
         // The worker persists retries with backoff and a maximum age; the SDK's own retries (10 over
         // 30 minutes by default) would hold a delivery hostage and fight that schedule.
@@ -203,6 +211,23 @@ export class SlackSink implements Sink {
         logLevel: LogLevel.WARN,
         ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
       });
+    const { token, tokenFile } = slack;
+    let client: WebClient | (() => WebClient);
+    if (deps.client !== undefined) client = deps.client;
+    else if (token === undefined || tokenFile === undefined) client = build(token);
+    else {
+      const current = rereadingSecretFile(tokenFile, token, {
+        now: deps.clock ?? Date.now,
+        intervalMs: SECRET_FILE_REREAD_MS,
+        check: () => null,
+        onChange: (event) => {
+          const { level, message } = describeSecretFileChange(event, { secret: 'Slack bot token', variable: 'SLACK_BOT_TOKEN_FILE', changed: 'the next Slack call uses the new one' });
+          logger[level]({ tokenFile }, message);
+        },
+      });
+      // A client holds no connection of its own to close: the one it replaces is just dropped.
+      client = builtFromSecret(current, build, () => undefined);
+    }
     return new SlackSink(client, {
       logger,
       uploadLogs: slack.uploadLogs,

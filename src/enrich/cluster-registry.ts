@@ -4,11 +4,10 @@ import { KubeClient } from '../kube/kube-client.js';
 import { connectKubeconfig, loadKubeconfig, loadKubeconfigFromEnv } from '../kube/kubeconfig.js';
 import type { KubeConnection } from '../kube/kubeconfig-connection.js';
 import { inClusterConnection } from '../kube/kubeconfig-in-cluster.js';
-import { defaultSource, ENRICHMENT_OFF_WARNING } from './kube-config-source.js';
+import { defaultSource, ENRICHMENT_OFF_WARNING, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './kube-config-source.js';
+import type { ArgoCdClusterSecrets } from './argocd-cluster-secrets.js';
 
-/** Argo CD's names for the cluster it runs in (Application spec.destination). */
-export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
-export const IN_CLUSTER_NAME = 'in-cluster';
+export { IN_CLUSTER_NAME, IN_CLUSTER_SERVER };
 
 /** A destination as the event carries it. */
 export interface Destination {
@@ -48,23 +47,31 @@ export class ClusterRegistry {
   readonly #defaultClient: KubeClient | null;
   readonly #defaultMissing: string;
   readonly #configured: { server: string | null; name: string | null; client: KubeClient }[];
+  readonly #argoCd: ArgoCdClusterSecrets | null;
 
   private constructor(
     defaultClient: KubeClient | null,
     defaultMissing: string,
     configured: { server: string | null; name: string | null; client: KubeClient }[],
+    argoCd: ArgoCdClusterSecrets | null,
   ) {
     this.#defaultClient = defaultClient;
     this.#defaultMissing = defaultMissing;
     this.#configured = configured;
+    this.#argoCd = argoCd;
   }
 
   /**
    * Build from config. Returns null with a warning when enrichment is off (`enabled: false`, or `auto`
    * with no kubeconfig anywhere); throws a config error for a configured cluster that cannot be loaded
-   * and for `enabled: true` without any cluster.
+   * and for `enabled: true` without any cluster. `argoCdClusters` builds the reader of Argo CD's cluster
+   * Secrets (`argocdClusterSecrets.enabled`) on the cluster the service runs in.
    */
-  static fromConfig(config: KubernetesConfig, env: NodeJS.ProcessEnv = process.env): { registry: ClusterRegistry | null; warning: string | null } {
+  static fromConfig(
+    config: KubernetesConfig,
+    env: NodeJS.ProcessEnv = process.env,
+    opts: { argoCdClusters?: (home: KubeClient) => ArgoCdClusterSecrets } = {},
+  ): { registry: ClusterRegistry | null; warning: string | null } {
     if (config.enabled === 'false') return { registry: null, warning: null };
     const callTimeoutMs = config.bounds.callTimeoutMs;
     const configured = config.clusters.map((c, i) => {
@@ -110,16 +117,47 @@ export class ClusterRegistry {
         warning: warning ?? ENRICHMENT_OFF_WARNING,
       };
     }
-    return { registry: new ClusterRegistry(defaultClient, defaultMissing, configured), warning };
+    let argoCd: ArgoCdClusterSecrets | null = null;
+    if (config.argocdClusterSecrets.enabled && opts.argoCdClusters !== undefined) {
+      if (defaultClient === null) {
+        throw configSettingError(
+          'kubernetes.argocdClusterSecrets.enabled',
+          `true, but Argo CD's cluster Secrets are read in the cluster the service runs in, and it has none (${defaultMissing})`,
+        );
+      }
+      argoCd = opts.argoCdClusters(defaultClient);
+    }
+    return { registry: new ClusterRegistry(defaultClient, defaultMissing, configured, argoCd), warning };
   }
 
   /** Build from ready clients (tests, embedding). */
-  static of(defaultClient: KubeClient | null, configured: { server?: string; name?: string; client: KubeClient }[] = []): ClusterRegistry {
+  static of(
+    defaultClient: KubeClient | null,
+    configured: { server?: string; name?: string; client: KubeClient }[] = [],
+    argoCd: ArgoCdClusterSecrets | null = null,
+  ): ClusterRegistry {
     return new ClusterRegistry(
       defaultClient,
       `cluster ${IN_CLUSTER_SERVER} (in-cluster) is not configured`,
       configured.map((c) => ({ server: c.server === undefined ? null : normalizeServer(c.server), name: c.name ?? null, client: c.client })),
+      argoCd,
     );
+  }
+
+  /** The reader of Argo CD's cluster Secrets, when they are used. */
+  argoCdClusters(): ArgoCdClusterSecrets | null {
+    return this.#argoCd;
+  }
+
+  /**
+   * resolve(), reading Argo CD's cluster Secrets again first when the destination is not found among
+   * those last read (a cluster added since), at most every few seconds.
+   */
+  async lookup(destination: Destination): Promise<ClusterResolution> {
+    const first = this.resolve(destination);
+    if (first.ok || this.#argoCd === null) return first;
+    await this.#argoCd.refreshAfterMiss();
+    return this.resolve(destination);
   }
 
   /** The client for an Application destination, or the sentence that says why there is none. */
@@ -129,13 +167,17 @@ export class ClusterRegistry {
       this.#configured.find((c) => server !== null && c.server === server) ??
       this.#configured.find((c) => destination.name !== null && c.name === destination.name);
     if (match !== undefined) return { ok: true, client: match.client };
-    if (server === IN_CLUSTER_SERVER || destination.name === IN_CLUSTER_NAME) {
+    const argoCd = server === IN_CLUSTER_SERVER || destination.name === IN_CLUSTER_NAME ? null : (this.#argoCd?.find(server, destination.name) ?? null);
+    if (argoCd?.kind === 'client') return { ok: true, client: argoCd.client };
+    if (argoCd?.kind === 'unusable') return { ok: false, missing: argoCd.missing };
+    if (server === IN_CLUSTER_SERVER || destination.name === IN_CLUSTER_NAME || argoCd?.kind === 'in-cluster') {
       return this.#defaultClient === null ? { ok: false, missing: this.#defaultMissing } : { ok: true, client: this.#defaultClient };
     }
     const key = server !== null ? `server: ${server}` : `name: ${destination.name ?? '?'}`;
+    const argoCdMiss = this.#argoCd === null ? '' : `; ${this.#argoCd.describeMiss()}`;
     return {
       ok: false,
-      missing: `cluster ${describeDestination(destination)} is not configured: add it under kubernetes.clusters (${key}, kubeconfig: <file>, context: <name>) so that alerts of apps deployed there show Job, pod and log details`,
+      missing: `cluster ${describeDestination(destination)} is not configured: add it under kubernetes.clusters (${key}, kubeconfig: <file>, context: <name>) so that alerts of apps deployed there show Job, pod and log details${argoCdMiss}`,
     };
   }
 

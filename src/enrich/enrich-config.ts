@@ -17,6 +17,23 @@ const clusterConfigSchema = z
     message: 'a cluster needs `server` (the destination server URL) or `name` (the destination name) to be matched',
   });
 
+/**
+ * Destinations from Argo CD's own cluster Secrets (docs/argocd-clusters.md): read in the cluster the service
+ * runs in, so that a destination is enriched with the credentials Argo CD uses, not a copy of them.
+ */
+const argocdClusterSecretsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Argo CD's namespace, where its cluster Secrets are. */
+  namespace: z.string().min(1).default('argocd'),
+  /**
+   * The cluster Secrets to read by name (`get`, which RBAC can limit with resourceNames); empty: list every
+   * Secret labelled argocd.argoproj.io/secret-type=cluster (`list`, which RBAC cannot limit to them).
+   */
+  names: z.array(z.string().min(1)).default([]),
+  /** How often the Secrets are read again (a changed or new one is used from then on); a destination not found also reads them, at most every 5 s. */
+  resyncSeconds: z.number().int().min(5).max(3600).default(60),
+});
+
 /** Limits of what enrichment reads from the Kubernetes API (docs/design.md, "Enrichment bounds"). */
 export const enrichBoundsSchema = z.strictObject({
   maxPodsPerHook: z.number().int().min(1).max(50).default(5),
@@ -119,6 +136,7 @@ export const kubernetesConfigSchema = z.strictObject({
   /** auto: enrich when a kubeconfig or in-cluster config exists, else warn and send alerts without it. */
   enabled: z.enum(['auto', 'true', 'false']).default('auto'),
   clusters: z.array(clusterConfigSchema).default([]),
+  argocdClusterSecrets: argocdClusterSecretsSchema.prefault({}),
   bounds: enrichBoundsSchema.prefault({}),
   capture: captureConfigSchema.prefault({}),
   stuck: stuckConfigSchema.prefault({}),
@@ -147,4 +165,5 @@ export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;
 export type BackstopConfig = z.infer<typeof backstopConfigSchema>;
 export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
+export type ArgoCdClusterSecretsConfig = z.infer<typeof argocdClusterSecretsSchema>;
 export type ScrubConfig = z.infer<typeof scrubConfigSchema>;

@@ -7,6 +7,7 @@ import { CaptureWatcher } from './capture-watcher.js';
 import { ClusterRegistry, IN_CLUSTER_NAME, IN_CLUSTER_SERVER } from './cluster-registry.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
+import { ArgoCdClusterSecrets } from './argocd-cluster-secrets.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import { ApplicationBackstop, type ApplicationBackstopDeps } from './application-backstop.js';
@@ -65,7 +66,22 @@ export function createEnrichment(
   },
 ): Enrichment | null {
   const k = config.kubernetes;
-  const { registry, warning } = ClusterRegistry.fromConfig(k, deps.env);
+  const observe = (client: KubeClient): void => {
+    client.observeFailures((failure) => deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind: failure.kind }));
+    // From 0, so that increase() sees the first failure after a start.
+    for (const kind of KUBE_FAILURE_KINDS) deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind }, 0);
+  };
+  const { registry, warning } = ClusterRegistry.fromConfig(k, deps.env, {
+    argoCdClusters: (home) =>
+      new ArgoCdClusterSecrets({
+        home,
+        config: k.argocdClusterSecrets,
+        callTimeoutMs: k.bounds.callTimeoutMs,
+        connect: { processEnv: deps.env ?? process.env },
+        logger: deps.logger.child({ component: 'argocd-clusters' }),
+        onClient: observe,
+      }),
+  });
   if (warning !== null) deps.logger.warn(warning);
   if (registry === null) return null;
   const argocdCluster = k.backstop.enabled ? registry.home() : null;
@@ -148,11 +164,7 @@ export function createEnrichment(
       },
     };
   };
-  for (const client of registry.clients()) {
-    client.observeFailures((failure) => deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind: failure.kind }));
-    // From 0, so that increase() sees the first failure after a start.
-    for (const kind of KUBE_FAILURE_KINDS) deps.metrics.kubeApiErrors.inc({ cluster: client.clusterId, kind }, 0);
-  }
+  for (const client of registry.clients()) observe(client);
   let running: LeaderWork | null = null;
   const work: LeaderWork = {
     start: () => {
@@ -171,6 +183,8 @@ export function createEnrichment(
     captures,
     registry,
     start: () => {
+      // Every replica enriches, so every replica reads Argo CD's clusters, elected or not.
+      registry.argoCdClusters()?.start();
       if (election !== null) {
         election.start();
         return;
@@ -180,6 +194,7 @@ export function createEnrichment(
     },
     stop: async () => {
       await (election === null ? work.stop() : election.stop());
+      registry.argoCdClusters()?.stop();
     },
   };
 }

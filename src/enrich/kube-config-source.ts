@@ -3,6 +3,10 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { KubernetesConfig } from './enrich-config.js';
 
+/** Argo CD's names for the cluster it runs in (Application spec.destination). */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+export const IN_CLUSTER_NAME = 'in-cluster';
+
 /** The warning when `kubernetes.enabled: auto` finds no cluster to read. */
 export const ENRICHMENT_OFF_WARNING =
   'Kubernetes enrichment is off: no in-cluster config and no kubeconfig (KUBECONFIG, ~/.kube/config); alerts go out without Job, pod and log details. Set kubernetes.enabled: false to silence this warning.';

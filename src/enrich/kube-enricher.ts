@@ -157,7 +157,7 @@ export class KubeEnricher implements Enricher {
   async enrich(event: HookEvent, opts: { signal: AbortSignal }): Promise<AlertReport> {
     const started = this.#clock();
     const limit = createLimiter(this.#deps.bounds.concurrency);
-    const resolution = this.#deps.registry.resolve(event.destination);
+    const resolution = await this.#deps.registry.lookup(event.destination);
     const max = this.#deps.bounds.maxHooksPerEvent;
     const hooks = await Promise.all(
       event.hooks.slice(0, max).map(async (hook) => {

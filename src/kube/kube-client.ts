@@ -13,11 +13,13 @@ import {
   leaseSchema,
   LEGACY_JOB_NAME_LABEL,
   podSchema,
+  secretSchema,
   type KubeApplication,
   type KubeEvent,
   type KubeJob,
   type KubeLease,
   type KubePod,
+  type KubeSecret,
 } from './kube-objects.js';
 import type { KubeConnection } from './kubeconfig-connection.js';
 
@@ -381,8 +383,13 @@ export class KubeClient {
 
   /** The Lease (coordination.k8s.io/v1), or null when it does not exist (404). */
   async readLease(namespace: string, name: string, signal: AbortSignal): Promise<KubeLease | null> {
+    return this.#getOrNull(leasePath(namespace, name), leaseSchema, signal);
+  }
+
+  /** One object by its path, parsed with `schema`, or null when it does not exist (404). */
+  async #getOrNull<S extends z.ZodType>(path: string, schema: S, signal: AbortSignal): Promise<z.infer<S> | null> {
     try {
-      return this.#parse(leaseSchema, await this.#requestJson(leasePath(namespace, name), {}, signal, OBJECT_BODY_CAP));
+      return this.#parse(schema, await this.#requestJson(path, {}, signal, OBJECT_BODY_CAP));
     } catch (err) {
       if (err instanceof KubeCallError && err.kind === 'not-found') return null;
       throw err;
@@ -406,26 +413,30 @@ export class KubeClient {
     return this.#parse(leaseSchema, await this.#requestJson(path, {}, signal, OBJECT_BODY_CAP, write));
   }
 
+  /** The Secret, or null when it does not exist (404). */
+  async readSecret(namespace: string, name: string, signal: AbortSignal): Promise<KubeSecret | null> {
+    return this.#getOrNull(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, secretSchema, signal);
+  }
+
+  /** Secrets of a namespace matching a label selector, at most `maxItems` (`truncated` says that more exist). */
+  async listSecrets(namespace: string, labelSelector: string, maxItems: number, signal: AbortSignal): Promise<BoundedList<KubeSecret>> {
+    return this.#listBounded(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+      { labelSelector },
+      secretSchema,
+      { pageSize: Math.min(LIST_PAGE, maxItems), maxItems },
+      signal,
+    );
+  }
+
   /** The Job, or null when it does not exist (404). */
   async readJob(namespace: string, name: string, signal: AbortSignal): Promise<KubeJob | null> {
-    try {
-      const job = await this.#requestJson(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
-      return this.#parse(jobSchema, job);
-    } catch (err) {
-      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
-      throw err;
-    }
+    return this.#getOrNull(`/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs/${encodeURIComponent(name)}`, jobSchema, signal);
   }
 
   /** The pod, or null when it does not exist (404). */
   async readPod(namespace: string, name: string, signal: AbortSignal): Promise<KubePod | null> {
-    try {
-      const pod = await this.#requestJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {}, signal, OBJECT_BODY_CAP);
-      return this.#parse(podSchema, pod);
-    } catch (err) {
-      if (err instanceof KubeCallError && err.kind === 'not-found') return null;
-      throw err;
-    }
+    return this.#getOrNull(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, podSchema, signal);
   }
 
   /**

@@ -172,3 +172,10 @@ export const leaseSchema = z.object({
 });
 
 export type KubeLease = z.infer<typeof leaseSchema>;
+
+/** A Secret (v1): its `data` values are base64, as the API server sends them; decoding is the reader's. */
+export const secretSchema = z.object({
+  metadata: objectMetaSchema,
+  data: stringMap,
+});
+export type KubeSecret = z.infer<typeof secretSchema>;

@@ -107,10 +107,15 @@ function readKubeconfigFile(path: string, skipMissing: boolean): KubeconfigFile 
   } catch (err) {
     throw new Error(`${path} is not valid YAML: ${yamlProblem(err, text)}`);
   }
+  return resolvePaths(parseKubeconfigDocument(doc, path), dirname(resolve(path)));
+}
+
+/** A kubeconfig document checked as kubectl does (`where` names it in messages); paths are left as they are. */
+function parseKubeconfigDocument(doc: unknown, where: string): KubeconfigFile {
   const parsed = kubeconfigFileSchema.safeParse(doc ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new Error(`${path} is not a kubeconfig: ${issues.slice(0, 3).join('; ')}`);
+    throw new Error(`${where} is not a kubeconfig: ${issues.slice(0, 3).join('; ')}`);
   }
   for (const [list, names] of [
     ['cluster', parsed.data.clusters.map((c) => c.name)],
@@ -118,9 +123,30 @@ function readKubeconfigFile(path: string, skipMissing: boolean): KubeconfigFile 
     ['context', parsed.data.contexts.map((c) => c.name)],
   ] as const) {
     const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) throw new Error(`${path} defines ${list} "${twice}" twice: keep one`);
+    if (twice !== undefined) throw new Error(`${where} defines ${list} "${twice}" twice: keep one`);
   }
-  return resolvePaths(parsed.data, dirname(resolve(path)));
+  return parsed.data;
+}
+
+/** Merge parsed kubeconfig files in order: the first that names a cluster, user or context wins. */
+function mergeKubeconfigs(files: { path: string; file: KubeconfigFile }[]): Kubeconfig {
+  const kc: Kubeconfig = { files: [], currentContext: null, clusters: new Map(), users: new Map(), contexts: new Map() };
+  for (const { path, file } of files) {
+    kc.files.push(path);
+    kc.currentContext ??= file['current-context'];
+    for (const c of file.clusters) if (!kc.clusters.has(c.name)) kc.clusters.set(c.name, c.cluster);
+    for (const u of file.users) if (!kc.users.has(u.name)) kc.users.set(u.name, u.user);
+    for (const c of file.contexts) if (!kc.contexts.has(c.name)) kc.contexts.set(c.name, c.context);
+  }
+  return kc;
+}
+
+/**
+ * A kubeconfig built in memory (from another tool's cluster record, say), checked like a file; `where`
+ * names it in messages. File paths in it are taken as they are.
+ */
+export function kubeconfigFromDocument(doc: unknown, where: string): Kubeconfig {
+  return mergeKubeconfigs([{ path: where, file: parseKubeconfigDocument(doc, where) }]);
 }
 
 /**
@@ -128,16 +154,12 @@ function readKubeconfigFile(path: string, skipMissing: boolean): KubeconfigFile 
  * are skipped, but not all of them); an explicitly named file must exist.
  */
 export function loadKubeconfig(paths: string[], opts: { skipMissing: boolean }): Kubeconfig {
-  const kc: Kubeconfig = { files: [], currentContext: null, clusters: new Map(), users: new Map(), contexts: new Map() };
+  const files: { path: string; file: KubeconfigFile }[] = [];
   for (const path of paths) {
     const file = readKubeconfigFile(path, opts.skipMissing);
-    if (file === null) continue;
-    kc.files.push(path);
-    kc.currentContext ??= file['current-context'];
-    for (const c of file.clusters) if (!kc.clusters.has(c.name)) kc.clusters.set(c.name, c.cluster);
-    for (const u of file.users) if (!kc.users.has(u.name)) kc.users.set(u.name, u.user);
-    for (const c of file.contexts) if (!kc.contexts.has(c.name)) kc.contexts.set(c.name, c.context);
+    if (file !== null) files.push({ path, file });
   }
+  const kc = mergeKubeconfigs(files);
   if (kc.files.length === 0) throw new Error(`none of the kubeconfig files exist (${paths.join(', ')}): fix KUBECONFIG`);
   return kc;
 }

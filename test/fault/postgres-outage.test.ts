@@ -53,9 +53,10 @@ t.test('PostgreSQL down: 503 and /readyz says why; nothing accepted is lost; del
 
   const during = await postEvent(svc.url, TOKEN, failedBodyForOperation(1_000, 'svc-outage')).catch((err: unknown) => ({ status: -1, json: { error: String(err) } }));
   t.equal(during.status, 503, `a webhook during the outage gets 503 (Argo CD retries it): ${JSON.stringify(during.json)}`);
+  t.match(during.json, { error: 'HA_ERR_DATABASE_UNAVAILABLE', message: /database unreachable: .*check that PostgreSQL is up/ }, 'the 503 says what failed and what to check');
   const ready = await getJson(`${svc.url}/readyz`);
   t.equal(ready.status, 503, '/readyz fails');
-  t.match(JSON.stringify(ready.json), /database unreachable/, `/readyz says why: ${JSON.stringify(ready.json)}`);
+  t.match(ready.json, { status: 'not ready', reasons: [/^database unreachable: /] }, `/readyz says why: ${JSON.stringify(ready.json)}`);
   const health = await getJson(`${svc.url}/healthz`);
   t.equal(health.status, 200, '/healthz still answers: the process is alive, Kubernetes must not restart it');
 

@@ -6,7 +6,7 @@ import type { TestServer } from './test-server.js';
 
 /**
  * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
- * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods and Events in the
+ * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods, Events and Secrets in the
  * shapes `kubectl get -o json` shows, Argo CD Applications (argoproj.io/v1alpha1, list and watch), `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
  * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Lists honour `limit` and hand out
@@ -31,11 +31,12 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
-type Resource = 'jobs' | 'pods' | 'events' | 'applications';
+type Resource = 'jobs' | 'pods' | 'events' | 'secrets' | 'applications';
 const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
   events: { kind: 'Event', apiVersion: 'v1', group: '' },
+  secrets: { kind: 'Secret', apiVersion: 'v1', group: '' },
   applications: { kind: 'Application', apiVersion: 'argoproj.io/v1alpha1', group: 'argoproj.io' },
 };
 /** Where each resource's API group is served. */
@@ -151,8 +152,14 @@ export class KubeApiServer implements TestServer {
   readonly logReads: LogRead[] = [];
   /** Ignore limitBytes on pods/log, like a proxy that strips it: the client must stop reading itself. */
   ignoreLimitBytes = false;
-  /** Bytes written to streamed answers (huge lists, newline-less watches): how far a client let them go. */
+  /**
+   * Bytes written to streamed answers (huge lists, newline-less watches). Loopback socket buffers take
+   * tens of MiB on their own (tcp_rmem's maximum is 32 MiB here), so this says how far the kernel let the
+   * server write, not how much the client read: a figure to print, not a bound to assert.
+   */
   streamedBytes = 0;
+  /** Per streamed answer that the client closed before its end: the bytes written until then. */
+  readonly cutStreams: number[] = [];
   /**
    * Added to every answer (the opening of a watch included, not the events it streams afterwards): the
    * round trip to a remote cluster's API server.
@@ -295,6 +302,14 @@ export class KubeApiServer implements TestServer {
     return this.#put('applications', app);
   }
 
+  /** Create or replace a Secret; `stringData` is encoded into `data` as the API server does, and never stored. */
+  putSecret(secret: KubeObject & { stringData?: Record<string, string> }): KubeObject {
+    const { stringData, ...rest } = secret;
+    const data: Record<string, string> = { ...((rest.data as Record<string, string> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(stringData ?? {})) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    return this.#put('secrets', { ...rest, data });
+  }
+
   /** The stored object (a copy). */
   get(resource: Resource, namespace: string, name: string): KubeObject | undefined {
     const found = this.#objects.get(this.#key(resource, namespace, name));
@@ -345,7 +360,7 @@ export class KubeApiServer implements TestServer {
     this.#faults.push({ ...rule });
   }
 
-  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events", "applications"), in one namespace or all. */
+  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events", "secrets", "applications"), in one namespace or all. */
   forbid(verb: 'get' | 'list' | 'watch', resource: string, namespace?: string): void {
     const [res = resource, sub] = resource.split('/');
     const ns = namespace === undefined ? '(?:/namespaces/[^/]+)?' : `/namespaces/${namespace}`;
@@ -627,7 +642,7 @@ export class KubeApiServer implements TestServer {
 
   #route(path: string): { resource: Resource; namespace: string | null; name: string | null; sub: string | null } | null {
     const m =
-      /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
+      /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events|secrets)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
       /^\/apis\/batch\/v1(?:\/namespaces\/([^/]+))?\/(jobs)(?:\/([^/]+))?()$/.exec(path) ??
       /^\/apis\/argoproj\.io\/v1alpha1(?:\/namespaces\/([^/]+))?\/(applications)(?:\/([^/]+))?()$/.exec(path);
     if (m === null) return null;
@@ -662,8 +677,10 @@ export class KubeApiServer implements TestServer {
   #stream(res: ServerResponse, head: Buffer, next: (sent: number) => Buffer | null, tail: Buffer): void {
     let sent = 0;
     let closed = false;
+    let ended = false;
     res.on('close', () => {
       closed = true;
+      if (!ended) this.cutStreams.push(sent);
     });
     const write = (chunk: Buffer): boolean => {
       sent += chunk.length;
@@ -675,6 +692,7 @@ export class KubeApiServer implements TestServer {
         if (closed) return;
         const chunk = next(sent);
         if (chunk === null) {
+          ended = true;
           res.end(tail);
           return;
         }

@@ -247,6 +247,18 @@ if (kubectl) {
     t.notOk(objects.some((o) => o.metadata.name === 'argocd-location'), 'the local-config values are not applied');
   });
 
+  t.test("the argocd-cluster-secrets kustomization grants list on Secrets in Argo CD's namespace alone, to the service's account", async (t) => {
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/components/argocd-cluster-secrets'));
+    t.same(
+      objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`),
+      ['Role/argocd/argocd-hook-alerts-cluster-secrets', 'RoleBinding/argocd/argocd-hook-alerts-cluster-secrets'],
+    );
+    const role = objects.find((o) => o.kind === 'Role') as unknown as { rules: unknown[] };
+    t.same(role.rules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }], 'list only: no get, watch or write');
+    const binding = objects.find((o) => o.kind === 'RoleBinding') as unknown as { subjects: unknown[] };
+    t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'argocd-hook-alerts', namespace: 'argocd-hook-alerts' }]);
+  });
+
   t.test('the config is a generated ConfigMap whose hashed name the Deployment follows, so a change rolls the pods', async (t) => {
     const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/example'));
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('argocd-hook-alerts-config-'));

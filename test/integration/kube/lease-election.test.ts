@@ -9,10 +9,12 @@ import type { KubeClient } from '../../../src/kube/kube-client.js';
 
 // Candidates for one Lease on the Kubernetes API test server, which treats Leases as the API server does
 // (POST 409 when it exists, PUT 409 unless the resourceVersion is current). Short timings: the waits below
-// bound a hang only, each ends when the state it waits for is reached.
+// bound a hang only, each ends when the state it waits for is reached. The renew deadline still leaves a
+// leader 2 s of stalled event loop before it steps down, so a loaded machine does not change the leader
+// under a test that counts on one (1 s leases did, in principle, at a load of 16 on 2 cores).
 const NAMESPACE = 'argocd-hook-alerts';
 const LEASE = 'argocd-hook-alerts-watchers';
-const TIMINGS = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+const TIMINGS = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 100 };
 
 interface Candidate {
   identity: string;
@@ -80,7 +82,7 @@ t.test('three candidates started at once: exactly one leads, and it is the Lease
   t.ok(creates.length >= 1, `the Lease was created once; other creates were refused (409): ${creates.map((r) => r.status).join(', ')}`);
   t.equal(creates.filter((r) => r.status === 201).length, 1, 'one create succeeded');
   const spec = kube.lease(NAMESPACE, LEASE)?.spec as Record<string, unknown>;
-  t.match(spec, { leaseDurationSeconds: 1, leaseTransitions: 0 }, 'the duration is recorded in whole seconds; no transition yet');
+  t.match(spec, { leaseDurationSeconds: 3, leaseTransitions: 0 }, 'the duration is recorded in whole seconds; no transition yet');
   t.match(String(spec.renewTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'renewTime is a MicroTime (six fraction digits)');
 });
 
