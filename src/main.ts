@@ -22,6 +22,8 @@ import { createScrubber } from './scrub/scrub.js';
 import { MISSING_WHATS } from './enrich/job-hook-gaps.js';
 import { RULES } from './diagnose/rules/index.js';
 import { packageVersion } from './package-files.js';
+import { hookFailedEventsOf } from './intake/application-event.js';
+import { DELETE_HOOK_TRIGGER, TRIGGER_NAMES } from './argocd/notifications-config.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -155,9 +157,30 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       // Loaded only when a cluster can be read: a service without one does not carry the enrichment modules.
       const { createEnrichment } = await import('./enrich/enrichment.js');
       // Throws a config error for a configured cluster whose kubeconfig cannot be loaded: fail at start.
-      enrichment = createEnrichment(config, { store, logger: logger.child({ component: 'enrich' }), metrics, onEventAccepted: () => worker.notify(), env, sharedStore: store.kind === 'postgres' });
+      const backstop = config.kubernetes.backstop;
+      enrichment = createEnrichment(config, {
+        store,
+        logger: logger.child({ component: 'enrich' }),
+        metrics,
+        onEventAccepted: () => worker.notify(),
+        env,
+        sharedStore: store.kind === 'postgres',
+        // The watch derives the webhook's own event (intake's normalization), so that both dedupe as one.
+        backstopEventsOf: (app, receivedAt) =>
+          hookFailedEventsOf(app, {
+            hookTypes: config.hooks.types,
+            serviceName: backstop.serviceName,
+            triggers: [TRIGGER_NAMES['hook-failed'], DELETE_HOOK_TRIGGER],
+            defaultRecipient: backstop.defaultRecipient,
+            argocdUrl: backstop.argocdUrl,
+            receivedAt,
+          }),
+      });
     } else if (config.kubernetes.enabled === 'auto') {
       logger.warn(ENRICHMENT_OFF_WARNING);
+    }
+    if (enrichment === null && config.kubernetes.backstop.enabled) {
+      logger.warn('kubernetes.backstop.enabled is true, but Kubernetes is off: the Application backstop does not run, alerts come from the webhook only');
     }
     const started = enrichment;
     if (started !== null) closers.push(() => started.stop());
@@ -184,6 +207,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       clock: () => new Date(clock()),
       onAccepted: () => worker.notify(),
       committer,
+      markSeenBy: enrichment !== null && config.kubernetes.backstop.enabled,
       // Ready means "can accept webhooks": a slow cluster or a stuck send must not take the pod out of the
       // Service (Argo CD's webhooks would fail); the worker's liveness is reported on /healthz instead.
       readiness: [() => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' })],

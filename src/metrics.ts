@@ -82,6 +82,18 @@ export class Metrics {
     labelNames: ['cluster', 'kind'] as const,
     registers: [this.registry],
   });
+  readonly backstopWatchUp = new Gauge({
+    name: 'hook_alerts_backstop_watch_up',
+    help: '1 while the Application backstop watch of a namespace is synced and streaming, 0 while it fails and retries (403: the RBAC is not granted); absent when the backstop is off or this replica does not run the watchers',
+    labelNames: ['cluster', 'watched_namespace'] as const,
+    registers: [this.registry],
+  });
+  readonly backstopEvents = new Counter({
+    name: 'hook_alerts_backstop_events_total',
+    help: "Failed hook operations the Application backstop found, by outcome: accepted (the watch saw it before Argo CD's webhook, or Argo CD never sent it), duplicate (the webhook had already delivered it)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly watchersLeader = new Gauge({
     name: 'hook_alerts_watchers_leader',
     help: '1 while this replica runs the capture and stuck-hook watchers (it holds their Lease, or no election runs), else 0',

@@ -23,6 +23,15 @@ async function clusterWarnings(config: Config): Promise<string[]> {
   return warning === null ? [] : [warning];
 }
 
+/** Which mode of the Application backstop `serve` would run: off, or on and where it watches. */
+async function backstopMode(config: Config): Promise<string> {
+  const backstop = config.kubernetes.backstop;
+  if (!backstop.enabled) return 'off (kubernetes.backstop.enabled: false): alerts come from Argo CD\'s webhook only';
+  const { enrichmentMayRun } = await import('../enrich/kube-config-source.js');
+  if (!enrichmentMayRun(config.kubernetes, process.env)) return 'off: enabled, but Kubernetes is off (no cluster to watch)';
+  return `on: watching Applications in ${backstop.namespaces.join(', ')} beside the webhook (needs list and watch on applications.argoproj.io there)`;
+}
+
 /**
  * `validate config`: load and check a config file the way `serve` would, without starting anything: the
  * same config errors, the same refusal without a token, the same warnings (on stderr).
@@ -46,6 +55,6 @@ export function registerValidateConfig(validate: Command): void {
       const { url } = config.store.postgres;
       // The URL without its password: it may be printed.
       const store = url === undefined ? `SQLite in ${config.dataDir}` : `PostgreSQL at ${redactPostgresUrl(url)}`;
-      process.stdout.write(`config is valid; sinks on: ${sinks}; store: ${store}\n`);
+      process.stdout.write(`config is valid; sinks on: ${sinks}; store: ${store}; Application backstop: ${await backstopMode(config)}\n`);
     });
 }

@@ -88,6 +88,28 @@ const stuckConfigSchema = z.strictObject({
 });
 
 /**
+ * The Application backstop (docs/design.md, "The Application backstop"): watch Argo CD's Applications in the
+ * cluster the service runs in and raise a hook failure that Argo CD's webhook did not deliver. Off by default:
+ * it needs list and watch on applications.argoproj.io (deploy/components/argocd-backstop).
+ */
+const backstopConfigSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Where the Applications live (Argo CD's namespace, and those of "apps in any namespace"). */
+  namespaces: z.array(z.string().min(1)).min(1).default(['argocd']),
+  /** The webhook service name given to `generate argocd --service-name`: its subscriptions name the recipients. */
+  serviceName: z.string().min(1).default('hook-alerts'),
+  /** The recipient of an Application that no annotation subscribes (a ConfigMap subscription): as its webhook would send it. */
+  defaultRecipient: z.string().min(1).nullable().default(null),
+  /** Argo CD's URL, for the links of an alert the watch raised (the webhook sends its own). */
+  argocdUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  /**
+   * A failed operation that ended longer ago than this is not raised: on a first start, or after the
+   * retention sweep, old failures still shown by Applications would otherwise alert again.
+   */
+  maxAgeHours: z.number().min(0.1).max(24 * 30).default(24),
+});
+
+/**
  * With several replicas on one PostgreSQL store, one of them runs the capture and stuck-hook watchers,
  * elected through a coordination.k8s.io/v1 Lease in the cluster the service runs in (docs/ha.md). The
  * timings are client-go's defaults for controllers.
@@ -119,6 +141,7 @@ export const kubernetesConfigSchema = z.strictObject({
   capture: captureConfigSchema.prefault({}),
   stuck: stuckConfigSchema.prefault({}),
   leaderElection: leaderElectionConfigSchema.prefault({}),
+  backstop: backstopConfigSchema.prefault({}),
 });
 
 export const scrubConfigSchema = z.strictObject({
@@ -140,6 +163,7 @@ export const scrubConfigSchema = z.strictObject({
 export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;
+export type BackstopConfig = z.infer<typeof backstopConfigSchema>;
 export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
 export type ArgoCdClusterSecretsConfig = z.infer<typeof argocdClusterSecretsSchema>;
 export type ScrubConfig = z.infer<typeof scrubConfigSchema>;

@@ -10,6 +10,7 @@ import { KubeEnricher } from './kube-enricher.js';
 import { ArgoCdClusterSecrets } from './argocd-cluster-secrets.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
+import { ApplicationBackstop, type ApplicationBackstopDeps } from './application-backstop.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
 import { serviceAccountNamespace } from '../kube/kubeconfig-in-cluster.js';
@@ -60,6 +61,8 @@ export function createEnrichment(
     env?: NodeJS.ProcessEnv;
     /** Replicas share the store (PostgreSQL): the watchers run on the one that holds their Lease. */
     sharedStore?: boolean;
+    /** How the Application backstop reads an Application (intake's normalization), when `kubernetes.backstop.enabled`. */
+    backstopEventsOf?: ApplicationBackstopDeps['eventsOf'];
   },
 ): Enrichment | null {
   const k = config.kubernetes;
@@ -81,6 +84,13 @@ export function createEnrichment(
   });
   if (warning !== null) deps.logger.warn(warning);
   if (registry === null) return null;
+  const argocdCluster = k.backstop.enabled ? registry.home() : null;
+  if (k.backstop.enabled && argocdCluster === null) {
+    throw configSettingError(
+      'kubernetes.backstop.enabled',
+      'the backstop watches the Applications of the cluster the service runs in, and there is none (no in-cluster config, no KUBECONFIG): run in Argo CD\'s cluster, set KUBECONFIG, or set it to false',
+    );
+  }
   const scrub = createScrubber(config.scrub.patterns);
   const captures = deps.store.captureStore({ ttlMs: k.capture.ttlHours * HOUR_MS, maxTotalBytes: k.capture.maxTotalBytes });
   const enricher = new KubeEnricher({ registry, bounds: k.bounds, scrub, captures, captureEnabled: k.capture.enabled, metrics: deps.metrics });
@@ -90,6 +100,20 @@ export function createEnrichment(
   const newWatchers = (): LeaderWork => {
     const watchers: CaptureWatcher[] = [];
     let stuck: StuckHookWatcher | null = null;
+    const eventsOf = deps.backstopEventsOf;
+    const backstop =
+      argocdCluster === null || eventsOf === undefined
+        ? null
+        : new ApplicationBackstop({
+            client: argocdCluster,
+            config: k.backstop,
+            eventsOf,
+            accept: (event, dedupeKey, now) => deps.store.acceptEvent(event, dedupeKey, now),
+            onAccepted: deps.onEventAccepted,
+            logger: deps.logger.child({ component: 'backstop', cluster: argocdCluster.clusterId }),
+            onWatchState: (namespace, up) => deps.metrics.backstopWatchUp.set({ cluster: argocdCluster.clusterId, watched_namespace: namespace }, up ? 1 : 0),
+            onOutcome: (outcome) => deps.metrics.backstopEvents.inc({ outcome }),
+          });
     if (k.stuck.enabled) {
       stuck = new StuckHookWatcher({
         config: k.stuck,
@@ -128,12 +152,15 @@ export function createEnrichment(
       start: () => {
         for (const w of watchers) w.start();
         stuck?.start();
+        backstop?.start();
       },
       stop: async () => {
+        await backstop?.stop();
         await stuck?.stop();
         await Promise.all(watchers.map((w) => w.stop()));
         // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
         deps.metrics.captureWatchUp.reset();
+        deps.metrics.backstopWatchUp.reset();
       },
     };
   };

@@ -37,6 +37,8 @@ export interface IntakeDeps {
   clock?: () => Date;
   /** Called after an event is committed, so the worker picks it up without waiting for its poll. */
   onAccepted?: () => void;
+  /** The Application backstop runs beside the webhook: events record which path saw them first. */
+  markSeenBy?: boolean;
   readiness?: ReadinessCheck[];
   /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
   health?: () => Record<string, unknown>;
@@ -194,6 +196,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     clock,
     refusals,
     onAccepted: deps.onAccepted,
+    markSeenBy: deps.markSeenBy ?? false,
   });
   void app.register(healthRoutes, {
     store,

@@ -60,6 +60,8 @@ export interface EventsRouteOptions {
   refusals: StoreRefusals;
   /** Called after an event is committed, so the worker picks it up without waiting for its poll. */
   onAccepted?: () => void;
+  /** The Application backstop runs too: record on each event that the webhook saw it. */
+  markSeenBy?: boolean;
 }
 
 function typeOf(value: unknown): string {
@@ -118,7 +120,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         ]);
       }
       const now = clock();
-      const normalized = toHookEvent(body, opts.hookTypes, now);
+      const normalized = toHookEvent(body, opts.hookTypes, now, opts.markSeenBy === true ? 'webhook' : undefined);
       if ('ignored' in normalized) {
         metrics.events.inc({ outcome: 'ignored' });
         req.log.info({ app: `${body.app.namespace}/${body.app.name}`, event: body.event }, `ignored: ${normalized.ignored}`);

@@ -1,5 +1,5 @@
 import type { ApplicationCondition, ContractV1Body, SyncResultResource } from '../model/contract-v1.js';
-import type { HookEvent, HookRef } from '../model/hook-event.js';
+import type { HookEvent, HookRef, SeenBy } from '../model/hook-event.js';
 import type { HookType } from '../model/hook-type.js';
 
 const FAILED_PHASES = new Set(['Failed', 'Error']);
@@ -76,8 +76,11 @@ function deletionFailure(body: ContractV1Body, wanted: ReadonlySet<string>): Del
   return null;
 }
 
-/** Turn a validated contract-v1 body into a HookEvent, or say why it needs no alert. */
-export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[], receivedAt: Date): NormalizeResult {
+/**
+ * Turn a validated contract-v1 body into a HookEvent, or say why it needs no alert. `seenBy` is recorded
+ * when the Application backstop runs, so that the alert says which path saw the failure first.
+ */
+export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[], receivedAt: Date, seenBy?: SeenBy): NormalizeResult {
   const op = body.operationState ?? null;
   const resources = op?.syncResult?.resources ?? [];
   const wanted = new Set<string>(hookTypes);
@@ -161,6 +164,7 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
       health: body.health?.status ?? null,
       syncStatus: body.sync?.status ?? null,
       receivedAt: receivedAt.toISOString(),
+      ...(seenBy === undefined ? {} : { seenBy }),
     },
   };
 }

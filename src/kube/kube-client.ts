@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { classifyKubeError, fromHttpStatus, KubeCallError, type AbortCause } from './kube-failure.js';
 import {
+  applicationSchema,
   eventSchema,
   jobSchema,
   JOB_NAME_LABEL,
@@ -13,6 +14,7 @@ import {
   LEGACY_JOB_NAME_LABEL,
   podSchema,
   secretSchema,
+  type KubeApplication,
   type KubeEvent,
   type KubeJob,
   type KubeLease,
@@ -30,6 +32,12 @@ export const REQUIRED_ACCESS = [
   { apiGroup: '', resource: 'pods/log', verbs: ['get'] },
   { apiGroup: '', resource: 'events', verbs: ['list'] },
 ] as const;
+
+/**
+ * The access the Application backstop adds when it is on (deploy/components/argocd-backstop grants exactly
+ * this, in the Argo CD namespace; a test keeps them equal).
+ */
+export const BACKSTOP_ACCESS = [{ apiGroup: 'argoproj.io', resource: 'applications', verbs: ['list', 'watch'] }] as const;
 
 /** Largest error body read from the API server (a Status object is a few hundred bytes). */
 const ERROR_BODY_CAP = 64 * 1024;
@@ -117,14 +125,38 @@ const watchLineSchema = z.object({
   object: z.unknown(),
 });
 
-/** A page of pods and the resourceVersion to watch from. */
-export interface PodPage {
-  items: KubePod[];
+/** A page of a watched resource and the resourceVersion to watch from. */
+export interface ResourcePage<T> {
+  items: T[];
   resourceVersion: string | null;
   continueToken: string | null;
-  /** The server sent more pods than asked for: only the first LIST_PAGE were read (and no next page exists). */
+  /** The server sent more items than asked for: only the first LIST_PAGE were read (and no next page exists). */
   truncated: boolean;
 }
+
+/** A kind of object that is listed and watched: where its collection lives and how one object is parsed. */
+export interface WatchedResource<T> {
+  /** What one is called in messages: "pod", "Application". */
+  noun: string;
+  /** The collection's path in a namespace, or across every namespace when null. */
+  path(namespace: string | null): string;
+  schema: z.ZodType<T>;
+}
+
+/** A collection path under an API group's version prefix (`/api/v1`, `/apis/argoproj.io/v1alpha1`). */
+function collectionPath(prefix: string, plural: string, namespace: string | null): string {
+  return namespace === null ? `${prefix}/${plural}` : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+}
+
+/** Pods (v1). */
+export const PODS: WatchedResource<KubePod> = { noun: 'pod', path: (ns) => collectionPath('/api/v1', 'pods', ns), schema: podSchema };
+
+/** Argo CD Applications (argoproj.io/v1alpha1): the backstop's resource. */
+export const APPLICATIONS: WatchedResource<KubeApplication> = {
+  noun: 'Application',
+  path: (ns) => collectionPath('/apis/argoproj.io/v1alpha1', 'applications', ns),
+  schema: applicationSchema,
+};
 
 /** A request that writes: its method and the JSON body it sends. */
 type JsonWrite = { method: 'POST' | 'PUT'; body: unknown };
@@ -436,17 +468,18 @@ export class KubeClient {
     );
   }
 
-  /** One page of pods (LIST_PAGE at most) matching a label selector, in a namespace or cluster-wide. */
-  async listPods(
-    params: { namespace: string | null; labelSelector: string; continueToken: string | null },
+  /** One page (LIST_PAGE at most) of a resource, matching a label selector when given, in a namespace or cluster-wide. */
+  async listPage<T>(
+    resource: WatchedResource<T>,
+    params: { namespace: string | null; labelSelector: string | null; continueToken: string | null },
     signal: AbortSignal,
-  ): Promise<PodPage> {
-    const path = params.namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(params.namespace)}/pods`;
-    const query: Record<string, string> = { labelSelector: params.labelSelector };
+  ): Promise<ResourcePage<T>> {
+    const query: Record<string, string> = {};
+    if (params.labelSelector !== null) query.labelSelector = params.labelSelector;
     if (params.continueToken !== null) query.continue = params.continueToken;
-    const page = await this.#getPage(path, query, LIST_PAGE, signal);
+    const page = await this.#getPage(resource.path(params.namespace), query, LIST_PAGE, signal);
     return {
-      items: page.items.map((p) => this.#parse(podSchema, p)),
+      items: page.items.map((item) => this.#parse(resource.schema, item)),
       resourceVersion: page.resourceVersion,
       continueToken: page.continueToken,
       truncated: page.overflow,
@@ -553,22 +586,23 @@ export class KubeClient {
   }
 
   /**
-   * Watch pods from a resourceVersion until the server ends the stream (timeoutSeconds), the signal aborts
-   * or nothing (not even a bookmark) arrives for `idleMs`. Resolves when the stream ends normally.
+   * Watch a resource from a resourceVersion until the server ends the stream (timeoutSeconds), the signal
+   * aborts or nothing (not even a bookmark) arrives for `idleMs`. Resolves when the stream ends normally.
    */
-  async watchPods(
-    params: { namespace: string | null; labelSelector: string; resourceVersion: string; timeoutSeconds: number; idleMs: number },
+  async watch(
+    resource: WatchedResource<unknown>,
+    params: { namespace: string | null; labelSelector: string | null; resourceVersion: string; timeoutSeconds: number; idleMs: number },
     onEvent: (event: WatchEvent) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const path = params.namespace === null ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(params.namespace)}/pods`;
-    const query = {
+    const path = resource.path(params.namespace);
+    const query: Record<string, string> = {
       watch: 'true',
       allowWatchBookmarks: 'true',
-      labelSelector: params.labelSelector,
       resourceVersion: params.resourceVersion,
       timeoutSeconds: String(params.timeoutSeconds),
     };
+    if (params.labelSelector !== null) query.labelSelector = params.labelSelector;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });

@@ -132,7 +132,18 @@ export const statusSchema = z.object({
   details: z.object({ name: str, group: str, kind: str }).nullish(),
 });
 
+/**
+ * An Argo CD Application (argoproj.io/v1alpha1), as the backstop reads it: its metadata, and spec and status
+ * left as they came (they are read through the webhook contract's own schema, not twice).
+ */
+export const applicationSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.unknown().optional(),
+  status: z.unknown().optional(),
+});
+
 export type KubePod = z.infer<typeof podSchema>;
+export type KubeApplication = z.infer<typeof applicationSchema>;
 export type KubeJob = z.infer<typeof jobSchema>;
 export type KubeEvent = z.infer<typeof eventSchema>;
 export type KubeContainerStatus = z.infer<typeof containerStatusSchema>;

@@ -1,168 +1,24 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
-import type { KubeClient, WatchEvent } from './kube-client.js';
-import { KubeCallError } from './kube-failure.js';
-import { podSchema, statusSchema, type KubePod } from './kube-objects.js';
+import { PODS } from './kube-client.js';
+import type { KubePod } from './kube-objects.js';
+import { ResourceWatch, type ResourceWatchOptions, type WatchChange } from './resource-watch.js';
 
 /** What a pod watch reports: a pod from the (re)list, or a change from the watch stream. */
-export type PodChange = 'SYNC' | 'ADDED' | 'MODIFIED' | 'DELETED';
+export type PodChange = WatchChange;
 
-export interface PodWatchOptions {
-  client: KubeClient;
-  /** null: every namespace. */
-  namespace: string | null;
+export interface PodWatchOptions extends Omit<ResourceWatchOptions<KubePod>, 'resource' | 'labelSelector' | 'onObject' | 'failureHint'> {
   labelSelector: string;
   onPod: (change: PodChange, pod: KubePod) => void;
-  /** Called after each full (re)list with the uids seen, so that callers can forget pods that are gone. */
-  onSynced?: (uids: ReadonlySet<string>) => void;
-  logger: Logger;
-  /** Told when the watch is synced and streaming (true) and when it fails (false): the watch-up gauge. */
-  onState?: (up: boolean) => void;
-  /** Server-side watch timeout; the stream ends normally and resumes from the last resourceVersion. */
-  timeoutSeconds?: number;
-  /** Reconnect backoff after errors. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
 }
 
-const DEFAULT_TIMEOUT_SECONDS = 300;
-
-/**
- * A list-then-watch loop over pods, like client-go's reflector: it lists (paged) to get a resourceVersion,
- * watches from there with bookmarks, resumes from the last resourceVersion when the stream ends, relists
- * on 410 Gone (history compacted) and retries other errors with capped exponential backoff. It keeps no
- * copy of the pods: callers keep what they need.
- */
-export class PodWatch {
-  readonly #o: PodWatchOptions;
-  readonly #stop = new AbortController();
-  #loop: Promise<void> | null = null;
-  #resourceVersion: string | null = null;
-  /** How many times the loop listed (first sync included): tests and diagnostics. */
-  lists = 0;
-  /** How many watch connections were opened. */
-  connects = 0;
-
+/** The list-then-watch loop (ResourceWatch) over the pods that match a label selector. */
+export class PodWatch extends ResourceWatch<KubePod> {
   constructor(options: PodWatchOptions) {
-    this.#o = options;
-  }
-
-  /** The resourceVersion the next watch resumes from (null: relist first). */
-  get resourceVersion(): string | null {
-    return this.#resourceVersion;
-  }
-
-  /** Start the loop in the background. */
-  start(): void {
-    this.#loop ??= this.#run();
-  }
-
-  /** Stop watching and wait for the loop to end. */
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-  }
-
-  async #relist(signal: AbortSignal): Promise<string> {
-    const uids = new Set<string>();
-    let continueToken: string | null = null;
-    let resourceVersion: string | null = null;
-    do {
-      const page = await this.#o.client.listPods(
-        { namespace: this.#o.namespace, labelSelector: this.#o.labelSelector, continueToken },
-        signal,
-      );
-      // Every page of one paged list shares the first page's resourceVersion.
-      resourceVersion ??= page.resourceVersion;
-      if (page.truncated) {
-        this.#o.logger.warn(
-          { cluster: this.#o.client.clusterId, namespace: this.#o.namespace ?? 'all namespaces' },
-          'the API server sent more pods than the page size asked for (it or a proxy ignores `limit`); only the first page was read, so some hook pods are not watched until the next list',
-        );
-      }
-      for (const pod of page.items) {
-        if (pod.metadata.uid !== null) uids.add(pod.metadata.uid);
-        this.#o.onPod('SYNC', pod);
-      }
-      continueToken = page.continueToken;
-    } while (continueToken !== null && !signal.aborted);
-    this.lists += 1;
-    this.#o.onSynced?.(uids);
-    if (resourceVersion === null) throw new KubeCallError('invalid-response', 'the pod list has no resourceVersion to watch from');
-    return resourceVersion;
-  }
-
-  #handle(event: WatchEvent): void {
-    if (event.type === 'ERROR') {
-      const status = statusSchema.safeParse(event.object);
-      const code = status.success ? status.data.code : null;
-      const message = status.success ? (status.data.message ?? 'no message') : 'an ERROR event without a Status';
-      if (code === 410) throw new KubeCallError('gone', message, { status: 410, reason: 'Expired' });
-      throw new KubeCallError('server', message, { status: code, reason: status.success ? status.data.reason : null });
-    }
-    const rv = (event.object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
-    if (event.type === 'BOOKMARK') {
-      if (typeof rv === 'string' && rv !== '') this.#resourceVersion = rv;
-      return;
-    }
-    const pod = podSchema.safeParse(event.object);
-    if (!pod.success) {
-      this.#o.logger.warn({ type: event.type }, 'watch event without a readable pod; skipped');
-      return;
-    }
-    this.#o.onPod(event.type, pod.data);
-    if (typeof rv === 'string' && rv !== '') this.#resourceVersion = rv;
-  }
-
-  async #run(): Promise<void> {
-    const signal = this.#stop.signal;
-    const initial = this.#o.initialBackoffMs ?? 1_000;
-    const max = this.#o.maxBackoffMs ?? 30_000;
-    const timeoutSeconds = this.#o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    let failures = 0;
-    const where = this.#o.namespace ?? 'all namespaces';
-    while (!signal.aborted) {
-      try {
-        this.#resourceVersion ??= await this.#relist(signal);
-        this.#o.onState?.(true);
-        this.connects += 1;
-        const opened = Date.now();
-        await this.#o.client.watchPods(
-          {
-            namespace: this.#o.namespace,
-            labelSelector: this.#o.labelSelector,
-            resourceVersion: this.#resourceVersion,
-            timeoutSeconds,
-            // A bookmark or event at least once per server timeout; silence beyond that means a dead connection.
-            idleMs: (timeoutSeconds + 30) * 1_000,
-          },
-          (event) => this.#handle(event),
-          signal,
-        );
-        failures = 0;
-        // A stream that ends at once (a proxy that closes long requests) must not become a busy loop.
-        if (Date.now() - opened < 1_000) await sleep(initial, undefined, { signal }).catch(() => undefined);
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof KubeCallError && err.kind === 'gone') {
-          // The history we would resume from was compacted: list again, right away.
-          this.#o.logger.info({ cluster: this.#o.client.clusterId, namespace: where }, 'pod watch expired (410 Gone); listing again');
-          this.#resourceVersion = null;
-          continue;
-        }
-        failures += 1;
-        this.#o.onState?.(false);
-        const delay = Math.min(max, initial * 2 ** Math.min(failures - 1, 16)) * (0.8 + Math.random() * 0.4);
-        this.#o.logger.warn(
-          { cluster: this.#o.client.clusterId, namespace: where, error: err instanceof Error ? err.message : String(err), retryInMs: Math.round(delay) },
-          'pod watch failed; hook pod logs are not captured until it reconnects (check the RBAC: list and watch pods)',
-        );
-        try {
-          await sleep(delay, undefined, { signal });
-        } catch {
-          // Aborted by stop(): the loop condition ends it.
-        }
-      }
-    }
+    const { onPod, ...rest } = options;
+    super({
+      ...rest,
+      resource: PODS,
+      onObject: onPod,
+      failureHint: 'hook pod logs are not captured until it reconnects (check the RBAC: list and watch pods)',
+    });
   }
 }

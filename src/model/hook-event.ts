@@ -25,6 +25,10 @@ const appSourceSchema = z.object({
   targetRevision: nullableString,
 });
 
+/** The paths an event reaches the service by (docs/design.md, "The Application backstop"). */
+export const seenBySchema = z.enum(['webhook', 'watch']);
+export type SeenBy = z.infer<typeof seenBySchema>;
+
 /** The normalized event that flows from intake to the rest of the pipeline. */
 export const hookEventSchema = z.object({
   kind: eventKindSchema,
@@ -58,6 +62,11 @@ export const hookEventSchema = z.object({
   health: nullableString,
   syncStatus: nullableString,
   receivedAt: z.string(),
+  /**
+   * Which path saw the failure first, when two can (the Application backstop runs beside Argo CD's webhook):
+   * the webhook, or the service's own watch of the Application. Absent when only the webhook runs.
+   */
+  seenBy: seenBySchema.optional(),
 });
 
 export type HookEvent = z.infer<typeof hookEventSchema>;

@@ -10,6 +10,7 @@ import {
   initiatedByText,
   logLabel,
   omittedHooksText,
+  seenByText,
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
@@ -147,7 +148,8 @@ function renderText(alert: Alert, facts: readonly HookFacts[], subject: string, 
   for (const note of alert.report?.notes ?? []) out.push('', `Note: ${note}`);
   const url = argoUrl(alert);
   if (url !== null) out.push('', `Open in Argo CD: ${url}`);
-  out.push('', `Incident ${alert.incidentId} · received ${event.receivedAt}`);
+  const seenBy = seenByText(alert);
+  out.push('', `Incident ${alert.incidentId} · received ${event.receivedAt}${seenBy === null ? '' : ` · ${seenBy}`}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -210,7 +212,8 @@ function renderHtml(alert: Alert, facts: readonly HookFacts[], subject: string, 
   if (url !== null) {
     h.push(`<p style="margin:16px 0 4px"><a href="${escapeHtml(url)}" style="display:inline-block;padding:8px 14px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:4px">Open in Argo CD</a></p>`);
   }
-  h.push(`<p style="margin:12px 0 0;color:#9ca3af;font-size:12px">Incident ${escapeHtml(alert.incidentId)} · received ${escapeHtml(event.receivedAt)} · sent by argocd-hook-alerts</p>`);
+  const seenBy = seenByText(alert);
+  h.push(`<p style="margin:12px 0 0;color:#9ca3af;font-size:12px">Incident ${escapeHtml(alert.incidentId)} · received ${escapeHtml(event.receivedAt)}${seenBy === null ? '' : ` · ${escapeHtml(seenBy)}`} · sent by argocd-hook-alerts</p>`);
   h.push('</td></tr></table></body></html>');
   return `${h.join('\n')}\n`;
 }

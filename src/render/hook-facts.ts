@@ -245,3 +245,18 @@ export function destinationText(alert: Alert): string {
   const d = alert.event.destination;
   return `${d.server ?? d.name ?? 'unknown cluster'} / ${d.namespace ?? 'default namespace'}`;
 }
+
+/**
+ * Which path saw the failure first, when the Application backstop runs beside the webhook (docs/design.md,
+ * "The Application backstop"); null when only the webhook runs, so that nothing is said then.
+ */
+export function seenByText(alert: Alert): string | null {
+  switch (alert.event.seenBy) {
+    case 'webhook':
+      return "seen first by Argo CD's webhook";
+    case 'watch':
+      return "seen first by the Application watch: Argo CD's webhook had not delivered it";
+    case undefined:
+      return null;
+  }
+}

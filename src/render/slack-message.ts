@@ -10,6 +10,7 @@ import {
   initiatedByText,
   logLabel,
   omittedHooksText,
+  seenByText,
   type HookFacts,
 } from './hook-facts.js';
 import { revisionViews } from './revision-link.js';
@@ -184,7 +185,8 @@ function tailBlocks(alert: Alert): KnownBlock[] {
     }
   }
   const received = event.receivedAt;
-  blocks.push(context([`incident \`${escapeSlack(alert.incidentId)}\` · received ${escapeSlack(received)}`]));
+  const seenBy = seenByText(alert);
+  blocks.push(context([`incident \`${escapeSlack(alert.incidentId)}\` · received ${escapeSlack(received)}${seenBy === null ? '' : ` · ${seenBy}`}`]));
   return blocks;
 }
 

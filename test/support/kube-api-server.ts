@@ -7,7 +7,7 @@ import type { TestServer } from './test-server.js';
 /**
  * A Kubernetes API server for tests: real REST over HTTP on 127.0.0.1, reached by the service's Kubernetes
  * client (src/kube/kube-client.ts) through a generated kubeconfig (plain http server, token user). It serves Jobs, Pods, Events and Secrets in the
- * shapes `kubectl get -o json` shows, `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
+ * shapes `kubectl get -o json` shows, Argo CD Applications (argoproj.io/v1alpha1, list and watch), `Status` errors (401, 403, 404, 400, 410, 500), `pods/log` with
  * `container`, `tailLines`, `limitBytes` and `previous`, lists with label/field selectors and paging, and
  * watch streams (JSON lines of {type, object}, BOOKMARK, ERROR 410 Gone). Lists honour `limit` and hand out
  * `metadata.continue` tokens as the API server does. Tests can make requests hang or fail on demand, delete
@@ -31,13 +31,16 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
-type Resource = 'jobs' | 'pods' | 'events' | 'secrets';
+type Resource = 'jobs' | 'pods' | 'events' | 'secrets' | 'applications';
 const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
   events: { kind: 'Event', apiVersion: 'v1', group: '' },
   secrets: { kind: 'Secret', apiVersion: 'v1', group: '' },
+  applications: { kind: 'Application', apiVersion: 'argoproj.io/v1alpha1', group: 'argoproj.io' },
 };
+/** Where each resource's API group is served. */
+const GROUP_PATHS = '(?:api/v1|apis/batch/v1|apis/argoproj\\.io/v1alpha1)';
 
 interface WatchEntry {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -294,6 +297,11 @@ export class KubeApiServer implements TestServer {
     return this.#put('events', event);
   }
 
+  /** Create or replace an Argo CD Application (a watch sees ADDED, then MODIFIED). */
+  putApplication(app: KubeObject): KubeObject {
+    return this.#put('applications', app);
+  }
+
   /** Create or replace a Secret; `stringData` is encoded into `data` as the API server does, and never stored. */
   putSecret(secret: KubeObject & { stringData?: Record<string, string> }): KubeObject {
     const { stringData, ...rest } = secret;
@@ -352,15 +360,15 @@ export class KubeApiServer implements TestServer {
     this.#faults.push({ ...rule });
   }
 
-  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events", "secrets"), in one namespace or all. */
+  /** Answer 403 the way RBAC does for a verb on a resource ("pods", "pods/log", "jobs", "events", "secrets", "applications"), in one namespace or all. */
   forbid(verb: 'get' | 'list' | 'watch', resource: string, namespace?: string): void {
     const [res = resource, sub] = resource.split('/');
     const ns = namespace === undefined ? '(?:/namespaces/[^/]+)?' : `/namespaces/${namespace}`;
     const tail = sub !== undefined ? `/[^/]+/${sub}` : verb === 'get' ? '/[^/]+' : '';
     const where = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
-    const group = res === 'jobs' ? 'batch' : '';
+    const group = res in KIND ? KIND[res as Resource].group : '';
     this.fault({
-      path: new RegExp(`^/(?:api/v1|apis/batch/v1)${ns}/${res}${tail}$`),
+      path: new RegExp(`^/${GROUP_PATHS}${ns}/${res}${tail}$`),
       ...(verb === 'get' ? {} : { watch: verb === 'watch' }),
       respond: {
         status: 403,
@@ -635,7 +643,8 @@ export class KubeApiServer implements TestServer {
   #route(path: string): { resource: Resource; namespace: string | null; name: string | null; sub: string | null } | null {
     const m =
       /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events|secrets)(?:\/([^/]+))?(?:\/(log))?$/.exec(path) ??
-      /^\/apis\/batch\/v1(?:\/namespaces\/([^/]+))?\/(jobs)(?:\/([^/]+))?()$/.exec(path);
+      /^\/apis\/batch\/v1(?:\/namespaces\/([^/]+))?\/(jobs)(?:\/([^/]+))?()$/.exec(path) ??
+      /^\/apis\/argoproj\.io\/v1alpha1(?:\/namespaces\/([^/]+))?\/(applications)(?:\/([^/]+))?()$/.exec(path);
     if (m === null) return null;
     return { namespace: m[1] ?? null, resource: m[2] as Resource, name: m[3] ?? null, sub: m[4] === '' || m[4] === undefined ? null : m[4] };
   }

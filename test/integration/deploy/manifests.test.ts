@@ -8,6 +8,7 @@ import { REPO_ROOT } from '../../support/contract-bodies.js';
 import { runCli } from '../../support/cli-process.js';
 import { parse, stringify } from 'yaml';
 import { configSchema } from '../../../src/config/schema.js';
+import { BACKSTOP_ACCESS } from '../../../src/kube/kube-client.js';
 
 // Custom resources that kubernetes-models does not know; everything else must validate. The Prometheus
 // Operator's are checked by promtool in monitoring-rules.test.ts.
@@ -223,6 +224,27 @@ if (kubectl) {
     t.same(ingressFrom(objects)?.namespaceSelector.matchLabels, { 'kubernetes.io/metadata.name': 'gitops' });
     t.same(ingressFrom(objects)?.podSelector.matchLabels, { 'app.kubernetes.io/name': 'prod-notifications-controller' });
     t.notOk(objects.some((o) => o.metadata.name === 'argocd-location'));
+  });
+
+  t.test("the backstop overlay grants list and watch on Applications in Argo CD's namespace, exactly BACKSTOP_ACCESS, and turns it on", async (t) => {
+    const objects = await kustomize(t, join(REPO_ROOT, 'deploy/overlays/backstop'));
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'argocd-hook-alerts-backstop') as unknown as
+      | { metadata: { namespace: string }; rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }
+      | undefined;
+    t.equal(role?.metadata.namespace, 'argocd', "in Argo CD's namespace, from the argocd-location ConfigMap");
+    const rules = (role?.rules ?? []).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}|${res}|${[...r.verbs].sort().join(',')}`)));
+    t.same(rules, BACKSTOP_ACCESS.map((a) => `${a.apiGroup}|${a.resource}|${[...a.verbs].sort().join(',')}`), 'exactly what the backstop calls');
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'argocd-hook-alerts-backstop') as unknown as
+      | { metadata: { namespace: string }; subjects: { kind: string; name: string; namespace: string }[] }
+      | undefined;
+    t.equal(binding?.metadata.namespace, 'argocd');
+    t.same(binding?.subjects, [{ kind: 'ServiceAccount', name: 'argocd-hook-alerts', namespace: 'argocd-hook-alerts' }], "bound to the service's account in its own namespace");
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('argocd-hook-alerts-config-'));
+    t.equal(podSpec(objects).volumes.find((v) => v.name === 'config')?.configMap?.name, cm?.metadata.name, 'the Deployment reads the replaced config');
+    const config = configSchema.parse(parse((cm as unknown as { data: Record<string, string> }).data['config.yaml'] ?? ''));
+    t.equal(config.kubernetes.backstop.enabled, true);
+    t.same(config.kubernetes.backstop.namespaces, ['argocd']);
+    t.notOk(objects.some((o) => o.metadata.name === 'argocd-location'), 'the local-config values are not applied');
   });
 
   t.test("the argocd-cluster-secrets kustomization grants list on Secrets in Argo CD's namespace alone, to the service's account", async (t) => {

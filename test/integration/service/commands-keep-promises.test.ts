@@ -21,7 +21,7 @@ t.test('validate config refuses what serve refuses: no token, and says how to fi
   }
   const insecure = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir) });
   t.equal(insecure.code, 0, insecure.stderr);
-  t.match(insecure.stdout, /^config is valid; sinks on: file; store: SQLite in \S+\n$/);
+  t.match(insecure.stdout, /^config is valid; sinks on: file; store: SQLite in \S+; Application backstop: off \(kubernetes\.backstop\.enabled: false\): alerts come from Argo CD's webhook only\n$/);
   const embedded = await runBuiltCli(t, ['validate', 'config', '--embedded-defaults'], { env: env(dir) });
   t.equal(embedded.code, 0, embedded.stderr);
 });
@@ -46,7 +46,7 @@ t.test('SMTP_URL with an unescaped # in the password: refused at config load, pa
   }
   const encoded = await runBuiltCli(t, ['validate', 'config'], { env: env(dir, { ...smtp, SMTP_URL: `smtp://alerts:${encodeURIComponent(PASSWORD)}@127.0.0.1:2525` }) });
   t.equal(encoded.code, 0, encoded.stderr);
-  t.match(encoded.stdout, /^config is valid; sinks on: email; store: SQLite in \S+\n$/);
+  t.match(encoded.stdout, /^config is valid; sinks on: email; store: SQLite in \S+; Application backstop: off \(kubernetes\.backstop\.enabled: false\): alerts come from Argo CD's webhook only\n$/);
 });
 
 t.test('a configured cluster whose kubeconfig cannot be loaded: validate config fails as serve does', async (t) => {
@@ -126,9 +126,23 @@ t.test('validate config names the store: PostgreSQL at the URL without its passw
   const url = 'postgres://alerts:db-s3cret@db.example:5432/alerts?sslmode=verify-full';
   const ok = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: url }) });
   t.equal(ok.code, 0, ok.stderr);
-  t.equal(ok.stdout, 'config is valid; sinks on: file; store: PostgreSQL at postgres://alerts@db.example:5432/alerts?sslmode=verify-full\n');
+  t.equal(ok.stdout, 'config is valid; sinks on: file; store: PostgreSQL at postgres://alerts@db.example:5432/alerts?sslmode=verify-full; Application backstop: off (kubernetes.backstop.enabled: false): alerts come from Argo CD\'s webhook only\n');
   const bad = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth'], { env: env(dir, { HOOK_ALERTS_DATABASE_URL: 'postgres://alerts:db-s3cret@db.example' }) });
   t.equal(bad.code, 1);
   t.match(bad.stderr, /store\.postgres\.url \(from HOOK_ALERTS_DATABASE_URL\): names no database/);
   t.notMatch(bad.stdout + bad.stderr, /db-s3cret/);
+});
+
+t.test('validate config says which mode of the Application backstop runs', async (t) => {
+  const dir = t.testdir({
+    'on.yaml': 'kubernetes:\n  enabled: "true"\n  backstop:\n    enabled: true\n    namespaces: [argocd, team-apps]\n',
+    'no-cluster.yaml': 'kubernetes:\n  enabled: "false"\n  backstop:\n    enabled: true\n',
+    kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t0123456789}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+  });
+  const on = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth', '--config', join(dir, 'on.yaml')], { env: env(dir, { KUBECONFIG: join(dir, 'kubeconfig') }) });
+  t.equal(on.code, 0, on.stderr);
+  t.match(on.stdout, /; Application backstop: on: watching Applications in argocd, team-apps beside the webhook \(needs list and watch on applications\.argoproj\.io there\)\n$/);
+  const off = await runBuiltCli(t, ['validate', 'config', '--insecure-no-auth', '--config', join(dir, 'no-cluster.yaml')], { env: env(dir) });
+  t.equal(off.code, 0, off.stderr);
+  t.match(off.stdout, /; Application backstop: off: enabled, but Kubernetes is off \(no cluster to watch\)\n$/);
 });
