@@ -73,7 +73,7 @@ function iso(ms: number | null): string {
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${PAGE_STYLE}</style></head>
+<meta name="referrer" content="same-origin"><link rel="icon" href="data:,"><title>${esc(title)}</title><style>${PAGE_STYLE}</style></head>
 <body>${body}</body></html>`;
 }
 

@@ -22,7 +22,7 @@ const MAX_PAGE = 10_000;
 const INCIDENT_ID = /^inc_[0-9a-f]{20}$/;
 
 // No script may run, nothing may be framed or embedded, forms post only here: the pages need nothing else.
-const CSP = `default-src 'none'; style-src '${PAGE_STYLE_HASH}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+const CSP = `default-src 'none'; style-src '${PAGE_STYLE_HASH}'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 const listQuerySchema = z.object({
   app: z.string().trim().max(253).optional().transform((v) => (v === '' ? undefined : v)),
@@ -33,12 +33,16 @@ const listQuerySchema = z.object({
 
 const replayBodySchema = z.object({ csrf: z.string().max(100), expires: z.string().max(20) });
 
-/** Headers of every page answer: the policy above, no caching (a signed link's page), no Referer out. */
+/**
+ * Headers of every page answer: the policy above, no caching (a signed link's page), no Referer to other
+ * sites (it would carry a signed link). `same-origin`, not `no-referrer`: under no-referrer a browser sends
+ * `Origin: null` with a form, and the replay's Origin check could not tell the page from anyone.
+ */
 function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-security-policy', CSP)
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY');
 }

@@ -66,7 +66,7 @@ t.test('the page: headline, diagnosis, links, every attempt\'s whole log with th
   t.match(csp, /default-src 'none'/);
   t.match(csp, /style-src 'sha256-[A-Za-z0-9+/=]+'/);
   t.notMatch(csp, /unsafe|script-src/, 'no script and nothing unsafe is allowed');
-  t.equal(page.headers['referrer-policy'], 'no-referrer');
+  t.equal(page.headers['referrer-policy'], 'same-origin');
   t.equal(page.headers['cache-control'], 'no-store');
   const html = page.body;
   t.match(html, /<h1>\[FAILED\] payments-api: PreSync hook [^<]+ failed/);
