@@ -295,6 +295,23 @@ function timeline(detail: IncidentDetail): string {
   return `<ol class="timeline">${entries.map((e) => `<li><time datetime="${new Date(e.at).toISOString()}">${iso(e.at)}</time> ${e.text}</li>`).join('')}</ol>`;
 }
 
+// The hooks' part of a page (every log, its lines marked) is most of its rendering time and never changes once
+// its event is routed: kept for the few incidents looked at last, by incident, event and routing time.
+const HOOKS_KEPT = 16;
+const hooksRendered = new Map<string, string>();
+
+function renderedOnce(key: string, render: () => string): string {
+  const kept = hooksRendered.get(key);
+  if (kept !== undefined) return kept;
+  const html = render();
+  if (hooksRendered.size >= HOOKS_KEPT) {
+    const oldest = hooksRendered.keys().next();
+    if (oldest.done !== true) hooksRendered.delete(oldest.value);
+  }
+  hooksRendered.set(key, html);
+  return html;
+}
+
 /** GET /incidents/<id>: the whole story of one incident. */
 export function renderIncidentPage(detail: IncidentDetail, opts: IncidentPageOptions): string {
   const { summary } = detail;
@@ -313,6 +330,9 @@ export function renderIncidentPage(detail: IncidentDetail, opts: IncidentPageOpt
     : findings.map((f) => `<div class="finding"><strong>${esc(f.title)}</strong> <span class="muted">(${esc(f.severity)}, ${esc(f.id)})</span>
 ${f.evidence === null ? '' : `<pre class="log">${esc(f.evidence)}</pre>`}<p>${esc(f.hint)}</p>${f.docs === null ? '' : `<p><a href="${esc(f.docs)}" rel="noreferrer">more about it</a></p>`}</div>`).join('');
   const op = event.operation;
+  const hooksHtml = facts.length === 0
+    ? '<p class="muted">No hook was reported.</p>'
+    : renderedOnce(`${summary.id}\n${main?.id ?? ''}\n${main?.routedAt ?? ''}`, () => facts.map((f, i) => hookSection(f, i, findings)).join('\n'));
   const body = `<main>
 <p><a href="/incidents">All incidents</a></p>
 ${opts.notice === null ? '' : `<p class="notice" role="status">${esc(opts.notice)}</p>`}
@@ -328,7 +348,7 @@ ${opts.notice === null ? '' : `<p class="notice" role="status">${esc(opts.notice
 ${diagnosis}
 <h2>Hooks</h2>
 <p><a href="${esc(`${incidentPath(summary.id)}/logs.txt${opts.linkQuery}`)}" download>Download all logs as text</a></p>
-${facts.length === 0 ? '<p class="muted">No hook was reported.</p>' : facts.map((f, i) => hookSection(f, i, findings)).join('\n')}
+${hooksHtml}
 ${main?.report?.notes.length ? `<ul>${main.report.notes.map((n) => `<li class="muted">${esc(n)}</li>`).join('')}</ul>` : ''}
 <h2>Deliveries</h2>
 ${deliveriesTable(detail, opts)}
