@@ -296,7 +296,8 @@ function timeline(detail: IncidentDetail): string {
 }
 
 // The hooks' part of a page (every log, its lines marked) is most of its rendering time and never changes once
-// its event is routed: kept for the few incidents looked at last, by incident, event and routing time.
+// its event is routed: kept for the few incidents looked at last, by incident, event, routing time and log size
+// (the size tells apart two stores in one process, as in tests).
 const HOOKS_KEPT = 16;
 const hooksRendered = new Map<string, string>();
 
@@ -332,7 +333,7 @@ ${f.evidence === null ? '' : `<pre class="log">${esc(f.evidence)}</pre>`}<p>${es
   const op = event.operation;
   const hooksHtml = facts.length === 0
     ? '<p class="muted">No hook was reported.</p>'
-    : renderedOnce(`${summary.id}\n${main?.id ?? ''}\n${main?.routedAt ?? ''}`, () => facts.map((f, i) => hookSection(f, i, findings)).join('\n'));
+    : renderedOnce(`${summary.id}\n${main?.id ?? ''}\n${main?.routedAt ?? ''}\n${facts.reduce((n, f) => n + f.logs.reduce((m, l) => m + l.text.length, 0), 0)}`, () => facts.map((f, i) => hookSection(f, i, findings)).join('\n'));
   const body = `<main>
 <p><a href="/incidents">All incidents</a></p>
 ${opts.notice === null ? '' : `<p class="notice" role="status">${esc(opts.notice)}</p>`}
