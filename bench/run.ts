@@ -18,6 +18,7 @@ import { storeBench } from './store-bench.js';
 import { replicasBench } from './replicas-bench.js';
 import { serialIntakeBench } from './serial-intake-bench.js';
 import { idleWatchBench } from './idle-watch-bench.js';
+import { incidentPageBench } from './incident-page-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
@@ -35,6 +36,7 @@ const benches: { name: string; run: () => Promise<BenchRow[]> }[] = [
   { name: 'replicas', run: replicasBench },
   { name: 'serial', run: serialIntakeBench },
   { name: 'idle', run: idleWatchBench },
+  { name: 'incident-page', run: incidentPageBench },
 ];
 
 const only = process.argv.slice(2);

@@ -24,6 +24,11 @@ import { RULES } from './diagnose/rules/index.js';
 import { packageVersion } from './package-files.js';
 import { hookFailedEventsOf } from './intake/application-event.js';
 import { DELETE_HOOK_TRIGGER, TRIGGER_NAMES } from './argocd/notifications-config.js';
+import { incidentPageEnabled } from './intake/server-config.js';
+import { webhookToken } from './intake/webhook-token.js';
+import { incidentRoutes } from './incident-page/incident-routes.js';
+import { PageAccess } from './incident-page/page-access.js';
+import { incidentUrl } from './incident-page/signed-link.js';
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -128,6 +133,15 @@ export async function openStore(config: Config, logger: Logger): Promise<AlertSt
   });
 }
 
+const HOUR_MS = 3_600_000;
+
+/** How alerts link to the incident page: only when it is on and the service has a public URL. */
+function alertLinks(config: Config): { incidentUrl?: (incidentId: string, now: number) => string } {
+  const { publicUrl, linkSigningKey, linkTtlHours } = config.server;
+  if (publicUrl === undefined || !incidentPageEnabled(config.server)) return {};
+  return { incidentUrl: (id, now) => incidentUrl(publicUrl, linkSigningKey, id, now, linkTtlHours * HOUR_MS) };
+}
+
 /** The composition root: wire store, intake, enrichment, worker and sinks from a validated config, without listening. */
 export async function createService(config: Config, opts: ServiceOptions): Promise<Service> {
   const { logger } = opts;
@@ -197,8 +211,10 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       scrub: createScrubber(config.scrub.patterns),
       clock,
       ...(opts.random === undefined ? {} : { random: opts.random }),
+      ...alertLinks(config),
     });
     closers.push(() => worker.stop());
+    const webhook = config.server.insecureNoAuth ? null : webhookToken(config.server, clock, logger);
     const app = buildApp({
       config,
       store,
@@ -208,12 +224,25 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       onAccepted: () => worker.notify(),
       committer,
       markSeenBy: enrichment !== null && config.kubernetes.backstop.enabled,
+      // One reader of HOOK_ALERTS_TOKEN_FILE for intake and the incident page (which refuses the webhook
+      // token): a rotation is read and logged once.
+      webhookToken: webhook,
       // Ready means "can accept webhooks": a slow cluster or a stuck send must not take the pod out of the
       // Service (Argo CD's webhooks would fail); the worker's liveness is reported on /healthz instead.
       readiness: [() => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' })],
       health: () => ({ worker: config.worker.enabled ? worker.health() : 'disabled (worker.enabled: false)' }),
     });
     closers.push(() => app.close());
+    // Off unless a way in is configured: without one, every request would be refused anyway.
+    if (incidentPageEnabled(config.server)) {
+      void app.register(incidentRoutes, {
+        store,
+        access: new PageAccess(config.server, webhook),
+        publicUrl: config.server.publicUrl,
+        clock,
+        onReplayed: () => worker.notify(),
+      });
+    }
 
     const listen = async (): Promise<string> => {
       const url = await listenOrExplain(app, config.server.host, config.server.port);

@@ -14,6 +14,9 @@ import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../
  */
 const ENV_BINDINGS = [
   { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true, filePath: ['server', 'tokenFile'] },
+  { env: 'HOOK_ALERTS_VIEWER_TOKEN', path: ['server', 'viewerToken'], kind: 'string', secret: true },
+  { env: 'HOOK_ALERTS_LINK_SIGNING_KEY', path: ['server', 'linkSigningKey'], kind: 'string', secret: true },
+  { env: 'HOOK_ALERTS_PUBLIC_URL', path: ['server', 'publicUrl'], kind: 'string', secret: false },
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },
   { env: 'PORT', path: ['server', 'port'], kind: 'integer', secret: false },
   { env: 'HOOK_ALERTS_DATA_DIR', path: ['dataDir'], kind: 'string', secret: false },
@@ -30,7 +33,7 @@ const ENV_BINDINGS = [
   { env: 'LOG_LEVEL', path: ['logging', 'level'], kind: 'string', secret: false },
 ] as const;
 
-const SECRET_PATHS = new Set(['server.token', 'slack.token', 'email.smtpUrl', 'email.smtpPassword', 'email.proxy', 'store.postgres.url', 'store.postgres.password']);
+const SECRET_PATHS = new Set(['server.token', 'server.viewerToken', 'server.linkSigningKey', 'slack.token', 'email.smtpUrl', 'email.smtpPassword', 'email.proxy', 'store.postgres.url', 'store.postgres.password']);
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

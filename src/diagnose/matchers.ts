@@ -226,6 +226,13 @@ export function patternsOf(m: Matcher): RegExp[] {
   }
 }
 
+/** The patterns of a matcher's log lines (not their details): what marks a failing line of a log. */
+export function logLinePatternsOf(m: Matcher): RegExp[] {
+  if (m.kind === 'log') return [m.pattern];
+  if (m.kind === 'any' || m.kind === 'all') return m.of.flatMap(logLinePatternsOf);
+  return [];
+}
+
 /** Build a Match from a custom matcher's findings (evidence is capped like every other). */
 export function customMatch(evidence: string, fields: Partial<Omit<Match, 'evidence'>> = {}): Match {
   return match(excerpt(evidence), fields);

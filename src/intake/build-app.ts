@@ -39,6 +39,8 @@ export interface IntakeDeps {
   onAccepted?: () => void;
   /** The Application backstop runs beside the webhook: events record which path saw them first. */
   markSeenBy?: boolean;
+  /** The current webhook token (null: none), when the composition root shares it with the incident page; else read from config here. */
+  webhookToken?: (() => string) | null;
   readiness?: ReadinessCheck[];
   /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
   health?: () => Record<string, unknown>;
@@ -189,7 +191,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   // Plain encapsulated plugins: each sees only its options. The hooks and handlers above are the root's,
   // so they apply to every route these register (onRoute included: it is added before them).
   void app.register(eventsRoute, {
-    token: config.server.insecureNoAuth ? null : webhookToken(config.server, () => clock().getTime(), deps.logger),
+    token: deps.webhookToken !== undefined ? deps.webhookToken : config.server.insecureNoAuth ? null : webhookToken(config.server, () => clock().getTime(), deps.logger),
     hookTypes: config.hooks.types,
     committer: deps.committer ?? new InlineGroupCommit(store),
     metrics,

@@ -27,6 +27,38 @@ export const serverConfigSchema = z
     connectionTimeoutMs: z.number().int().min(0).default(60_000),
     /** Connections held at once; more are refused. Keep it below the file-descriptor limit (ulimit -n); 0: no limit. */
     maxConnections: z.number().int().min(0).default(1_000),
+    /**
+     * The incident page's viewer token (`Authorization: Bearer`); from HOOK_ALERTS_VIEWER_TOKEN or the file
+     * HOOK_ALERTS_VIEWER_TOKEN_FILE names. Set: the page is on. Never the webhook token.
+     */
+    viewerToken: z.string().min(MIN_TOKEN_LENGTH, `a viewer token needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+    /**
+     * Where users reach the service (https://alerts.example.com): Slack messages and emails link to the
+     * incident page under it; from HOOK_ALERTS_PUBLIC_URL.
+     */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'publicUrl must be an http(s) URL such as https://alerts.example.com' }).optional(),
+    /**
+     * The HMAC key of per-incident links (Slack, email) that open one incident's page without a login until
+     * they expire; from HOOK_ALERTS_LINK_SIGNING_KEY or its _FILE. Set: the page is on.
+     */
+    linkSigningKey: z.string().min(32, 'a link-signing key needs at least 32 characters (openssl rand -hex 32)').optional(),
+    /** How long a signed incident link works (hours). */
+    linkTtlHours: z.number().int().min(1).max(24 * 90).default(24 * 7),
+    /**
+     * Trust an authenticating proxy in front (oauth2-proxy): a request carrying `userHeader` is that user's.
+     * Only when the service is reachable through the proxy alone (docs/incident-page.md). Enabled: the page is on.
+     */
+    authProxy: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** The header the proxy sets to the signed-in user (oauth2-proxy: X-Forwarded-Email, or X-Auth-Request-Email). */
+        userHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name (letters, digits, -)').default('X-Forwarded-Email'),
+      })
+      .prefault({}),
+  })
+  .refine((s) => s.viewerToken === undefined || s.viewerToken !== s.token, {
+    message: 'viewerToken must differ from the webhook token: the webhook token never opens the incident page',
+    path: ['viewerToken'],
   })
   .refine((s) => s.headersTimeoutMs === 0 || s.requestTimeoutMs === 0 || s.headersTimeoutMs <= s.requestTimeoutMs, {
     message: 'headersTimeoutMs must not exceed requestTimeoutMs (the headers are part of the request)',
@@ -34,3 +66,8 @@ export const serverConfigSchema = z
   });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** The incident page is on when one way in is configured: a viewer token, signed links, or a trusted proxy. */
+export function incidentPageEnabled(server: Pick<ServerConfig, 'viewerToken' | 'linkSigningKey' | 'authProxy'>): boolean {
+  return server.viewerToken !== undefined || server.linkSigningKey !== undefined || server.authProxy.enabled;
+}

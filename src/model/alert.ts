@@ -16,6 +16,11 @@ export interface Alert {
   /** null when enrichment was off or has not produced anything. */
   report: AlertReport | null;
   findings: Finding[];
+  /**
+   * The incident's page (every log, the timeline), signed when links are signed; absent when the service has
+   * no public URL (server.publicUrl) or the page is off.
+   */
+  incidentUrl?: string;
 }
 
 /** The delivery kind an event produces. */

@@ -93,7 +93,9 @@ interface Row {
 
 function detailRows(alert: Alert): Row[] {
   const { event } = alert;
+  const page = alert.incidentUrl !== undefined && isSafeUrl(alert.incidentUrl) ? alert.incidentUrl : null;
   const rows: Row[] = [
+    ...(page === null ? [] : [{ label: 'Incident', text: 'every log and the timeline', href: page }]),
     { label: 'App', text: `${event.app.namespace}/${event.app.name}`, href: null },
     { label: 'Project', text: event.app.project ?? 'unknown', href: null },
     { label: 'Destination', text: destinationText(alert), href: null },

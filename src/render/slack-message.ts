@@ -1,4 +1,4 @@
-import type { Block, ContextBlock, KnownBlock, SectionBlock } from '@slack/web-api';
+import type { Block, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/web-api';
 import type { Alert } from '../model/alert.js';
 import { argocdAppUrl } from './argocd-link.js';
 import { KIND_EMOJI, subjectLine } from './headline.js';
@@ -175,15 +175,15 @@ function tailBlocks(alert: Alert): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   const notes = alert.report?.notes ?? [];
   if (notes.length > 0) blocks.push(context(notes.slice(0, SLACK_LIMITS.contextElements).map((n) => `:information_source: ${escapeSlack(n)}`)));
+  const buttons: Button[] = [];
+  if (alert.incidentUrl !== undefined && isSafeUrl(alert.incidentUrl)) {
+    buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Full logs and timeline' }, url: alert.incidentUrl, action_id: 'open_incident_page' });
+  }
   if (event.argocdUrl !== null) {
     const url = argocdAppUrl(event.argocdUrl, event.app.namespace, event.app.name);
-    if (isSafeUrl(url)) {
-      blocks.push({
-        type: 'actions',
-        elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in Argo CD' }, url, action_id: 'open_argocd' }],
-      });
-    }
+    if (isSafeUrl(url)) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Open in Argo CD' }, url, action_id: 'open_argocd' });
   }
+  if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   const received = event.receivedAt;
   const seenBy = seenByText(alert);
   blocks.push(context([`incident \`${escapeSlack(alert.incidentId)}\` · received ${escapeSlack(received)}${seenBy === null ? '' : ` · ${seenBy}`}`]));

@@ -13,6 +13,7 @@ import type { DeliveryKind } from '../model/alert.js';
 import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { AcceptResult } from './event-acceptance.js';
 import type { CaptureRecord, CaptureSnapshot } from '../model/capture-snapshot.js';
+import type { IncidentDetail, IncidentFilter, IncidentPage } from './incident-reads.js';
 
 export type { AcceptResult } from './event-acceptance.js';
 
@@ -195,6 +196,10 @@ export interface AlertStore {
    * when; its age (worker.retry.maxAgeMs) counts from `now` on. One statement: a worker never sees half of it.
    */
   replayDelivery(id: number, by: string, now: number): Awaitable<ReplayResult>;
+  /** Incidents newest first, filtered and paged (the incident page's list). */
+  listIncidents(filter: IncidentFilter): Awaitable<IncidentPage>;
+  /** One incident with its events (reports, findings) and deliveries; null when unknown (or swept). */
+  incidentDetail(id: string): Awaitable<IncidentDetail | null>;
   /** Fails when the database cannot take a write (or cannot be reached): readiness uses it. */
   checkWritable(): Awaitable<void>;
   sweep(now: number, retentionMs: number): Awaitable<number>;

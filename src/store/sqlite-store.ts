@@ -12,6 +12,21 @@ import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
 import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 import type { deliveryListingRowSchema } from './alert-store.js';
+import {
+  incidentDeliveriesSql,
+  incidentEventsSql,
+  incidentSummarySql,
+  listIncidentsQuery,
+  SQLITE_DIALECT,
+  toIncidentDetail,
+  toIncidentPage,
+  type IncidentDeliveryRow,
+  type IncidentDetail,
+  type IncidentEventRow,
+  type IncidentFilter,
+  type IncidentPage,
+  type IncidentSummaryRow,
+} from './incident-reads.js';
 import { deliveryKindSchema, listDeliveriesSql, REPLAYABLE_STATES, toDeliveryListing } from './alert-store.js';
 import type { AlertStore, ClaimedDelivery, DeliveryListing, DeliveryState, NewDelivery, PendingEvent, ReplayResult } from './alert-store.js';
 
@@ -351,6 +366,23 @@ export class SqliteStore implements AlertStore {
       if (row === undefined) return { status: 'unknown' };
       return replayed === 1 ? { status: 'replayed', delivery: toDeliveryListing(row) } : { status: 'not_replayable', state: row.state };
     }).immediate();
+  }
+
+  /** Incidents newest first, filtered and paged: the incident page's list. */
+  listIncidents(filter: IncidentFilter): IncidentPage {
+    const { sql, params } = listIncidentsQuery(SQLITE_DIALECT, filter);
+    return toIncidentPage(this.#sql<unknown[], IncidentSummaryRow>(sql).all(...params), filter.limit);
+  }
+
+  /** One incident with its events and deliveries, read in one transaction; null when unknown. */
+  incidentDetail(id: string): IncidentDetail | null {
+    return this.#db.transaction(() =>
+      toIncidentDetail(
+        this.#sql<[string], IncidentSummaryRow>(incidentSummarySql(SQLITE_DIALECT)).get(id),
+        this.#sql<[string], IncidentEventRow>(incidentEventsSql(SQLITE_DIALECT)).all(id),
+        this.#sql<[string], IncidentDeliveryRow>(incidentDeliveriesSql(SQLITE_DIALECT)).all(id),
+      ),
+    ).deferred();
   }
 
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */

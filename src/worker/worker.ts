@@ -31,6 +31,8 @@ export interface WorkerDeps {
   scrub: Scrubber;
   clock?: () => number;
   random?: () => number;
+  /** The incident page's URL for an incident, as alerts link to it (signed, when links are); absent: alerts carry no link. */
+  incidentUrl?: (incidentId: string, now: number) => string;
 }
 
 /** Pending events looked at per pass (those being enriched are left out by the query). */
@@ -382,6 +384,7 @@ export class Worker {
       event: scrubDeep(d.event, scrub),
       report: d.report === null ? null : scrubDeep(d.report, scrub),
       findings: scrubDeep(d.findings, scrub),
+      ...(this.#deps.incidentUrl === undefined ? {} : { incidentUrl: this.#deps.incidentUrl(d.incidentId, this.#clock()) }),
     };
     const route = this.#deps.router.options(d.event, d.target, { kind: d.kind, threadRootRef: d.threadRootRef });
     // The sinks come wrapped (src/deliver/sink-wrappers.ts): a send that hangs or throws is a retryable outcome.

@@ -35,8 +35,8 @@ function snapshot(podUid: string, bytes: number): CaptureSnapshot {
 }
 
 /** Accept the failure of operation `op` and route it to `target`; returns the incident and the event's id. */
-async function routed(store: AlertStore, op: number, target: string, report: AlertReport | null = null): Promise<{ incidentId: string; eventId: number }> {
-  const event = eventOf(failedBodyForOperation(op));
+async function routed(store: AlertStore, op: number, target: string, report: AlertReport | null = null, appName?: string): Promise<{ incidentId: string; eventId: number }> {
+  const event = eventOf(failedBodyForOperation(op, appName));
   const accepted = await store.acceptEvent(event, eventDedupeKey(event), 1_000);
   if (!('incidentId' in accepted)) throw new Error('not accepted');
   const pending = (await store.pendingEvents(10)).find((p) => p.incidentId === accepted.incidentId);
@@ -241,6 +241,48 @@ export function storeSuite(t: Test, open: OpenStore): void {
     await store.markSent(last?.id ?? -1, 'C2:1', 63_000);
     t.equal(await store.oldestUnfinishedDelivery(), null, 'nothing waits');
     t.match(await store.listDeliveries('sent'), [{ id: dead.id, replayedBy: 'alice', replayedAt: 50_000 }], 'the replay stays on record');
+  });
+
+  t.test('incidents: listed newest first, filtered by app, project and state, paged; one in detail', async (t) => {
+    const store = await open(t);
+    if (store === null) return;
+    const report: AlertReport = { hooks: [], notes: ['from the suite'], enrichedAt: '2026-11-20T14:08:01Z', durationMs: 5 };
+    const first = await routed(store, 30, 'slack:C1', report);
+    const second = await routed(store, 31, 'slack:C1', null, 'billing');
+    const third = await routed(store, 32, 'email:a@example.com', null, 'orders');
+    const project = eventOf(failedBodyForOperation(30)).app.project;
+    const [claimed] = await store.claimDueDeliveries(2_000, 1, 60_000);
+    await store.markGivenUp(claimed?.id ?? -1, 'dead', 'channel_not_found', 3_000);
+    const resolution = succeededOf(failedBodyForOperation(32, 'orders'));
+    await store.acceptEvent(resolution, eventDedupeKey(resolution), 4_000);
+
+    const all = await store.listIncidents({ limit: 10, offset: 0 });
+    t.same(all.incidents.map((i) => i.id).sort(), [first.incidentId, second.incidentId, third.incidentId].sort());
+    t.equal(all.more, false);
+    t.match(all.incidents.find((i) => i.id === first.incidentId), { appName: 'payments-api', state: 'open', unsentDeliveries: 1, lastEvent: { kind: 'hook-failed' } });
+    t.match(all.incidents.find((i) => i.id === third.incidentId), { state: 'resolved', resolvedAt: 4_000, lastEvent: { kind: 'hook-failed' } }, 'the resolution is not the headline');
+    t.same((await store.listIncidents({ app: 'billing', limit: 10, offset: 0 })).incidents.map((i) => i.id), [second.incidentId]);
+    t.same((await store.listIncidents({ app: `${all.incidents[0]?.appNamespace ?? ''}/billing`, limit: 10, offset: 0 })).incidents.map((i) => i.id), [second.incidentId], 'namespace/name');
+    t.same((await store.listIncidents({ app: 'nobody', limit: 10, offset: 0 })).incidents, []);
+    t.same((await store.listIncidents({ state: 'resolved', limit: 10, offset: 0 })).incidents.map((i) => i.id), [third.incidentId]);
+    t.equal((await store.listIncidents({ project: project ?? 'default', limit: 10, offset: 0 })).incidents.length, 3, 'by the project of its events');
+    t.same((await store.listIncidents({ project: 'elsewhere', limit: 10, offset: 0 })).incidents, []);
+    const page1 = await store.listIncidents({ limit: 2, offset: 0 });
+    const page2 = await store.listIncidents({ limit: 2, offset: 2 });
+    t.equal(page1.more, true);
+    t.equal(page2.more, false);
+    t.same([...page1.incidents, ...page2.incidents].map((i) => i.id).length, 3, 'two pages hold all three, once each');
+    t.equal(new Set([...page1.incidents, ...page2.incidents].map((i) => i.id)).size, 3);
+
+    const detail = await store.incidentDetail(first.incidentId);
+    t.match(detail, {
+      summary: { id: first.incidentId, state: 'open' },
+      events: [{ id: first.eventId, state: 'routed', receivedAt: 1_000, routedAt: 1_000, event: { kind: 'hook-failed' }, report: { notes: ['from the suite'] }, findings: [] }],
+      deliveries: [{ target: 'slack:C1', state: 'dead', attempts: 1, lastError: 'channel_not_found', createdAt: 1_000, sentAt: null, firstAttemptAt: 2_000 }],
+    });
+    const resolved = await store.incidentDetail(third.incidentId);
+    t.same(resolved?.events.map((e) => e.event.kind), ['hook-failed', 'sync-succeeded'], 'the resolving event is part of the story');
+    t.equal(await store.incidentDetail('inc_00000000000000000000'), null);
   });
 
   t.test('email attempts: the last transaction per delivery, its answer', async (t) => {

@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import type { FastifyInstance } from 'fastify';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Worker } from '../../src/worker/worker.js';
 import { Metrics } from '../../src/metrics.js';
@@ -54,6 +55,8 @@ export class ManualTimeouts {
  * (`sendTimeouts`), so that no outcome depends on how fast the machine is.
  */
 export interface WorkerHarness {
+  /** The HTTP service, not listening: `inject()` reaches its routes. */
+  app: FastifyInstance;
   store: SqliteStore;
   worker: Worker;
   config: Config;
@@ -119,6 +122,7 @@ export async function workerHarness(
   const { worker, metrics } = service;
   const store = sqliteStoreOf(service);
   return {
+    app: service.app,
     store,
     worker,
     config,

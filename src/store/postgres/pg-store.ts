@@ -25,6 +25,21 @@ import {
   type ReplayResult,
 } from '../alert-store.js';
 import { toAcceptRow } from '../sqlite-store.js';
+import {
+  incidentDeliveriesSql,
+  incidentDeliveryRowSchema,
+  incidentEventRowSchema,
+  incidentEventsSql,
+  incidentSummaryRowSchema,
+  incidentSummarySql,
+  listIncidentsQuery,
+  POSTGRES_DIALECT,
+  toIncidentDetail,
+  toIncidentPage,
+  type IncidentDetail,
+  type IncidentFilter,
+  type IncidentPage,
+} from '../incident-reads.js';
 import type { AcceptRow } from '../event-acceptance.js';
 import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './pg-migrations.js';
 import {
@@ -425,6 +440,22 @@ export class PgStore implements AlertStore {
       const [row] = await rows(db, deliveryListingRowSchema, listDeliveriesSql('d.id = $1'), [id]);
       if (row === undefined) return { status: 'unknown' };
       return replayed.rowCount === 1 ? { status: 'replayed', delivery: toDeliveryListing(row) } : { status: 'not_replayable', state: row.state };
+    });
+  }
+
+  async listIncidents(filter: IncidentFilter): Promise<IncidentPage> {
+    const { sql, params } = listIncidentsQuery(POSTGRES_DIALECT, filter);
+    return toIncidentPage(await this.#read(incidentSummaryRowSchema, sql, params), filter.limit);
+  }
+
+  // One snapshot for the three reads: the deliveries listed are those of the events listed.
+  async incidentDetail(id: string): Promise<IncidentDetail | null> {
+    return this.#transaction(async (db) => {
+      await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const [summary] = await rows(db, incidentSummaryRowSchema, incidentSummarySql(POSTGRES_DIALECT), [id]);
+      const events = await rows(db, incidentEventRowSchema, incidentEventsSql(POSTGRES_DIALECT), [id]);
+      const deliveries = await rows(db, incidentDeliveryRowSchema, incidentDeliveriesSql(POSTGRES_DIALECT), [id]);
+      return toIncidentDetail(summary, events, deliveries);
     });
   }
 

@@ -76,8 +76,8 @@ const RULES: Rule[] = [
   // The project's own install, build and test commands: CI runs them; from here they would recurse or
   // rewrite the checkout under test.
   { pattern: /^npm (ci|test|install)$/, action: { kind: 'not-run', reason: "the project's own install/test command" } },
-  { pattern: /^npm run (build|bench|typecheck|lint|test:unit)$/, action: { kind: 'not-run', reason: "the project's own build/test command" } },
-  { pattern: /^npm run bench -- [a-z]+( [a-z]+)*$/, action: { kind: 'not-run', reason: 'a part of the benchmarks (npm run bench)' } },
+  { pattern: /^npm run (build|bench|typecheck|lint|test:unit|screenshots)$/, action: { kind: 'not-run', reason: "the project's own build/test command" } },
+  { pattern: /^npm run bench -- [a-z-]+( [a-z-]+)*$/, action: { kind: 'not-run', reason: 'a part of the benchmarks (npm run bench)' } },
   { pattern: /^npx tap\b/, action: { kind: 'not-run', reason: "the project's own tests" } },
   { pattern: /^bash \.ci\/run$/, action: { kind: 'not-run', reason: 'the CI entry point (it runs npm test, which runs this test)' } },
   { pattern: /^node --import tsx bench\//, action: { kind: 'not-run', reason: 'a benchmark of the checkout (npm run bench)' } },
@@ -90,7 +90,12 @@ const RULES: Rule[] = [
     pattern: /^(npx )?argocd-hook-alerts deliveries retry \d+/,
     action: { kind: 'not-run', reason: 'a dead or failed delivery in the store (test/integration/service/deliveries-command.test.ts retries one end to end)' },
   },
+  {
+    pattern: /^curl -H "Authorization: Bearer \$HOOK_ALERTS_VIEWER_TOKEN" https:\/\/alerts\.example\.com\/incidents$/,
+    action: { kind: 'not-run', reason: 'a deployed service with the incident page on (test/integration/incident-page covers every way in)' },
+  },
   // Runnable without a cluster.
+  { pattern: /^openssl rand -hex 32$/, action: { kind: 'run' } },
   { pattern: /^(npx )?argocd-hook-alerts\s/, action: { kind: 'run' } },
   { pattern: /^kubectl kustomize\s/, action: { kind: 'run' } },
   { pattern: /^export\s/, action: { kind: 'run' } },

@@ -14,7 +14,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['src/kube/'],
   ['src/store/'],
   ['src/intake/', 'src/enrich/', 'src/diagnose/', 'src/route/', 'src/render/', 'src/argocd/', 'src/lint/'],
-  ['src/deliver/'],
+  ['src/deliver/', 'src/incident-page/'],
   ['src/worker/'],
   ['src/config/'],
   ['src/main.ts'],

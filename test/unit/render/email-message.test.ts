@@ -58,3 +58,14 @@ t.test('long logs: the body shows the end, the attachment has all of it', async 
   t.match(body(mail.text), /the whole log is attached as db-migrate-x7k2p_migrate\.log/);
   t.equal(mail.attachments?.[0]?.content, log);
 });
+
+t.test('the incident page link, when the alert carries one, in both parts; an unsafe one is left out', async (t) => {
+  const url = 'https://alerts.example.com/incidents/inc_0123456789abcdef0123?exp=1795618360000&sig=abc';
+  const mail = renderEmail({ ...sampleAlert('presync-job-failed'), incidentUrl: url }, { from: FROM, to: 'x@example.com' });
+  t.match(body(mail.text), `Incident:     every log and the timeline (${url})`);
+  t.match(body(mail.html), `<a href="${url.replaceAll('&', '&amp;')}"`);
+  const none = renderEmail(sampleAlert('presync-job-failed'), { from: FROM, to: 'x@example.com' });
+  t.notMatch(body(none.text), /every log and the timeline/);
+  const unsafe = renderEmail({ ...sampleAlert('presync-job-failed'), incidentUrl: 'javascript:alert(1)' }, { from: FROM, to: 'x@example.com' });
+  t.notMatch(body(unsafe.html), /javascript:/);
+});

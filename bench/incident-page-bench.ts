@@ -1,0 +1,79 @@
+/**
+ * The incident page's answer time (issue 18): GET /incidents/<id> for an incident of one hook with 5 pods
+ * (attempts) × 64 KiB of log each, over HTTP to the service as main.ts builds it (SQLite file store), against
+ * GET /healthz measured in the same rounds, interleaved. min / median / max of the round medians over
+ * PAGE_ROUNDS (default 5) rounds of PAGE_REQUESTS (default 40) requests each. Goal: < 50 ms.
+ * Run: npm run bench -- incident-page
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { createService } from '../src/main.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { Metrics } from '../src/metrics.js';
+import { storeIncident } from '../test/support/incident-fixture.js';
+import { median, spread } from './latency-bench.js';
+import { printRows, type BenchRow } from './support/bench-row.js';
+
+const ROUNDS = Number(process.env.PAGE_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.PAGE_REQUESTS ?? 40);
+const PODS = 5;
+const LOG_BYTES = 64 * 1024;
+const GOAL_MS = 50;
+const USER = { 'x-forwarded-email': 'bench@example.com' };
+
+/** One GET's time until its whole body is read (ms); throws on an answer other than 200. */
+async function timedGet(url: string): Promise<{ ms: number; bytes: number }> {
+  const start = performance.now();
+  const res = await fetch(url, { headers: USER });
+  const body = await res.arrayBuffer();
+  const ms = performance.now() - start;
+  if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${Buffer.from(body).toString('utf8').slice(0, 200)}`);
+  return { ms, bytes: body.byteLength };
+}
+
+/** The page against /healthz, interleaved request by request. */
+export async function incidentPageBench(): Promise<BenchRow[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'incident-page-bench-'));
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir, kubernetes: { enabled: 'false' }, worker: { enabled: false }, server: { host: '127.0.0.1', port: 0, authProxy: { enabled: true } } },
+  });
+  const service = await createService(config, { logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }) });
+  try {
+    const base = await service.listen();
+    const { incidentId } = await storeIncident(service.store, { target: 'file:outbox', attempts: PODS, logBytes: LOG_BYTES });
+    const pageUrl = `${base}/incidents/${incidentId}`;
+    const first = await timedGet(pageUrl);
+    const pages: number[] = [];
+    const probes: number[] = [];
+    const firstRound: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const page: number[] = [];
+      const probe: number[] = [];
+      for (let i = 0; i < REQUESTS; i++) {
+        probe.push((await timedGet(`${base}/healthz`)).ms);
+        page.push((await timedGet(pageUrl)).ms);
+      }
+      pages.push(median(page));
+      probes.push(median(probe));
+      if (round === 0) firstRound.push(...page);
+    }
+    const ratio = median(pages) / median(probes);
+    return [
+      {
+        figure: `incident page, ${PODS} pods × ${LOG_BYTES / 1024} KiB logs (${(first.bytes / 1024).toFixed(0)} KiB of HTML)`,
+        value: spread(pages, 'ms', 1),
+        note: `min/median/max of ${ROUNDS} round medians (${REQUESTS} requests each); first request ${first.ms.toFixed(1)} ms; goal < ${GOAL_MS} ms: ${median(pages) < GOAL_MS ? 'met' : 'MISSED'}`,
+      },
+      { figure: 'baseline: GET /healthz, same rounds', value: spread(probes, 'ms', 2), note: `the page costs ${ratio.toFixed(0)}× a health probe` },
+    ];
+  } finally {
+    await service.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) printRows(await incidentPageBench());
