@@ -9,6 +9,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
+import { BlockedHookWatcher } from './blocked-hook-watcher.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
 import { serviceAccountNamespace } from '../kube/kubeconfig-in-cluster.js';
@@ -74,6 +75,16 @@ export function createEnrichment(
   const newWatchers = (): LeaderWork => {
     const watchers: CaptureWatcher[] = [];
     let stuck: StuckHookWatcher | null = null;
+    // Events the watchers raise go through the same intake dedupe and store as Argo CD's, then wake the worker.
+    const raise = (what: string) => (event: HookEvent) => {
+      void (async () => {
+        const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
+        deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, `${what} event raised`);
+        deps.onEventAccepted();
+      })().catch((err: unknown) => {
+        deps.logger.error({ err }, `could not store a ${what} event; it is raised again only if another replica or a restart sees the hook again`);
+      });
+    };
     if (k.stuck.enabled) {
       stuck = new StuckHookWatcher({
         config: k.stuck,
@@ -81,18 +92,21 @@ export function createEnrichment(
         destinationOf,
         logger: deps.logger.child({ component: 'stuck-hooks' }),
         capture: (client, pod) => watchers.find((w) => w.client === client)?.capture(pod, 'stuck'),
-        onStuck: (event) => {
-          void (async () => {
-            const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
-            deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, 'hook-stuck event raised');
-            deps.onEventAccepted();
-          })().catch((err: unknown) => {
-            deps.logger.error({ err }, 'could not store a hook-stuck event; it is raised again on the next check of another Job only');
-          });
-        },
+        onStuck: raise('hook-stuck'),
       });
     }
-    if (k.capture.enabled || stuck !== null) {
+    const blocked = k.blocked.enabled
+      ? new BlockedHookWatcher({
+          config: k.blocked,
+          hookTypes: config.hooks.types,
+          appNamespace: k.stuck.appNamespace,
+          destinationOf,
+          logger: deps.logger.child({ component: 'blocked-hooks' }),
+          onBlocked: raise('hook-blocked'),
+        })
+      : null;
+    const sightings = [stuck, blocked].filter((w) => w !== null);
+    if (k.capture.enabled || sightings.length > 0) {
       for (const client of registry.clients()) {
         watchers.push(
           new CaptureWatcher({
@@ -103,7 +117,7 @@ export function createEnrichment(
             scrub,
             logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
             onWatchState: (namespace, up) => deps.metrics.captureWatchUp.set({ cluster: client.clusterId, watched_namespace: namespace ?? 'all' }, up ? 1 : 0),
-            ...(stuck === null ? {} : { onJobPod: (s) => stuck.sighting(s) }),
+            ...(sightings.length === 0 ? {} : { onJobPod: (s) => sightings.forEach((w) => w.sighting(s)) }),
           }),
         );
       }
@@ -112,9 +126,11 @@ export function createEnrichment(
       start: () => {
         for (const w of watchers) w.start();
         stuck?.start();
+        blocked?.start();
       },
       stop: async () => {
         await stuck?.stop();
+        await blocked?.stop();
         await Promise.all(watchers.map((w) => w.stop()));
         // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
         deps.metrics.captureWatchUp.reset();
