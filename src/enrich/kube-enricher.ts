@@ -159,6 +159,11 @@ export class KubeEnricher implements Enricher {
     const limit = createLimiter(this.#deps.bounds.concurrency);
     const resolution = this.#deps.registry.resolve(event.destination);
     const max = this.#deps.bounds.maxHooksPerEvent;
+    if (event.kind === 'sync-succeeded') {
+      // Nothing failed: only the Jobs are read, to tell whether this sync ran them (model/skipped-hooks.ts).
+      const jobs = resolution.ok ? await Promise.all(event.hooks.slice(0, max).map((hook) => this.#jobOnly(resolution.client, event, hook, limit, opts.signal))) : [];
+      return { hooks: jobs, notes: resolution.ok ? [] : [resolution.missing], enrichedAt: new Date(this.#clock()).toISOString(), durationMs: this.#clock() - started };
+    }
     const hooks = await Promise.all(
       event.hooks.slice(0, max).map(async (hook) => {
         const gaps = new Gaps();
@@ -181,6 +186,17 @@ export class KubeEnricher implements Enricher {
       notes.push(`enrichment stopped at its ${this.#deps.bounds.deadlineMs} ms deadline; what was not read is listed per hook`);
     }
     return { hooks, notes, enrichedAt: new Date(this.#clock()).toISOString(), durationMs: this.#clock() - started };
+  }
+
+  /** The hook's Job alone (no pods, logs or events); a Job that cannot be read is reported without it. */
+  async #jobOnly(client: KubeClient, event: HookEvent, hook: HookRef, limit: Limiter, signal: AbortSignal): Promise<JobReport> {
+    const gaps = new Gaps();
+    const namespace = hook.namespace ?? event.destination.namespace;
+    if (namespace === null || hook.kind !== 'Job') return this.#empty(hook, client.clusterId, gaps);
+    const read = await settle(limit(() => client.readJob(namespace, hook.name, signal)));
+    if (!read.ok) gaps.fail('job', describeKubeFailure(`Job ${namespace}/${hook.name}`, asKubeError(read.error), this.#ctx(client, 'get', 'jobs.batch', namespace)));
+    const job = read.ok && read.value !== null ? toJobInfo(read.value, new Date(this.#clock())) : null;
+    return { ...this.#empty(hook, client.clusterId, gaps), job, source: job === null ? 'none' : 'live' };
   }
 
   #empty(hook: HookRef, cluster: string | null, gaps: Gaps): JobReport {

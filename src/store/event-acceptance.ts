@@ -17,6 +17,8 @@ export interface AcceptRow {
   appName: string;
   /** The incident this event opens or joins; null when the event names no operation. */
   incident: { id: string; startedAt: string } | null;
+  /** A successful sync with hook Jobs to check (hook-skipped): kept even when it resolves nothing. */
+  checksHooks: boolean;
   now: number;
 }
 
@@ -54,7 +56,19 @@ function acceptResolution(sql: StatementCache, row: AcceptRow): AcceptResult {
     )
     .all(row.appNamespace, row.appName);
   const newest = open[0];
-  if (newest === undefined) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
+  if (newest === undefined) {
+    if (!row.checksHooks || row.incident === null) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
+    // Its own incident, born resolved: nothing failed, but its hook Jobs are checked (model/skipped-hooks.ts).
+    sql
+      .get(
+        `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'resolved', ?, ?)
+         ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+      )
+      .run(row.incident.id, row.appNamespace, row.appName, row.incident.startedAt, row.now, row.now);
+    insertEvent(sql, row, row.incident.id);
+    return { incidentId: row.incident.id, duplicate: false };
+  }
   const eventId = insertEvent(sql, row, newest.id);
   const resolve = sql.get(`UPDATE incidents SET state = 'resolved', resolved_at = ?, resolved_by_event = ?, updated_at = ? WHERE id = ?`);
   for (const incident of open) resolve.run(row.now, eventId, row.now, incident.id);
