@@ -3,7 +3,8 @@ import type { HookEvent } from '../model/hook-event.js';
 import type { BlockedConfig } from './enrich-config.js';
 import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { HOOK_ANNOTATION, type KubePod } from '../kube/kube-objects.js';
+import type { KubePod } from '../kube/kube-objects.js';
+import { hookTypeOf } from '../model/hook-annotations.js';
 import { appIdentity, isFinished, jobHookEvent } from './stuck-hook-watcher.js';
 import { PeriodicCheck } from './periodic-check.js';
 
@@ -185,8 +186,8 @@ export class BlockedHookWatcher {
         continue;
       }
       this.#decide(uid);
-      const hookType = job?.metadata.annotations[HOOK_ANNOTATION];
-      if (job === null || job.metadata.uid !== uid || isFinished(job) || hookType === undefined || !this.#d.hookTypes.includes(hookType)) continue;
+      const hookType = job === null ? null : hookTypeOf(job.metadata.annotations);
+      if (job === null || job.metadata.uid !== uid || isFinished(job) || hookType === null || !this.#d.hookTypes.includes(hookType)) continue;
       const app = appIdentity(job, this.#d.appNamespace);
       if (app === null) {
         this.#d.logger.warn({ job: where }, 'hook Job cannot start but carries no Argo CD tracking; no alert can be routed for it');

@@ -10,7 +10,7 @@ import { MAX_JOB_PODS, type KubeClient } from '../kube/kube-client.js';
 import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from '../kube/kube-failure.js';
 import type { KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
-import { readPodReport, type LogFallback } from './pod-reader.js';
+import { logsOffReason, readPodReport, type LogFallback } from './pod-reader.js';
 import { comparePods, sortEvents, toEventReport, toJobInfo, toPodReport } from './report-mapping.js';
 import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 import { explainJobHookGaps, jobHookSource, type Gap, type JobHookReads, type MissingWhat } from './job-hook-gaps.js';
@@ -288,12 +288,14 @@ export class KubeEnricher implements Enricher {
       const log = record?.pod.containers.find((c) => c.name === container)?.log ?? null;
       return record === undefined || log === null ? null : { log, capturedAt: record.capturedAt };
     };
+    // A stuck or blocked hook counts as failing: its logs are wanted when a failure's are.
+    const logsOff = logsOffReason(job, event.kind === 'hook-skipped' ? 'succeeded' : 'failed');
     // Wave 2: every pod's logs and every pod's events together.
     const [pods] = await Promise.all([
       Promise.all(
         shown.map(async (c) => {
           if (c.kind === 'capture' || clusterDown) return c.report;
-          const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback });
+          const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback, logsOff });
           gaps.count('logs', failures.length);
           return pod;
         }),

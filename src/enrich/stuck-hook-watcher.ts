@@ -3,7 +3,8 @@ import type { HookEvent } from '../model/hook-event.js';
 import type { StuckConfig } from './enrich-config.js';
 import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
+import type { KubeJob, KubePod } from '../kube/kube-objects.js';
+import { hookTypeOf } from '../model/hook-annotations.js';
 import { PeriodicCheck } from './periodic-check.js';
 
 const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
@@ -49,7 +50,7 @@ export interface JobEventContext {
  * restart) is a duplicate.
  */
 export function jobHookEvent(kind: 'hook-stuck' | 'hook-blocked', job: KubeJob, message: string, ctx: JobEventContext): HookEvent {
-  const hookType = job.metadata.annotations[HOOK_ANNOTATION] ?? 'unknown';
+  const hookType = hookTypeOf(job.metadata.annotations) ?? 'unknown';
   const namespace = job.metadata.namespace ?? ctx.destination.namespace ?? '';
   const podSpec = job.spec?.template?.spec;
   const images = [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])].map((c) => c.image).filter((i): i is string => i !== null);
@@ -204,7 +205,8 @@ export class StuckHookWatcher {
         this.#d.logger.warn({ job: where, error: err instanceof Error ? err.message : String(err) }, 'stuck-hook check could not read the Job; trying again next time');
         continue;
       }
-      if (live === null || live.metadata.uid !== uid || isFinished(live) || live.metadata.annotations[HOOK_ANNOTATION] === undefined) {
+      const hookType = live === null ? null : hookTypeOf(live.metadata.annotations);
+      if (live === null || live.metadata.uid !== uid || isFinished(live) || hookType === null) {
         this.#settle(uid, pods);
         continue;
       }
@@ -214,7 +216,6 @@ export class StuckHookWatcher {
       if (!Number.isFinite(started) || now - started <= limit * 1_000) continue;
       this.#reported.add(uid);
       for (const pod of pods) this.#tracked.delete(pod);
-      const hookType = live.metadata.annotations[HOOK_ANNOTATION] ?? '';
       if (!this.#d.hookTypes.includes(hookType)) continue;
       const app = appIdentity(live, this.#d.config.appNamespace);
       if (app === null) {
