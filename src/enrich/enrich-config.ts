@@ -83,6 +83,16 @@ const blockedConfigSchema = z.strictObject({
 });
 
 /**
+ * A hook Job that failed while other hooks of its app still run: Argo CD keeps the operation Running until
+ * they end and notifies only then, so the service raises "hook failed, sync still running" itself.
+ */
+const failedWhileRunningConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** How often failed hook pods are checked (one Job read per failed pod, then one per other running Job of the namespace). */
+  checkIntervalMs: z.number().int().min(100).max(600_000).default(10_000),
+});
+
+/**
  * With several replicas on one PostgreSQL store, one of them runs the capture and stuck-hook watchers,
  * elected through a coordination.k8s.io/v1 Lease in the cluster the service runs in (docs/ha.md). The
  * timings are client-go's defaults for controllers.
@@ -113,6 +123,7 @@ export const kubernetesConfigSchema = z.strictObject({
   capture: captureConfigSchema.prefault({}),
   stuck: stuckConfigSchema.prefault({}),
   blocked: blockedConfigSchema.prefault({}),
+  failedWhileRunning: failedWhileRunningConfigSchema.prefault({}),
   leaderElection: leaderElectionConfigSchema.prefault({}),
 });
 
@@ -136,5 +147,6 @@ export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;
 export type BlockedConfig = z.infer<typeof blockedConfigSchema>;
+export type FailedWhileRunningConfig = z.infer<typeof failedWhileRunningConfigSchema>;
 export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
 export type ScrubConfig = z.infer<typeof scrubConfigSchema>;

@@ -9,6 +9,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { KubeEnricher } from './kube-enricher.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
+import { FailedWhileRunningWatcher } from './failed-while-running-watcher.js';
 import { BlockedHookWatcher } from './blocked-hook-watcher.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
@@ -105,7 +106,17 @@ export function createEnrichment(
           onBlocked: raise('hook-blocked'),
         })
       : null;
-    const sightings = [stuck, blocked].filter((w) => w !== null);
+    const failedWhileRunning = k.failedWhileRunning.enabled
+      ? new FailedWhileRunningWatcher({
+          config: k.failedWhileRunning,
+          hookTypes: config.hooks.types,
+          appNamespace: k.stuck.appNamespace,
+          destinationOf,
+          logger: deps.logger.child({ component: 'failed-hooks' }),
+          onFailed: raise('hook-failed (sync still running)'),
+        })
+      : null;
+    const sightings = [stuck, blocked, failedWhileRunning].filter((w) => w !== null);
     if (k.capture.enabled || sightings.length > 0) {
       for (const client of registry.clients()) {
         watchers.push(
@@ -127,10 +138,12 @@ export function createEnrichment(
         for (const w of watchers) w.start();
         stuck?.start();
         blocked?.start();
+        failedWhileRunning?.start();
       },
       stop: async () => {
         await stuck?.stop();
         await blocked?.stop();
+        await failedWhileRunning?.stop();
         await Promise.all(watchers.map((w) => w.stop()));
         // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
         deps.metrics.captureWatchUp.reset();

@@ -43,13 +43,13 @@ export interface JobEventContext {
 }
 
 /**
- * An event the service raises itself about one hook Job (hook-stuck, hook-blocked). Incident key: Argo CD's
+ * An event the service raises itself about one hook Job (hook-stuck, hook-blocked, hook-failed while the sync runs). Incident key: Argo CD's
  * operation `startedAt` is not visible in the cluster, so the Job's own start time stands in for it. Such a
  * hook is therefore an incident of its own (its thread is not the one of a later `hook-failed` for the same
  * operation), and the same Job always maps to the same incident, so detecting it again (another replica, a
  * restart) is a duplicate.
  */
-export function jobHookEvent(kind: 'hook-stuck' | 'hook-blocked', job: KubeJob, message: string, ctx: JobEventContext): HookEvent {
+export function jobHookEvent(kind: 'hook-stuck' | 'hook-blocked' | 'hook-failed', job: KubeJob, message: string, ctx: JobEventContext): HookEvent {
   const hookType = hookTypeOf(job.metadata.annotations) ?? 'unknown';
   const namespace = job.metadata.namespace ?? ctx.destination.namespace ?? '';
   const podSpec = job.spec?.template?.spec;
@@ -78,7 +78,7 @@ export function jobHookEvent(kind: 'hook-stuck' | 'hook-blocked', job: KubeJob, 
         namespace,
         name: job.metadata.name,
         hookType,
-        hookPhase: 'Running',
+        hookPhase: kind === 'hook-failed' ? 'Failed' : 'Running',
         syncPhase: hookType,
         message,
         images: [...new Set(images)],

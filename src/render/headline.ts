@@ -45,6 +45,8 @@ function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolea
   if (event.kind === 'hook-stuck') return `${hook} is stuck${more}`;
   if (event.kind === 'hook-blocked') return `${hook} cannot start${first.containerReason === null ? '' : ` (${first.containerReason})`}${more}`;
   if (event.kind === 'hook-skipped') return `${hook} did not run in this sync${more}`;
+  // Raised by the service while other hooks keep the operation Running (Argo CD notifies when they end).
+  if (event.kind === 'hook-failed' && event.operation?.phase === 'Running') return `${hook} failed${paren}${more}, sync still running`;
   if (event.kind === 'hook-retrying') return `${hook} failed${paren}${more}, Argo CD retries`;
   return `${hook} failed${paren}${more}`;
 }
