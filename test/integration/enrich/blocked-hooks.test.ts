@@ -5,19 +5,14 @@
  * (`Back-off pulling image "…"`). Time is driven by the config (kubernetes.blocked.afterSeconds), not sleeps.
  */
 import t from 'tap';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
-import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
-
-function outboxFiles(dir: string, ext: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(ext));
-}
+import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
 
 async function until<T>(what: string, get: () => T | undefined): Promise<T> {
   let value: T | undefined;
@@ -30,8 +25,7 @@ t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
   const dir = t.testdir();
-  const kubeconfig = kube.writeKubeconfig(dir);
-  const outbox = join(dir, 'outbox');
+  const outbox = outboxOf(dir);
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
   const job = kube.putJob(hookJob({ name: 'db-migrate', app: 'payments-api', startTime: now, active: 1 }));
@@ -45,19 +39,15 @@ t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked
     });
   kube.putPod(podOf('secret "payments-db" not found'));
 
-  const config = configSchema.parse({
-    dataDir: dir,
-    server: { host: '127.0.0.1', port: 0, token: 'blocked-test-token-0123456789' },
-    worker: { pollIntervalMs: 20 },
+  const config = clusterServiceConfig({
+    dir,
+    kube,
+    token: 'blocked-test-token-0123456789',
     kubernetes: {
-      enabled: 'true',
-      clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }],
-      bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 },
       // The stuck threshold is far away: only the blocked watcher can raise this alert.
       stuck: { thresholdMinutes: 60, checkIntervalMs: 1_000 },
       blocked: { afterSeconds: 1, checkIntervalMs: 100 },
     },
-    file: { enabled: 'true', dir: outbox },
   });
   const service = await startService(config, pino({ level: 'silent' }));
   t.teardown(() => service.close());

@@ -6,19 +6,14 @@
  * that exhausted its backoffLimit: FailureTarget then Failed, reason BackoffLimitExceeded).
  */
 import t from 'tap';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
-import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
-
-function outboxFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.slack.json'));
-}
+import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
 
 const FAILED = [{ type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', at: '2026-11-20T14:03:40Z' }];
 
@@ -26,7 +21,7 @@ t.test('a hook that fails while another hook of its app runs is alerted at once,
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
   const dir = t.testdir();
-  const outbox = join(dir, 'outbox');
+  const outbox = outboxOf(dir);
   const failedPod = (job: ReturnType<typeof hookJob>, name: string) =>
     jobPod(job, { name, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] });
 
@@ -39,18 +34,7 @@ t.test('a hook that fails while another hook of its app runs is alerted at once,
   const running = kube.putJob(hookJob({ name: 'seed-data', app: 'payments-api', active: 1 }));
   kube.putPod(jobPod(running, { name: 'seed-data-7fq2m', phase: 'Running', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.running() }] }));
 
-  const config = configSchema.parse({
-    dataDir: dir,
-    server: { host: '127.0.0.1', port: 0, token: 'failed-running-test-token-0123456789' },
-    worker: { pollIntervalMs: 20 },
-    kubernetes: {
-      enabled: 'true',
-      clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig: kube.writeKubeconfig(dir) }],
-      bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 },
-      failedWhileRunning: { checkIntervalMs: 100 },
-    },
-    file: { enabled: 'true', dir: outbox },
-  });
+  const config = clusterServiceConfig({ dir, kube, token: 'failed-running-test-token-0123456789', kubernetes: { failedWhileRunning: { checkIntervalMs: 100 } } });
   const service = await startService(config, pino({ level: 'silent' }));
   t.teardown(() => service.close());
 

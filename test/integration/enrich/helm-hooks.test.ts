@@ -6,15 +6,15 @@
  * its logs are captured and shown. The webhook body is the `presync-job-failed` fixture (argo-cd v3.5.1).
  */
 import t from 'tap';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
-import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
+import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
 import { sqliteStoreOf } from '../../support/sqlite-service-store.js';
 
 const TOKEN = 'helm-hooks-test-token-0123456789';
@@ -40,14 +40,8 @@ for (const [policy, logged] of [
     const kube = await KubeApiServer.start();
     t.teardown(() => kube.close());
     const dir = t.testdir();
-    const outbox = join(dir, 'outbox');
-    const config = configSchema.parse({
-      dataDir: dir,
-      server: { host: '127.0.0.1', port: 0, token: TOKEN },
-      worker: { pollIntervalMs: 20 },
-      kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig: kube.writeKubeconfig(dir) }], bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 } },
-      file: { enabled: 'true', dir: outbox },
-    });
+    const outbox = outboxOf(dir);
+    const config = clusterServiceConfig({ dir, kube, token: TOKEN });
     const service = await startService(config, pino({ level: 'silent' }));
     t.teardown(() => service.close());
     await waitUntil('the pod watch is open', () => kube.openWatches >= 1, { intervalMs: 10 });
@@ -70,7 +64,7 @@ for (const [policy, logged] of [
     });
     t.equal(res.status, 202);
     let file: string | undefined;
-    await waitUntil('the alert', () => (file = existsSync(outbox) ? readdirSync(outbox, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.slack.json')) : undefined) !== undefined, { intervalMs: 10 });
+    await waitUntil('the alert', () => (file = outboxFiles(outbox)[0]) !== undefined, { intervalMs: 10 });
     const slack = readFileSync(join(outbox, file ?? ''), 'utf8');
     if (logged) t.match(slack, /relation \\"ledger\\" does not exist/, 'the alert shows the log');
     else t.notMatch(slack, /ledger/, 'the alert does not show the log');

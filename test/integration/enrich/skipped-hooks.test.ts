@@ -6,22 +6,17 @@
  * is in the cluster only: its creationTimestamp against the operation's startedAt.
  */
 import t from 'tap';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
-import { configSchema } from '../../../src/config/schema.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
+import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
 
 const TOKEN = 'skipped-test-token-0123456789';
-
-function outboxFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.slack.json'));
-}
 
 /** The sync-succeeded body of `app`, whose one Job hook is `job`. */
 function succeededBody(app: string, job: string): unknown {
@@ -38,20 +33,14 @@ t.test('a hook Job older than the successful sync warns as hook-skipped; one the
   const kube = await KubeApiServer.start();
   t.teardown(() => kube.close());
   const dir = t.testdir();
-  const outbox = join(dir, 'outbox');
+  const outbox = outboxOf(dir);
   const complete = [{ type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', at: '2026-11-19T08:01:40Z' }];
   // Left over from the day before: a healthy Job with a fixed name and no delete policy.
   kube.putJob(hookJob({ name: 'db-migrate', app: 'payments-api', createdAt: '2026-11-19T08:00:02Z', startTime: '2026-11-19T08:00:02Z', succeeded: 1, conditions: complete }));
   // Created by this sync (startedAt 15:12:09Z): it ran.
   kube.putJob(hookJob({ name: 'orders-migrate', app: 'orders-api', createdAt: '2026-11-20T15:12:11Z', startTime: '2026-11-20T15:12:11Z', succeeded: 1, conditions: complete }));
 
-  const config = configSchema.parse({
-    dataDir: dir,
-    server: { host: '127.0.0.1', port: 0, token: TOKEN },
-    worker: { pollIntervalMs: 20 },
-    kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig: kube.writeKubeconfig(dir) }], bounds: { callTimeoutMs: 60_000, deadlineMs: 120_000 } },
-    file: { enabled: 'true', dir: outbox },
-  });
+  const config = clusterServiceConfig({ dir, kube, token: TOKEN });
   const service = await startService(config, pino({ level: 'silent' }));
   t.teardown(() => service.close());
   const post = (body: unknown) =>
