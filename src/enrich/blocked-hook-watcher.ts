@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { HookEvent } from '../model/hook-event.js';
 import type { BlockedConfig } from './enrich-config.js';
 import type { JobPodSighting } from './capture-watcher.js';
@@ -6,7 +5,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import type { KubePod } from '../kube/kube-objects.js';
 import { hookTypeOf } from '../model/hook-annotations.js';
 import { appIdentity, isFinished, jobHookEvent } from './stuck-hook-watcher.js';
-import { PeriodicCheck } from './periodic-check.js';
+import { DecidedJobs, PeriodicCheck, type HookJobWatcherDeps } from './periodic-check.js';
 
 /**
  * Container waiting reasons that mean the pod cannot start without someone fixing something (kubelet,
@@ -81,17 +80,10 @@ export function blockedMessage(block: PodBlock, pod: { namespace: string; name: 
   return `${blockedAdvice(block, pod.namespace)} The ${where} has been in ${block.reason} for ${Math.max(0, Math.round(blockedSeconds))} s${said}`;
 }
 
-export interface BlockedHookWatcherDeps {
+export interface BlockedHookWatcherDeps extends HookJobWatcherDeps {
   config: BlockedConfig;
-  /** Hook types that alert (config hooks.types). */
-  hookTypes: readonly string[];
-  /** Where the Applications live when the Job's tracking id does not say. */
-  appNamespace: string;
-  destinationOf: (client: KubeClient) => HookEvent['destination'];
   /** Raise the event (the composition root stores it and wakes the worker). */
   onBlocked: (event: HookEvent) => void;
-  logger: Logger;
-  clock?: () => number;
 }
 
 /** A blocked pod of a Job not yet looked up. */
@@ -105,9 +97,6 @@ interface Blocked {
   since: number;
 }
 
-/** Jobs already decided (alerted, not a hook, finished): not looked up again while remembered. */
-const DECIDED_MAX = 10_000;
-
 /**
  * Blocked hooks (issue 19): a hook pod that cannot start waits silently until the stuck threshold or its
  * deadline. Pods of Jobs are checked on every change the capture watch sees, without an API call; every
@@ -120,7 +109,7 @@ export class BlockedHookWatcher {
   readonly #clock: () => number;
   /** Pod uid → why it is blocked, while it is. */
   readonly #blocked = new Map<string, Blocked>();
-  readonly #decided = new Set<string>();
+  readonly #decided = new DecidedJobs();
   readonly #periodic: PeriodicCheck;
 
   constructor(deps: BlockedHookWatcherDeps) {
@@ -161,10 +150,6 @@ export class BlockedHookWatcher {
 
   #decide(jobUid: string): void {
     this.#decided.add(jobUid);
-    if (this.#decided.size > DECIDED_MAX) {
-      const oldest = this.#decided.values().next().value;
-      if (oldest !== undefined) this.#decided.delete(oldest);
-    }
     for (const [pod, b] of this.#blocked) if (b.job.uid === jobUid) this.#blocked.delete(pod);
   }
 

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { HookEvent } from '../model/hook-event.js';
 import type { FailedWhileRunningConfig } from './enrich-config.js';
 import type { JobPodSighting } from './capture-watcher.js';
@@ -6,19 +5,12 @@ import type { KubeClient } from '../kube/kube-client.js';
 import type { KubeJob } from '../kube/kube-objects.js';
 import { hookTypeOf } from '../model/hook-annotations.js';
 import { appIdentity, isFinished, jobHookEvent } from './stuck-hook-watcher.js';
-import { PeriodicCheck } from './periodic-check.js';
+import { DecidedJobs, PeriodicCheck, type HookJobWatcherDeps } from './periodic-check.js';
 
-export interface FailedWhileRunningWatcherDeps {
+export interface FailedWhileRunningWatcherDeps extends HookJobWatcherDeps {
   config: FailedWhileRunningConfig;
-  /** Hook types that alert (config hooks.types). */
-  hookTypes: readonly string[];
-  /** Where the Applications live when the Job's tracking id does not say. */
-  appNamespace: string;
-  destinationOf: (client: KubeClient) => HookEvent['destination'];
   /** Raise the event (the composition root stores it and wakes the worker). */
   onFailed: (event: HookEvent) => void;
-  logger: Logger;
-  clock?: () => number;
 }
 
 /** A Job seen through its pods: the client and namespace it is read with. */
@@ -28,8 +20,6 @@ interface SeenJob {
   job: { name: string; uid: string };
 }
 
-/** Jobs already decided (alerted, not a hook, finished without failing): not looked up again while remembered. */
-const DECIDED_MAX = 10_000;
 /** Other running Jobs read per failed hook: a namespace full of batch work is not read whole. */
 const SIBLINGS_READ_MAX = 10;
 
@@ -59,7 +49,7 @@ export class FailedWhileRunningWatcher {
   readonly #running = new Map<string, SeenJob>();
   /** Job uid → the Job, for Jobs with a failed pod not decided yet. */
   readonly #failed = new Map<string, SeenJob>();
-  readonly #decided = new Set<string>();
+  readonly #decided = new DecidedJobs();
   readonly #periodic: PeriodicCheck;
 
   constructor(deps: FailedWhileRunningWatcherDeps) {
@@ -90,10 +80,6 @@ export class FailedWhileRunningWatcher {
   #decide(jobUid: string): void {
     this.#failed.delete(jobUid);
     this.#decided.add(jobUid);
-    if (this.#decided.size > DECIDED_MAX) {
-      const oldest = this.#decided.values().next().value;
-      if (oldest !== undefined) this.#decided.delete(oldest);
-    }
   }
 
   async #read(seen: SeenJob): Promise<KubeJob | null | 'unreadable'> {

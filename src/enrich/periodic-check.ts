@@ -1,4 +1,43 @@
 import type { Logger } from 'pino';
+import type { HookEvent } from '../model/hook-event.js';
+import type { KubeClient } from '../kube/kube-client.js';
+
+/** What a watcher that raises events about hook Jobs is given by the composition root. */
+export interface HookJobWatcherDeps {
+  /** Hook types that alert (config hooks.types). */
+  hookTypes: readonly string[];
+  /** Where the Applications live when the Job's tracking id does not say. */
+  appNamespace: string;
+  destinationOf: (client: KubeClient) => HookEvent['destination'];
+  logger: Logger;
+  clock?: () => number;
+}
+
+/**
+ * Job uids a watcher has decided about (alerted, not a hook, finished), not looked up again while remembered;
+ * the oldest are forgotten beyond `max`, so a long-running watcher stays small.
+ */
+export class DecidedJobs {
+  readonly #uids = new Set<string>();
+  readonly #max: number;
+
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+
+  /** Remember a Job as decided. */
+  add(uid: string): void {
+    this.#uids.add(uid);
+    if (this.#uids.size <= this.#max) return;
+    const oldest = this.#uids.values().next().value;
+    if (oldest !== undefined) this.#uids.delete(oldest);
+  }
+
+  /** Whether the Job was decided (and is still remembered). */
+  has(uid: string): boolean {
+    return this.#uids.has(uid);
+  }
+}
 
 /**
  * A check that runs every `intervalMs` in the background, one pass at a time: a pass still running when

@@ -56,7 +56,9 @@ t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked
   const slack = readFileSync(join(outbox, file), 'utf8');
   t.match(slack, /\[BLOCKED\] payments-api: PreSync hook db-migrate cannot start \(CreateContainerConfigError\)/, 'the headline says what and why');
   t.match(slack, /Create Secret \\"payments-db\\" in namespace payments/, 'the alert leads with what to do, naming the Secret');
-  const email = readFileSync(join(outbox, file.replace(/\.slack\.json$/, '.eml')), 'utf8');
+  // The file sink writes the mail after the Slack message.
+  const emlFile = await until('the blocked mail', () => outboxFiles(outbox, '.eml').find((f) => f === file.replace(/\.slack\.json$/, '.eml')));
+  const email = readFileSync(join(outbox, emlFile), 'utf8');
   t.match(email, /Subject: \[BLOCKED\] payments-api/, 'the email says it too');
 
   // The kubelet keeps reporting the same pod (its message changes as it retries): still one alert. A
