@@ -6,7 +6,8 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
-import type { KubeApiServer } from './kube-api-server.js';
+import { KubeApiServer } from './kube-api-server.js';
+import type { Test } from 'tap';
 
 /** The config of a service that reads `kube` and writes alerts under `<dir>/outbox`; `kubernetes` adds settings. */
 export function clusterServiceConfig(o: { dir: string; kube: KubeApiServer; token: string; kubernetes?: Record<string, unknown> }): Config {
@@ -33,4 +34,12 @@ export function outboxOf(dir: string): string {
 export function outboxFiles(outbox: string, ext = '.slack.json'): string[] {
   if (!existsSync(outbox)) return [];
   return readdirSync(outbox, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(ext));
+}
+
+/** A Kubernetes API test server closed with the test, and a directory for the service's data and outbox. */
+export async function clusterTestbed(t: Test): Promise<{ kube: KubeApiServer; dir: string; outbox: string }> {
+  const kube = await KubeApiServer.start();
+  t.teardown(() => kube.close());
+  const dir = t.testdir();
+  return { kube, dir, outbox: outboxOf(dir) };
 }

@@ -8,24 +8,13 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { startService } from '../../../src/main.js';
-import { waitUntil } from '../../support/service-http.js';
-import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
-
-async function until<T>(what: string, get: () => T | undefined): Promise<T> {
-  let value: T | undefined;
-  await waitUntil(what, () => (value = get()) !== undefined, { intervalMs: 10 });
-  if (value === undefined) throw new Error(`no value for: ${what}`);
-  return value;
-}
+import { waitForValue } from '../../support/service-http.js';
+import { clusterServiceConfig, clusterTestbed, outboxFiles } from '../../support/cluster-service.js';
 
 t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked, before the stuck threshold', async (t) => {
-  const kube = await KubeApiServer.start();
-  t.teardown(() => kube.close());
-  const dir = t.testdir();
-  const outbox = outboxOf(dir);
+  const { kube, dir, outbox } = await clusterTestbed(t);
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
   const job = kube.putJob(hookJob({ name: 'db-migrate', app: 'payments-api', startTime: now, active: 1 }));
@@ -52,12 +41,12 @@ t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked
   const service = await startService(config, pino({ level: 'silent' }));
   t.teardown(() => service.close());
 
-  const file = await until('the blocked alert', () => outboxFiles(outbox, '.slack.json').find((f) => f.includes('-blocked')));
+  const file = await waitForValue('the blocked alert', () => outboxFiles(outbox, '.slack.json').find((f) => f.includes('-blocked')));
   const slack = readFileSync(join(outbox, file), 'utf8');
   t.match(slack, /\[BLOCKED\] payments-api: PreSync hook db-migrate cannot start \(CreateContainerConfigError\)/, 'the headline says what and why');
   t.match(slack, /Create Secret \\"payments-db\\" in namespace payments/, 'the alert leads with what to do, naming the Secret');
   // The file sink writes the mail after the Slack message.
-  const emlFile = await until('the blocked mail', () => outboxFiles(outbox, '.eml').find((f) => f === file.replace(/\.slack\.json$/, '.eml')));
+  const emlFile = await waitForValue('the blocked mail', () => outboxFiles(outbox, '.eml').find((f) => f === file.replace(/\.slack\.json$/, '.eml')));
   const email = readFileSync(join(outbox, emlFile), 'utf8');
   t.match(email, /Subject: \[BLOCKED\] payments-api/, 'the email says it too');
 
@@ -73,7 +62,7 @@ t.test('a hook pod in CreateContainerConfigError is alerted once as hook-blocked
       statuses: [{ name: 'migrate', image: 'ghcr.io/example-org/orders-seed:9.9.9', state: states.waiting('ImagePullBackOff', 'Back-off pulling image "ghcr.io/example-org/orders-seed:9.9.9"') }],
     }),
   );
-  const second = await until('the second blocked alert', () =>
+  const second = await waitForValue('the second blocked alert', () =>
     outboxFiles(outbox, '.slack.json').find((f) => f.includes('-blocked') && readFileSync(join(outbox, f), 'utf8').includes('seed-data')),
   );
   t.match(readFileSync(join(outbox, second), 'utf8'), /cannot be pulled/);

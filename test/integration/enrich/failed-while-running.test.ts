@@ -9,19 +9,15 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
-import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
+import { clusterServiceConfig, clusterTestbed, outboxFiles } from '../../support/cluster-service.js';
 
 const FAILED = [{ type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', at: '2026-11-20T14:03:40Z' }];
 
 t.test('a hook that fails while another hook of its app runs is alerted at once, once; a lone failed hook is left to Argo CD', async (t) => {
-  const kube = await KubeApiServer.start();
-  t.teardown(() => kube.close());
-  const dir = t.testdir();
-  const outbox = outboxOf(dir);
+  const { kube, dir, outbox } = await clusterTestbed(t);
   const failedPod = (job: ReturnType<typeof hookJob>, name: string) =>
     jobPod(job, { name, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] });
 

@@ -9,12 +9,12 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
+import type { KubeObject } from '../../support/kube-api-server.js';
 import { hookJob, jobPod, states } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
-import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
+import { clusterServiceConfig, clusterTestbed, outboxFiles } from '../../support/cluster-service.js';
 import { sqliteStoreOf } from '../../support/sqlite-service-store.js';
 
 const TOKEN = 'helm-hooks-test-token-0123456789';
@@ -37,10 +37,7 @@ for (const [policy, logged] of [
   ['hook-failed', true],
 ] as const) {
   t.test(`helm.sh/hook-output-log-policy: ${policy}: a failed Helm hook's logs are ${logged ? '' : 'not '}captured`, async (t) => {
-    const kube = await KubeApiServer.start();
-    t.teardown(() => kube.close());
-    const dir = t.testdir();
-    const outbox = outboxOf(dir);
+    const { kube, dir, outbox } = await clusterTestbed(t);
     const config = clusterServiceConfig({ dir, kube, token: TOKEN });
     const service = await startService(config, pino({ level: 'silent' }));
     t.teardown(() => service.close());

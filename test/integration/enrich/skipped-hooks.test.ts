@@ -9,12 +9,11 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { KubeApiServer } from '../../support/kube-api-server.js';
 import { hookJob } from '../../support/kube-fixtures.js';
 import { contractBody, loadApplication } from '../../support/contract-bodies.js';
 import { startService } from '../../../src/main.js';
 import { waitUntil } from '../../support/service-http.js';
-import { clusterServiceConfig, outboxFiles, outboxOf } from '../../support/cluster-service.js';
+import { clusterServiceConfig, clusterTestbed, outboxFiles } from '../../support/cluster-service.js';
 
 const TOKEN = 'skipped-test-token-0123456789';
 
@@ -30,10 +29,7 @@ function succeededBody(app: string, job: string): unknown {
 }
 
 t.test('a hook Job older than the successful sync warns as hook-skipped; one the sync created does not', async (t) => {
-  const kube = await KubeApiServer.start();
-  t.teardown(() => kube.close());
-  const dir = t.testdir();
-  const outbox = outboxOf(dir);
+  const { kube, dir, outbox } = await clusterTestbed(t);
   const complete = [{ type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', at: '2026-11-19T08:01:40Z' }];
   // Left over from the day before: a healthy Job with a fixed name and no delete policy.
   kube.putJob(hookJob({ name: 'db-migrate', app: 'payments-api', createdAt: '2026-11-19T08:00:02Z', startTime: '2026-11-19T08:00:02Z', succeeded: 1, conditions: complete }));
