@@ -227,6 +227,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
       // One reader of HOOK_ALERTS_TOKEN_FILE for intake and the incident page (which refuses the webhook
       // token): a rotation is read and logged once.
       webhookToken: webhook,
+      checkSucceededHooks: enrichment !== null,
       // Ready means "can accept webhooks": a slow cluster or a stuck send must not take the pod out of the
       // Service (Argo CD's webhooks would fail); the worker's liveness is reported on /healthz instead.
       readiness: [() => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' })],

@@ -114,6 +114,7 @@ function sampleJobReport(hook: HookRef, index: number, event: HookEvent, now: Da
             durationSeconds: 65,
             images: hook.images,
             deletePolicy: 'BeforeHookCreation',
+            createdAt: '2024-03-04T09:41:05Z',
           }
         : null,
     pods: [

@@ -4,9 +4,10 @@ import type { CaptureReason } from '../model/capture-snapshot.js';
 import type { CaptureRepository } from '../store/alert-store.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { KubeCallError } from '../kube/kube-failure.js';
-import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
+import type { KubeJob, KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
-import { readPodReport } from './pod-reader.js';
+import { logsOffReason, readPodReport, withoutLogs } from './pod-reader.js';
+import { hookTypeOf } from '../model/hook-annotations.js';
 import { PodWatch, type PodChange } from '../kube/pod-watch.js';
 import { toEventReport, toJobInfo } from './report-mapping.js';
 import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
@@ -199,7 +200,8 @@ export class CaptureWatcher {
       // Gone, or recreated under the same name (a retry): a pod whose Job vanished that fast was most
       // likely a hook deleted by Argo CD, so it counts as one.
       if (job === null || job.metadata.uid !== owner.uid) return { job: null, isHook: true };
-      return { job, isHook: job.metadata.annotations[HOOK_ANNOTATION] !== undefined };
+      // Argo CD runs Helm hooks (helm.sh/hook) as its own: they are hooks too.
+      return { job, isHook: hookTypeOf(job.metadata.annotations) !== null };
     })();
     this.#jobs.set(owner.uid, lookup);
     lookup.then(
@@ -258,12 +260,14 @@ export class CaptureWatcher {
       return;
     }
     const now = this.#clock();
+    // Read with the Job in one round trip; dropped here when the hook's log policy does not want them.
+    const logsOff = logsOffReason(verdict.job, 'failed');
     const snapshot = scrubDeep(
       {
         reason,
         job: verdict.job === null ? null : toJobInfo(verdict.job, new Date(now)),
         jobUid: owner.uid,
-        pod: report,
+        pod: logsOff === null ? report : withoutLogs(report, logsOff),
         events,
       },
       this.#d.scrub,

@@ -110,6 +110,28 @@ const backstopConfigSchema = z.strictObject({
 });
 
 /**
+ * A hook pod that cannot start (image pull, missing Secret or key, container creation, unschedulable) raises
+ * a `hook-blocked` event once it has been so for `afterSeconds`, rather than waiting for the stuck threshold.
+ */
+const blockedConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** How long a hook pod must stay blocked: a pull that succeeds on the kubelet's retry is not an alert. */
+  afterSeconds: z.number().min(0).max(3_600).default(60),
+  /** How often blocked pods are checked against `afterSeconds` (housekeeping: one Job read per blocked pod due). */
+  checkIntervalMs: z.number().int().min(100).max(600_000).default(10_000),
+});
+
+/**
+ * A hook Job that failed while other hooks of its app still run: Argo CD keeps the operation Running until
+ * they end and notifies only then, so the service raises "hook failed, sync still running" itself.
+ */
+const failedWhileRunningConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** How often failed hook pods are checked (one Job read per failed pod, then one per other running Job of the namespace). */
+  checkIntervalMs: z.number().int().min(100).max(600_000).default(10_000),
+});
+
+/**
  * With several replicas on one PostgreSQL store, one of them runs the capture and stuck-hook watchers,
  * elected through a coordination.k8s.io/v1 Lease in the cluster the service runs in (docs/ha.md). The
  * timings are client-go's defaults for controllers.
@@ -140,6 +162,8 @@ export const kubernetesConfigSchema = z.strictObject({
   bounds: enrichBoundsSchema.prefault({}),
   capture: captureConfigSchema.prefault({}),
   stuck: stuckConfigSchema.prefault({}),
+  blocked: blockedConfigSchema.prefault({}),
+  failedWhileRunning: failedWhileRunningConfigSchema.prefault({}),
   leaderElection: leaderElectionConfigSchema.prefault({}),
   backstop: backstopConfigSchema.prefault({}),
 });
@@ -164,6 +188,8 @@ export type EnrichBounds = z.infer<typeof enrichBoundsSchema>;
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 export type StuckConfig = z.infer<typeof stuckConfigSchema>;
 export type BackstopConfig = z.infer<typeof backstopConfigSchema>;
+export type BlockedConfig = z.infer<typeof blockedConfigSchema>;
+export type FailedWhileRunningConfig = z.infer<typeof failedWhileRunningConfigSchema>;
 export type KubernetesConfig = z.infer<typeof kubernetesConfigSchema>;
 export type ArgoCdClusterSecretsConfig = z.infer<typeof argocdClusterSecretsSchema>;
 export type ScrubConfig = z.infer<typeof scrubConfigSchema>;

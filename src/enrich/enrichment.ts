@@ -11,6 +11,8 @@ import { ArgoCdClusterSecrets } from './argocd-cluster-secrets.js';
 import { createScrubber } from '../scrub/scrub.js';
 import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import { ApplicationBackstop, type ApplicationBackstopDeps } from './application-backstop.js';
+import { FailedWhileRunningWatcher } from './failed-while-running-watcher.js';
+import { BlockedHookWatcher } from './blocked-hook-watcher.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
 import { serviceAccountNamespace } from '../kube/kubeconfig-in-cluster.js';
@@ -114,6 +116,16 @@ export function createEnrichment(
             onWatchState: (namespace, up) => deps.metrics.backstopWatchUp.set({ cluster: argocdCluster.clusterId, watched_namespace: namespace }, up ? 1 : 0),
             onOutcome: (outcome) => deps.metrics.backstopEvents.inc({ outcome }),
           });
+    // Events the watchers raise go through the same intake dedupe and store as Argo CD's, then wake the worker.
+    const raise = (what: string) => (event: HookEvent) => {
+      void (async () => {
+        const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
+        deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, `${what} event raised`);
+        deps.onEventAccepted();
+      })().catch((err: unknown) => {
+        deps.logger.error({ err }, `could not store a ${what} event; it is raised again only if another replica or a restart sees the hook again`);
+      });
+    };
     if (k.stuck.enabled) {
       stuck = new StuckHookWatcher({
         config: k.stuck,
@@ -121,18 +133,31 @@ export function createEnrichment(
         destinationOf,
         logger: deps.logger.child({ component: 'stuck-hooks' }),
         capture: (client, pod) => watchers.find((w) => w.client === client)?.capture(pod, 'stuck'),
-        onStuck: (event) => {
-          void (async () => {
-            const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
-            deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, 'hook-stuck event raised');
-            deps.onEventAccepted();
-          })().catch((err: unknown) => {
-            deps.logger.error({ err }, 'could not store a hook-stuck event; it is raised again on the next check of another Job only');
-          });
-        },
+        onStuck: raise('hook-stuck'),
       });
     }
-    if (k.capture.enabled || stuck !== null) {
+    const blocked = k.blocked.enabled
+      ? new BlockedHookWatcher({
+          config: k.blocked,
+          hookTypes: config.hooks.types,
+          appNamespace: k.stuck.appNamespace,
+          destinationOf,
+          logger: deps.logger.child({ component: 'blocked-hooks' }),
+          onBlocked: raise('hook-blocked'),
+        })
+      : null;
+    const failedWhileRunning = k.failedWhileRunning.enabled
+      ? new FailedWhileRunningWatcher({
+          config: k.failedWhileRunning,
+          hookTypes: config.hooks.types,
+          appNamespace: k.stuck.appNamespace,
+          destinationOf,
+          logger: deps.logger.child({ component: 'failed-hooks' }),
+          onFailed: raise('hook-failed (sync still running)'),
+        })
+      : null;
+    const sightings = [stuck, blocked, failedWhileRunning].filter((w) => w !== null);
+    if (k.capture.enabled || sightings.length > 0) {
       for (const client of registry.clients()) {
         watchers.push(
           new CaptureWatcher({
@@ -143,7 +168,7 @@ export function createEnrichment(
             scrub,
             logger: deps.logger.child({ component: 'capture', cluster: client.clusterId }),
             onWatchState: (namespace, up) => deps.metrics.captureWatchUp.set({ cluster: client.clusterId, watched_namespace: namespace ?? 'all' }, up ? 1 : 0),
-            ...(stuck === null ? {} : { onJobPod: (s) => stuck.sighting(s) }),
+            ...(sightings.length === 0 ? {} : { onJobPod: (s) => sightings.forEach((w) => w.sighting(s)) }),
           }),
         );
       }
@@ -153,10 +178,14 @@ export function createEnrichment(
         for (const w of watchers) w.start();
         stuck?.start();
         backstop?.start();
+        blocked?.start();
+        failedWhileRunning?.start();
       },
       stop: async () => {
         await backstop?.stop();
         await stuck?.stop();
+        await blocked?.stop();
+        await failedWhileRunning?.stop();
         await Promise.all(watchers.map((w) => w.stop()));
         // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
         deps.metrics.captureWatchUp.reset();

@@ -10,7 +10,7 @@ import { MAX_JOB_PODS, type KubeClient } from '../kube/kube-client.js';
 import { describeKubeFailure, isClusterWide, KubeCallError, type KubeAccess } from '../kube/kube-failure.js';
 import type { KubePod } from '../kube/kube-objects.js';
 import { createLimiter, type Limiter } from '../kube/limiter.js';
-import { readPodReport, type LogFallback } from './pod-reader.js';
+import { logsOffReason, readPodReport, type LogFallback } from './pod-reader.js';
 import { comparePods, sortEvents, toEventReport, toJobInfo, toPodReport } from './report-mapping.js';
 import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
 import { explainJobHookGaps, jobHookSource, type Gap, type JobHookReads, type MissingWhat } from './job-hook-gaps.js';
@@ -159,6 +159,11 @@ export class KubeEnricher implements Enricher {
     const limit = createLimiter(this.#deps.bounds.concurrency);
     const resolution = await this.#deps.registry.lookup(event.destination);
     const max = this.#deps.bounds.maxHooksPerEvent;
+    if (event.kind === 'sync-succeeded') {
+      // Nothing failed: only the Jobs are read, to tell whether this sync ran them (model/skipped-hooks.ts).
+      const jobs = resolution.ok ? await Promise.all(event.hooks.slice(0, max).map((hook) => this.#jobOnly(resolution.client, event, hook, limit, opts.signal))) : [];
+      return { hooks: jobs, notes: resolution.ok ? [] : [resolution.missing], enrichedAt: new Date(this.#clock()).toISOString(), durationMs: this.#clock() - started };
+    }
     const hooks = await Promise.all(
       event.hooks.slice(0, max).map(async (hook) => {
         const gaps = new Gaps();
@@ -181,6 +186,17 @@ export class KubeEnricher implements Enricher {
       notes.push(`enrichment stopped at its ${this.#deps.bounds.deadlineMs} ms deadline; what was not read is listed per hook`);
     }
     return { hooks, notes, enrichedAt: new Date(this.#clock()).toISOString(), durationMs: this.#clock() - started };
+  }
+
+  /** The hook's Job alone (no pods, logs or events); a Job that cannot be read is reported without it. */
+  async #jobOnly(client: KubeClient, event: HookEvent, hook: HookRef, limit: Limiter, signal: AbortSignal): Promise<JobReport> {
+    const gaps = new Gaps();
+    const namespace = hook.namespace ?? event.destination.namespace;
+    if (namespace === null || hook.kind !== 'Job') return this.#empty(hook, client.clusterId, gaps);
+    const read = await settle(limit(() => client.readJob(namespace, hook.name, signal)));
+    if (!read.ok) gaps.fail('job', describeKubeFailure(`Job ${namespace}/${hook.name}`, asKubeError(read.error), this.#ctx(client, 'get', 'jobs.batch', namespace)));
+    const job = read.ok && read.value !== null ? toJobInfo(read.value, new Date(this.#clock())) : null;
+    return { ...this.#empty(hook, client.clusterId, gaps), job, source: job === null ? 'none' : 'live' };
   }
 
   #empty(hook: HookRef, cluster: string | null, gaps: Gaps): JobReport {
@@ -272,12 +288,14 @@ export class KubeEnricher implements Enricher {
       const log = record?.pod.containers.find((c) => c.name === container)?.log ?? null;
       return record === undefined || log === null ? null : { log, capturedAt: record.capturedAt };
     };
+    // A stuck or blocked hook counts as failing: its logs are wanted when a failure's are.
+    const logsOff = logsOffReason(job, event.kind === 'hook-skipped' ? 'succeeded' : 'failed');
     // Wave 2: every pod's logs and every pod's events together.
     const [pods] = await Promise.all([
       Promise.all(
         shown.map(async (c) => {
           if (c.kind === 'capture' || clusterDown) return c.report;
-          const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback });
+          const { pod, failures } = await readPodReport(client, c.pod, { bounds, scrub: this.#deps.scrub, limit, signal, fallback, logsOff });
           gaps.count('logs', failures.length);
           return pod;
         }),

@@ -1,6 +1,7 @@
 import type { KubeClient } from '../kube/kube-client.js';
 import { explainKubeFailure, KubeCallError } from '../kube/kube-failure.js';
-import type { KubePod } from '../kube/kube-objects.js';
+import type { KubeJob, KubePod } from '../kube/kube-objects.js';
+import { HELM_OUTPUT_LOG_POLICY, logsWanted } from '../model/hook-annotations.js';
 import type { EnrichBounds } from './enrich-config.js';
 import type { LogTail, PodReport } from '../model/job-report.js';
 import type { Limiter } from '../kube/limiter.js';
@@ -29,6 +30,8 @@ export async function readPodReport(
     limit: Limiter;
     signal: AbortSignal;
     fallback?: LogFallback;
+    /** Set: no log is read, and this says why (the hook's helm.sh/hook-output-log-policy). */
+    logsOff?: string | null;
   },
 ): Promise<{ pod: PodReport; failures: LogFailure[] }> {
   const report = toPodReport(pod);
@@ -37,6 +40,10 @@ export async function readPodReport(
   await Promise.all(
     report.containers.map(async (c) => {
       const plan = planLogRead(c);
+      if (ctx.logsOff != null) {
+        c.logUnavailable = ctx.logsOff;
+        return;
+      }
       if ('unavailable' in plan) {
         c.logUnavailable = plan.unavailable;
         return;
@@ -69,4 +76,19 @@ export async function readPodReport(
     }),
   );
   return { pod: report, failures };
+}
+
+/**
+ * Why a hook's logs are not read for this outcome, or null when they are: Helm's
+ * helm.sh/hook-output-log-policy names the outcomes whose logs the chart author wants (HIP-0019).
+ */
+export function logsOffReason(job: KubeJob | null, outcome: 'succeeded' | 'failed'): string | null {
+  if (job === null || logsWanted(job.metadata.annotations, outcome)) return null;
+  const policy = job.metadata.annotations[HELM_OUTPUT_LOG_POLICY];
+  return `not read: the hook's ${HELM_OUTPUT_LOG_POLICY} (${policy ?? 'unset'}) does not ask for the logs of a ${outcome} hook`;
+}
+
+/** The report without its logs, each container saying why (a capture taken before the Job was known). */
+export function withoutLogs(report: PodReport, reason: string): PodReport {
+  return { ...report, containers: report.containers.map((c) => ({ ...c, log: null, logUnavailable: reason })) };
 }

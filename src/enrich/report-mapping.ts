@@ -1,6 +1,6 @@
 import type { ContainerReport, ContainerState, EventReport, JobInfo, LogTail, PodReport } from '../model/job-report.js';
+import { explicitDeletePolicies } from '../model/hook-annotations.js';
 import {
-  HOOK_DELETE_POLICY_ANNOTATION,
   type KubeContainerStatus,
   type KubeEvent,
   type KubeJob,
@@ -156,6 +156,8 @@ export function toJobInfo(job: KubeJob, now: Date): JobInfo {
   const images = [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])]
     .map((c) => c.image)
     .filter((i): i is string => i !== null);
+  // Helm's helm.sh/hook-delete-policy counts like Argo CD's own (hook.DeletePolicies).
+  const policies = explicitDeletePolicies(job.metadata.annotations);
   return {
     name: job.metadata.name,
     namespace: job.metadata.namespace ?? '',
@@ -177,7 +179,8 @@ export function toJobInfo(job: KubeJob, now: Date): JobInfo {
     completionTime: job.status?.completionTime ?? null,
     durationSeconds: seconds(start, end),
     images: [...new Set(images)],
-    deletePolicy: job.metadata.annotations[HOOK_DELETE_POLICY_ANNOTATION] ?? null,
+    deletePolicy: policies.length === 0 ? null : policies.join(','),
+    createdAt: job.metadata.creationTimestamp,
   };
 }
 

@@ -3,7 +3,9 @@ import type { HookEvent } from '../model/hook-event.js';
 import type { StuckConfig } from './enrich-config.js';
 import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { HOOK_ANNOTATION, type KubeJob, type KubePod } from '../kube/kube-objects.js';
+import type { KubeJob, KubePod } from '../kube/kube-objects.js';
+import { hookTypeOf } from '../model/hook-annotations.js';
+import { PeriodicCheck } from './periodic-check.js';
 
 const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
@@ -28,27 +30,32 @@ export function stuckAfterSeconds(job: KubeJob, thresholdMinutes: number): numbe
   return deadline !== null && deadline > 0 && deadline < threshold ? deadline : threshold;
 }
 
-function isFinished(job: KubeJob): boolean {
+/** Whether a Job has ended (Complete or Failed). */
+export function isFinished(job: KubeJob): boolean {
   return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 }
 
+/** What a watcher knows when it raises an event about one hook Job. */
+export interface JobEventContext {
+  app: { name: string; namespace: string };
+  destination: HookEvent['destination'];
+  now: Date;
+}
+
 /**
- * The `hook-stuck` event for a Job. Incident key: Argo CD's operation `startedAt` is not visible in the
- * cluster, so the Job's own start time stands in for it. A stuck hook is therefore an incident of its own
- * (its thread is not the one of a later `hook-failed` for the same operation), and the same Job always
- * maps to the same incident, so detecting it again (another replica, a restart) is a duplicate.
+ * An event the service raises itself about one hook Job (hook-stuck, hook-blocked, hook-failed while the sync runs). Incident key: Argo CD's
+ * operation `startedAt` is not visible in the cluster, so the Job's own start time stands in for it. Such a
+ * hook is therefore an incident of its own (its thread is not the one of a later `hook-failed` for the same
+ * operation), and the same Job always maps to the same incident, so detecting it again (another replica, a
+ * restart) is a duplicate.
  */
-export function stuckEvent(
-  job: KubeJob,
-  ctx: { app: { name: string; namespace: string }; destination: HookEvent['destination']; runningSeconds: number; limitSeconds: number; now: Date },
-): HookEvent {
-  const hookType = job.metadata.annotations[HOOK_ANNOTATION] ?? 'unknown';
+export function jobHookEvent(kind: 'hook-stuck' | 'hook-blocked' | 'hook-failed', job: KubeJob, message: string, ctx: JobEventContext): HookEvent {
+  const hookType = hookTypeOf(job.metadata.annotations) ?? 'unknown';
   const namespace = job.metadata.namespace ?? ctx.destination.namespace ?? '';
-  const message = `hook Job ${namespace}/${job.metadata.name} has been running for ${Math.floor(ctx.runningSeconds / 60)} min (limit ${Math.round(ctx.limitSeconds / 60)} min)`;
   const podSpec = job.spec?.template?.spec;
   const images = [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])].map((c) => c.image).filter((i): i is string => i !== null);
   return {
-    kind: 'hook-stuck',
+    kind,
     recipient: null,
     argocdUrl: null,
     app: { name: ctx.app.name, namespace: ctx.app.namespace, uid: null, project: null, labels: {}, annotations: {} },
@@ -71,7 +78,7 @@ export function stuckEvent(
         namespace,
         name: job.metadata.name,
         hookType,
-        hookPhase: 'Running',
+        hookPhase: kind === 'hook-failed' ? 'Failed' : 'Running',
         syncPhase: hookType,
         message,
         images: [...new Set(images)],
@@ -81,6 +88,13 @@ export function stuckEvent(
     syncStatus: null,
     receivedAt: ctx.now.toISOString(),
   };
+}
+
+/** The `hook-stuck` event for a Job that has run past its limit. */
+export function stuckEvent(job: KubeJob, ctx: JobEventContext & { runningSeconds: number; limitSeconds: number }): HookEvent {
+  const namespace = job.metadata.namespace ?? ctx.destination.namespace ?? '';
+  const message = `hook Job ${namespace}/${job.metadata.name} has been running for ${Math.floor(ctx.runningSeconds / 60)} min (limit ${Math.round(ctx.limitSeconds / 60)} min)`;
+  return jobHookEvent('hook-stuck', job, message, ctx);
 }
 
 export interface StuckHookWatcherDeps {
@@ -124,12 +138,12 @@ export class StuckHookWatcher {
   readonly #tracked = new Map<string, Tracked>();
   readonly #reported = new Set<string>();
   readonly #settled = new Set<string>();
-  #timer: NodeJS.Timeout | null = null;
-  #checking: Promise<void> | null = null;
+  readonly #periodic: PeriodicCheck;
 
   constructor(deps: StuckHookWatcherDeps) {
     this.#d = deps;
     this.#clock = deps.clock ?? Date.now;
+    this.#periodic = new PeriodicCheck({ intervalMs: deps.config.checkIntervalMs, pass: () => this.check(), logger: deps.logger, what: 'stuck-hook check' });
   }
 
   /** A Job's pod changed: track it while it runs, forget it when it stops. */
@@ -153,26 +167,12 @@ export class StuckHookWatcher {
 
   /** Check periodically. */
   start(): void {
-    if (this.#timer !== null) return;
-    this.#timer = setInterval(() => {
-      this.#checking ??= this.check().then(
-        () => {
-          this.#checking = null;
-        },
-        (err: unknown) => {
-          this.#checking = null;
-          this.#d.logger.error({ err }, 'stuck-hook check failed; it runs again at the next interval');
-        },
-      );
-    }, this.#d.config.checkIntervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
   /** Stop checking and wait for a check in progress. */
   async stop(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#checking;
+    await this.#periodic.stop();
   }
 
   #settle(jobUid: string, pods: readonly string[]): void {
@@ -205,7 +205,8 @@ export class StuckHookWatcher {
         this.#d.logger.warn({ job: where, error: err instanceof Error ? err.message : String(err) }, 'stuck-hook check could not read the Job; trying again next time');
         continue;
       }
-      if (live === null || live.metadata.uid !== uid || isFinished(live) || live.metadata.annotations[HOOK_ANNOTATION] === undefined) {
+      const hookType = live === null ? null : hookTypeOf(live.metadata.annotations);
+      if (live === null || live.metadata.uid !== uid || isFinished(live) || hookType === null) {
         this.#settle(uid, pods);
         continue;
       }
@@ -215,7 +216,6 @@ export class StuckHookWatcher {
       if (!Number.isFinite(started) || now - started <= limit * 1_000) continue;
       this.#reported.add(uid);
       for (const pod of pods) this.#tracked.delete(pod);
-      const hookType = live.metadata.annotations[HOOK_ANNOTATION] ?? '';
       if (!this.#d.hookTypes.includes(hookType)) continue;
       const app = appIdentity(live, this.#d.config.appNamespace);
       if (app === null) {

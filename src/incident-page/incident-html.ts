@@ -262,11 +262,15 @@ function eventText(record: IncidentEventRecord): string {
   const op = event.operation;
   switch (event.kind) {
     case 'hook-failed':
-      return 'hook failed: Argo CD gave up';
+      return op?.phase === 'Running' ? 'hook failed, sync still running (other hooks run on)' : 'hook failed: Argo CD gave up';
     case 'hook-retrying':
       return `hook failed, Argo CD retries (retry ${op?.retryCount ?? '?'}${op?.retryLimit == null ? '' : ` of ${op.retryLimit}`})`;
     case 'hook-stuck':
       return 'hook stuck';
+    case 'hook-blocked':
+      return 'hook pod blocked: it cannot start';
+    case 'hook-skipped':
+      return 'hook skipped: a Job left from an earlier sync was not run again';
     case 'sync-succeeded':
       return 'sync succeeded: incident resolved';
   }

@@ -97,7 +97,7 @@ export function hookFailedEventsOf(app: ApplicationObject, opts: ApplicationEven
       health: status.health ?? null,
     });
     if (!body.success) return { invalid: z.prettifyError(body.error).slice(0, 500) };
-    const normalized = toHookEvent(body.data, opts.hookTypes, opts.receivedAt, 'watch');
+    const normalized = toHookEvent(body.data, opts.hookTypes, opts.receivedAt, { seenBy: 'watch' });
     if ('ignored' in normalized) return [];
     events.push(normalized.event);
   }

@@ -46,6 +46,8 @@ export interface IntakeDeps {
   health?: () => Record<string, unknown>;
   /** Commits accepted events; default: group commit on `store`'s own connection. */
   committer?: EventCommitter;
+  /** Enrichment runs: keep a successful sync's Job hooks so that hooks it did not run are found (hook-skipped). */
+  checkSucceededHooks?: boolean;
 }
 
 function fastifyErrorToHookAlerts(err: FastifyError, bodyLimit: number, req: FastifyRequest): HookAlertsError | null {
@@ -193,6 +195,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
   void app.register(eventsRoute, {
     token: deps.webhookToken !== undefined ? deps.webhookToken : config.server.insecureNoAuth ? null : webhookToken(config.server, () => clock().getTime(), deps.logger),
     hookTypes: config.hooks.types,
+    checkSucceededHooks: deps.checkSucceededHooks ?? false,
     committer: deps.committer ?? new InlineGroupCommit(store),
     metrics,
     clock,

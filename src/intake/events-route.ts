@@ -54,6 +54,8 @@ export interface EventsRouteOptions {
   /** The bearer token callers must send now (it can change on rotation); `null` accepts every caller (--insecure-no-auth). */
   token: (() => string) | null;
   hookTypes: readonly HookType[];
+  /** Keep a successful sync's Job hooks, to check whether it ran them (the cluster can be read). */
+  checkSucceededHooks: boolean;
   committer: EventCommitter;
   metrics: Pick<Metrics, 'events'>;
   clock: () => Date;
@@ -120,7 +122,10 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
         ]);
       }
       const now = clock();
-      const normalized = toHookEvent(body, opts.hookTypes, now, opts.markSeenBy === true ? 'webhook' : undefined);
+      const normalized = toHookEvent(body, opts.hookTypes, now, {
+        ...(opts.markSeenBy === true ? { seenBy: 'webhook' as const } : {}),
+        checkSucceeded: opts.checkSucceededHooks,
+      });
       if ('ignored' in normalized) {
         metrics.events.inc({ outcome: 'ignored' });
         req.log.info({ app: `${body.app.namespace}/${body.app.name}`, event: body.event }, `ignored: ${normalized.ignored}`);

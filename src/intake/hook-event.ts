@@ -78,9 +78,17 @@ function deletionFailure(body: ContractV1Body, wanted: ReadonlySet<string>): Del
 
 /**
  * Turn a validated contract-v1 body into a HookEvent, or say why it needs no alert. `seenBy` is recorded
- * when the Application backstop runs, so that the alert says which path saw the failure first.
+ * when the Application backstop runs, so that the alert says which path saw the failure first. With
+ * `checkSucceeded` (the cluster can be read), a successful sync keeps its succeeded Job hooks, whose Jobs
+ * are then checked for hooks this sync did not run (hook-skipped).
  */
-export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[], receivedAt: Date, seenBy?: SeenBy): NormalizeResult {
+export function toHookEvent(
+  body: ContractV1Body,
+  hookTypes: readonly HookType[],
+  receivedAt: Date,
+  opts: { seenBy?: SeenBy; checkSucceeded?: boolean } = {},
+): NormalizeResult {
+  const { seenBy, checkSucceeded = false } = opts;
   const op = body.operationState ?? null;
   const resources = op?.syncResult?.resources ?? [];
   const wanted = new Set<string>(hookTypes);
@@ -88,14 +96,13 @@ export function toHookEvent(body: ContractV1Body, hookTypes: readonly HookType[]
   const ofChosenType = resources.filter((r) => r.hookType != null && wanted.has(r.hookType));
   // A delete hook failure comes first: the operationState is then the last sync's, stale and long reported.
   const deletion = body.event === 'hook-failed' ? deletionFailure(body, wanted) : null;
-  const hooks =
-    deletion !== null
-      ? deletion.hooks
-      : body.event === 'hook-stuck'
-      ? ofChosenType.filter((r) => r.hookPhase === 'Running')
-      : body.event === 'sync-succeeded'
-        ? []
-        : ofChosenType.filter((r) => isFailedHook(r, terminated));
+  let hooks: (SyncResultResource | HookRef)[];
+  if (deletion !== null) hooks = deletion.hooks;
+  else if (body.event === 'hook-stuck') hooks = ofChosenType.filter((r) => r.hookPhase === 'Running');
+  else if (body.event === 'sync-succeeded') {
+    // Succeeded Job hooks, whose Jobs the worker reads to tell whether this sync ran them (hook-skipped).
+    hooks = checkSucceeded ? ofChosenType.filter((r) => r.kind === 'Job' && (r.group == null || r.group === 'batch') && r.hookPhase === 'Succeeded') : [];
+  } else hooks = ofChosenType.filter((r) => isFailedHook(r, terminated));
 
   if ((body.event === 'hook-failed' || body.event === 'hook-retrying') && hooks.length === 0) {
     const failed = resources.filter((r) => r.hookPhase != null && FAILED_PHASES.has(r.hookPhase));

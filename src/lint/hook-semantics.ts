@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { annotationsOf, type JsonRecord } from './manifest-object.js';
+import { annotationCsv, HELM_DELETE_POLICIES, HELM_HOOK_TYPES } from '../model/hook-annotations.js';
 
 export const ANNOTATION_HOOK = 'argocd.argoproj.io/hook';
 export const ANNOTATION_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
@@ -29,23 +30,11 @@ export type DeletePolicy = z.infer<typeof deletePolicySchema>;
 
 const phaseOrder: Record<SyncPhase, number> = { PreSync: -1, Sync: 0, PostSync: 1, SyncFail: 2 };
 
-/** Helm hooks Argo CD maps onto its own (docs/user-guide/helm.md "Helm Hooks", hook/helm/type.go). */
-const helmHookMap: Record<string, HookType> = {
-  'pre-install': 'PreSync',
-  'pre-upgrade': 'PreSync',
-  'post-install': 'PostSync',
-  'post-upgrade': 'PostSync',
-  'pre-delete': 'PreDelete',
-  'post-delete': 'PostDelete',
-};
+const helmHookMap = HELM_HOOK_TYPES as Readonly<Record<string, HookType>>;
 /** Helm hooks that exist in Helm but that Argo CD never runs: legitimate values, not typos. */
 const helmHooksUnsupported = new Set(['pre-rollback', 'post-rollback', 'test', 'test-success', 'test-failure', 'crd-install']);
 
-const helmDeletePolicyMap: Record<string, DeletePolicy> = {
-  'before-hook-creation': 'BeforeHookCreation',
-  'hook-succeeded': 'HookSucceeded',
-  'hook-failed': 'HookFailed',
-};
+const helmDeletePolicyMap: Readonly<Record<string, DeletePolicy>> = HELM_DELETE_POLICIES;
 
 /** An annotation value Argo CD silently ignores. */
 export interface IgnoredValue {
@@ -74,11 +63,7 @@ export interface HookInfo {
   invalidWaves: IgnoredValue[];
 }
 
-/** resourceutil.GetAnnotationCSVs: comma-separated, trimmed, empty and duplicate items dropped. */
-function csv(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  return [...new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
-}
+const csv = annotationCsv;
 
 /** strconv.Atoi: optional sign and decimal digits, nothing else (no spaces, no "1.0"). */
 function parseWave(text: string | undefined): number | undefined {

@@ -6,7 +6,7 @@ import type { Finding } from './finding.js';
  * What a delivery is: the first alert of an incident, an update in its thread, or its resolution.
  * `retrying:<n>` carries Argo CD's retry count so that each automatic retry is one update, once.
  */
-export type DeliveryKind = 'failed' | 'stuck' | 'resolved' | `retrying:${number}`;
+export type DeliveryKind = 'failed' | 'stuck' | 'blocked' | 'skipped' | 'resolved' | `retrying:${number}`;
 
 /** Everything a renderer needs; renderers are pure functions of this. */
 export interface Alert {
@@ -30,6 +30,10 @@ export function deliveryKindOf(event: HookEvent): DeliveryKind {
       return 'failed';
     case 'hook-stuck':
       return 'stuck';
+    case 'hook-blocked':
+      return 'blocked';
+    case 'hook-skipped':
+      return 'skipped';
     case 'sync-succeeded':
       return 'resolved';
     case 'hook-retrying':

@@ -29,9 +29,20 @@ const appSourceSchema = z.object({
 export const seenBySchema = z.enum(['webhook', 'watch']);
 export type SeenBy = z.infer<typeof seenBySchema>;
 
+/**
+ * What an event is about: the kinds Argo CD's webhook sends, and those the service raises itself from the
+ * cluster (docs/alerts.md): `hook-blocked` (a hook pod that cannot start) and `hook-skipped` (a hook Job left
+ * over from an earlier sync, so Argo CD did not run it this time, argo-cd#25475).
+ */
+export const hookEventKindSchema = z.enum([...eventKindSchema.options, 'hook-blocked', 'hook-skipped']);
+export type HookEventKind = z.infer<typeof hookEventKindSchema>;
+
+/** Kinds that are about one hook each rather than one operation: their hooks' names are part of the dedupe key. */
+const PER_HOOK_KINDS: ReadonlySet<HookEventKind> = new Set(['hook-stuck', 'hook-blocked', 'hook-skipped']);
+
 /** The normalized event that flows from intake to the rest of the pipeline. */
 export const hookEventSchema = z.object({
-  kind: eventKindSchema,
+  kind: hookEventKindSchema,
   recipient: nullableString,
   argocdUrl: nullableString,
   app: z.object({
@@ -57,7 +68,7 @@ export const hookEventSchema = z.object({
       initiatedBy: z.object({ username: nullableString, automated: z.boolean() }),
     })
     .nullable(),
-  /** Hooks this event is about: the failed ones, or the running one for hook-stuck. */
+  /** Hooks this event is about: the failed ones, the running one (hook-stuck), the blocked one, the skipped ones. */
   hooks: z.array(hookRefSchema),
   health: nullableString,
   syncStatus: nullableString,
@@ -100,7 +111,7 @@ export function eventDedupeKey(event: HookEvent): string {
         op?.phase ?? null,
         op?.retryCount ?? null,
         op?.finishedAt ?? null,
-        event.kind === 'hook-stuck' ? event.hooks.map((h) => h.name) : null,
+        PER_HOOK_KINDS.has(event.kind) ? event.hooks.map((h) => h.name) : null,
         event.recipient,
       ]),
     )

@@ -95,8 +95,10 @@ export const jobInfoSchema = z.object({
   completionTime: nullableString,
   durationSeconds: z.number().nullable(),
   images: z.array(z.string()),
-  /** argocd.argoproj.io/hook-delete-policy as set on the Job. */
+  /** The delete policies the Job names (argocd.argoproj.io/hook-delete-policy and Helm's, in Argo CD's names), comma-separated. */
   deletePolicy: nullableString,
+  /** metadata.creationTimestamp: older than the operation's startedAt means this sync did not run it. Reports stored before it have none. */
+  createdAt: nullableString.default(null),
 });
 
 /** Everything known about one failed hook: the JobReport of the design. */

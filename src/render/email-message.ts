@@ -1,5 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Alert, DeliveryKind } from '../model/alert.js';
+import type { HookEventKind } from '../model/hook-event.js';
 import { argocdAppUrl } from './argocd-link.js';
 import { subjectLine } from './headline.js';
 import {
@@ -35,8 +36,10 @@ const KIND_COLORS = {
   'hook-failed': '#b42318',
   'hook-retrying': '#b54708',
   'hook-stuck': '#6941c6',
+  'hook-blocked': '#b42318',
+  'hook-skipped': '#b54708',
   'sync-succeeded': '#067647',
-} as const;
+} as const satisfies Record<HookEventKind, string>;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -1,26 +1,31 @@
 import type { Alert } from '../model/alert.js';
-import type { EventKind } from '../model/contract-v1.js';
+import type { HookEventKind } from '../model/hook-event.js';
 import { failureSummary, terminationCause, type HookFacts } from './hook-facts.js';
 
 /** The tag of each event kind in subjects and headers. */
-const KIND_TAGS: Record<EventKind, string> = {
+const KIND_TAGS: Record<HookEventKind, string> = {
   'hook-failed': 'FAILED',
   'hook-retrying': 'RETRYING',
   'hook-stuck': 'STUCK',
+  'hook-blocked': 'BLOCKED',
+  'hook-skipped': 'SKIPPED',
   'sync-succeeded': 'RESOLVED',
 };
 
 /** Slack emoji shortcode of each event kind. */
-export const KIND_EMOJI: Record<EventKind, string> = {
+export const KIND_EMOJI: Record<HookEventKind, string> = {
   'hook-failed': ':red_circle:',
   'hook-retrying': ':large_orange_circle:',
   'hook-stuck': ':hourglass_flowing_sand:',
+  'hook-blocked': ':no_entry:',
+  'hook-skipped': ':warning:',
   'sync-succeeded': ':white_check_mark:',
 };
 
 /**
  * What happened, without the app: `PreSync hook db-migrate failed`, `... failed, Argo CD retries`,
- * `... is stuck`, `sync succeeded, incident resolved`. With `details`, the first hook's
+ * `... is stuck`, `... cannot start (ImagePullBackOff)`, `... did not run in this sync`,
+ * `sync succeeded, incident resolved`. With `details`, the first hook's
  * exit code and reason follow in parentheses.
  */
 function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolean): string {
@@ -38,6 +43,10 @@ function whatHappened(alert: Alert, facts: readonly HookFacts[], details: boolea
   const cause = terminationCause(alert);
   if (cause !== null) return `${cause} (${hook} terminated${more})`;
   if (event.kind === 'hook-stuck') return `${hook} is stuck${more}`;
+  if (event.kind === 'hook-blocked') return `${hook} cannot start${first.containerReason === null ? '' : ` (${first.containerReason})`}${more}`;
+  if (event.kind === 'hook-skipped') return `${hook} did not run in this sync${more}`;
+  // Raised by the service while other hooks keep the operation Running (Argo CD notifies when they end).
+  if (event.kind === 'hook-failed' && event.operation?.phase === 'Running') return `${hook} failed${paren}${more}, sync still running`;
   if (event.kind === 'hook-retrying') return `${hook} failed${paren}${more}, Argo CD retries`;
   return `${hook} failed${paren}${more}`;
 }

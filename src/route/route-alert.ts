@@ -32,6 +32,10 @@ function compileMatch(match: RouteMatch): Matcher {
     const m = globMatcher(match.namespace);
     checks.push((e) => m(e.destination.namespace));
   }
+  if (match.kind !== undefined) {
+    const m = globMatcher(match.kind);
+    checks.push((e) => m(e.kind));
+  }
   for (const [label, globs] of Object.entries(match.labels ?? {})) {
     const m = globMatcher(globs);
     checks.push((e) => m(e.app.labels[label] ?? null));
@@ -85,9 +89,13 @@ export function createRouter(routing: RoutingConfig, enabledSinks: ReadonlySet<S
   };
 }
 
-/** Mentions page people: on the incident's first message and when a hook is stuck, never for a resolution. */
+/**
+ * Mentions page people: on the incident's first message and when a hook is stuck or cannot start, never for
+ * a resolution or a skipped hook (a warning: the sync succeeded).
+ */
 function pages(kind: DeliveryKind, threadRootRef: string | null): boolean {
-  return kind !== 'resolved' && (threadRootRef === null || kind === 'stuck');
+  if (kind === 'resolved' || kind === 'skipped') return false;
+  return threadRootRef === null || kind === 'stuck' || kind === 'blocked';
 }
 
 function names(route: Route, sink: SinkName, address: string): boolean {

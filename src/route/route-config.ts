@@ -30,6 +30,11 @@ const routeMatchSchema = z.strictObject({
   app: globsSchema.optional(),
   /** spec.destination.namespace of the Application. */
   namespace: globsSchema.optional(),
+  /**
+   * The event kind: hook-failed, hook-retrying, hook-stuck, hook-blocked, hook-skipped (docs/alerts.md), e.g.
+   * `kind: hook-skipped` to send the warnings elsewhere. A resolution follows its incident, whatever this says.
+   */
+  kind: globsSchema.optional(),
   /** metadata.labels of the Application: every label named must be present and match its glob. */
   labels: z.record(z.string().min(1), globsSchema).optional(),
 });

@@ -22,7 +22,7 @@ export type Awaitable<T> = T | Promise<T>;
 
 /** The kinds of delivery a stored row may hold (DeliveryKind, checked when read back). */
 export const deliveryKindSchema = z.union([
-  z.enum(['failed', 'stuck', 'resolved']),
+  z.enum(['failed', 'stuck', 'blocked', 'skipped', 'resolved']),
   z.templateLiteral(['retrying:', z.number().int()]),
 ]) satisfies z.ZodType<DeliveryKind>;
 

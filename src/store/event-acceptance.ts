@@ -17,6 +17,8 @@ export interface AcceptRow {
   appName: string;
   /** The incident this event opens or joins; null when the event names no operation. */
   incident: { id: string; startedAt: string } | null;
+  /** A successful sync with hook Jobs to check (hook-skipped): kept even when it resolves nothing. */
+  checksHooks: boolean;
   now: number;
 }
 
@@ -47,6 +49,19 @@ function insertEvent(sql: StatementCache, row: AcceptRow, incidentId: string): n
   return Number(info.lastInsertRowid);
 }
 
+/** Open (or find) the event's incident, created in `state` when new, and record the event in it. */
+function recordInIncident(sql: StatementCache, row: AcceptRow, incident: { id: string; startedAt: string }, state: 'open' | 'resolved'): AcceptResult {
+  sql
+    .get(
+      `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+    )
+    .run(incident.id, row.appNamespace, row.appName, incident.startedAt, state, row.now, row.now);
+  insertEvent(sql, row, incident.id);
+  return { incidentId: incident.id, duplicate: false };
+}
+
 function acceptResolution(sql: StatementCache, row: AcceptRow): AcceptResult {
   const open = sql
     .get<[string, string], { id: string }>(
@@ -54,7 +69,11 @@ function acceptResolution(sql: StatementCache, row: AcceptRow): AcceptResult {
     )
     .all(row.appNamespace, row.appName);
   const newest = open[0];
-  if (newest === undefined) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
+  if (newest === undefined) {
+    if (!row.checksHooks || row.incident === null) return { ignored: 'sync succeeded and the app has no open incident to resolve' };
+    // Its own incident, born resolved: nothing failed, but its hook Jobs are checked (model/skipped-hooks.ts).
+    return recordInIncident(sql, row, row.incident, 'resolved');
+  }
   const eventId = insertEvent(sql, row, newest.id);
   const resolve = sql.get(`UPDATE incidents SET state = 'resolved', resolved_at = ?, resolved_by_event = ?, updated_at = ? WHERE id = ?`);
   for (const incident of open) resolve.run(row.now, eventId, row.now, incident.id);
@@ -70,15 +89,7 @@ function acceptRow(sql: StatementCache, row: AcceptRow): AcceptResult {
   if (seen !== undefined && seen.incident_id !== null) return { incidentId: seen.incident_id, duplicate: true };
   if (row.kind === 'sync-succeeded') return acceptResolution(sql, row);
   if (row.incident === null) return { ignored: 'the event has no operationState.startedAt to identify the operation' };
-  sql
-    .get(
-      `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'open', ?, ?)
-       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
-    )
-    .run(row.incident.id, row.appNamespace, row.appName, row.incident.startedAt, row.now, row.now);
-  insertEvent(sql, row, row.incident.id);
-  return { incidentId: row.incident.id, duplicate: false };
+  return recordInIncident(sql, row, row.incident, 'open');
 }
 
 /** Record several events in one IMMEDIATE transaction (group commit): one fsync for the batch. */

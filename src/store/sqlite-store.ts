@@ -45,6 +45,7 @@ export function toAcceptRow(event: HookEvent, dedupeKey: string, now: number): A
     appNamespace: event.app.namespace,
     appName: event.app.name,
     incident: key === null ? null : { id: incidentId(key), startedAt: key.startedAt },
+    checksHooks: event.kind === 'sync-succeeded' && event.hooks.length > 0,
     now,
   };
 }

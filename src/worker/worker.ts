@@ -11,6 +11,8 @@ import type { Finding } from '../model/finding.js';
 import type { EnrichBounds } from '../enrich/enrich-config.js';
 import type { WorkerConfig } from './worker-config.js';
 import { scrubDeep, type Scrubber } from '../scrub/scrub.js';
+import { skippedHookEvent } from '../model/skipped-hooks.js';
+import { eventDedupeKey } from '../model/hook-event.js';
 
 /** What the worker reads of the config: its own section, and how long one enrichment may take. */
 export interface WorkerSettings {
@@ -353,6 +355,7 @@ export class Worker {
     const kind = deliveryKindOf(event);
     let deliveries: NewDelivery[];
     if (event.kind === 'sync-succeeded') {
+      if (report !== null) await this.#raiseSkipped(pending, report);
       // A resolution goes where the incident's alerts went, so it lands in the same threads.
       deliveries = [];
       for (const incidentId of await store.incidentsResolvedBy(pending.id)) {
@@ -368,6 +371,18 @@ export class Worker {
       );
     }
     await store.routeEvent(pending.id, report, findings, deliveries, this.#clock());
+  }
+
+  /**
+   * A successful sync whose hook Jobs predate it did not run them (argo-cd#25475): the warning is a new
+   * event of its own, stored (deduped by its hooks) and then enriched, routed and delivered like any other.
+   */
+  async #raiseSkipped(pending: PendingEvent, report: AlertReport): Promise<void> {
+    const skipped = skippedHookEvent(pending.event, report, new Date(this.#clock()));
+    if (skipped === null) return;
+    const result = await this.#deps.store.acceptEvent(skipped, eventDedupeKey(skipped), this.#clock());
+    this.#deps.logger.warn({ event: pending.id, app: `${skipped.app.namespace}/${skipped.app.name}`, hooks: skipped.hooks.map((h) => h.name), result }, 'hook-skipped event raised: a hook Job of this successful sync was left over from an earlier one');
+    this.notify();
   }
 
   async #send(sink: Sink, d: ClaimedDelivery, address: string): Promise<SinkOutcome> {

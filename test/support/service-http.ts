@@ -57,6 +57,14 @@ export async function waitUntil(
   }
 }
 
+/** Wait for `get()` to return something, and return it; fails instead of hanging. */
+export async function waitForValue<T>(what: string, get: () => T | undefined): Promise<T> {
+  let value: T | undefined;
+  await waitUntil(what, () => (value = get()) !== undefined, { intervalMs: 10 });
+  if (value === undefined) throw new Error(`no value for: ${what}`);
+  return value;
+}
+
 /** Wait until a running service has no event and no delivery left to work on, as long as the queue keeps shrinking. */
 export async function waitForDrain(url: string, what = 'the queue drains'): Promise<void> {
   let left = Number.POSITIVE_INFINITY;

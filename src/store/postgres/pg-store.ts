@@ -515,11 +515,22 @@ async function acceptRow(db: pg.PoolClient, row: AcceptRow): Promise<AcceptResul
       )
     ).map((r) => r.id);
     const newest = open[0];
-    if (newest === undefined) {
+    // A successful sync with hook Jobs to check (hook-skipped) is kept even when it resolves nothing.
+    const own = row.checksHooks ? row.incident : null;
+    if (newest !== undefined) incidentId = newest;
+    else if (own !== null) {
+      // Its own incident, born resolved: nothing failed, but its hook Jobs are checked (model/skipped-hooks.ts).
+      incidentId = own.id;
+      await db.query(
+        `INSERT INTO incidents (id, app_namespace, app_name, started_at, state, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'resolved', $5, $5)
+         ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+        [incidentId, row.appNamespace, row.appName, own.startedAt, row.now],
+      );
+    } else {
       await db.query('RELEASE SAVEPOINT accept_row');
       return { ignored: 'sync succeeded and the app has no open incident to resolve' };
     }
-    incidentId = newest;
   } else {
     if (row.incident === null) {
       await db.query('RELEASE SAVEPOINT accept_row');

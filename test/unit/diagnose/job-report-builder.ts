@@ -121,6 +121,7 @@ export function jobInfo(failedReason: string | null = 'BackoffLimitExceeded', ov
     durationSeconds: 55,
     images: ['registry.example.com/payments/migrate:1.4.2'],
     deletePolicy: 'BeforeHookCreation',
+    createdAt: '2024-03-04T09:41:05Z',
     ...over,
   };
 }
