@@ -14,8 +14,11 @@ import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { AcceptResult } from './event-acceptance.js';
 import type { CaptureRecord, CaptureSnapshot } from '../model/capture-snapshot.js';
 import type { IncidentDetail, IncidentFilter, IncidentPage } from './incident-reads.js';
+import type { DeliveryListing, DeliveryState } from './delivery-listing.js';
 
 export type { AcceptResult } from './event-acceptance.js';
+export { deliveryStateSchema, deliveryListingRowSchema, listDeliveriesSql, toDeliveryListing } from './delivery-listing.js';
+export type { DeliveryListing, DeliveryState } from './delivery-listing.js';
 
 /** A value now (SQLite) or later (PostgreSQL). */
 export type Awaitable<T> = T | Promise<T>;
@@ -26,8 +29,6 @@ export const deliveryKindSchema = z.union([
   z.templateLiteral(['retrying:', z.number().int()]),
 ]) satisfies z.ZodType<DeliveryKind>;
 
-export const deliveryStateSchema = z.enum(['pending', 'in_flight', 'sent', 'failed', 'dead']);
-export type DeliveryState = z.infer<typeof deliveryStateSchema>;
 
 /** An accepted event waiting for enrichment and routing. */
 export interface PendingEvent {
@@ -66,75 +67,6 @@ export interface NewDelivery {
   kind: DeliveryKind;
 }
 
-/** A delivery as listed by `deliveries list`, tests, `send-test` and diagnostics. */
-export interface DeliveryListing {
-  id: number;
-  incidentId: string;
-  /** The Application, as namespace/name. */
-  app: string;
-  target: string;
-  kind: string;
-  state: DeliveryState;
-  attempts: number;
-  ref: string | null;
-  lastError: string | null;
-  /** Last change of its state (ms since the epoch). */
-  updatedAt: number;
-  /** Its last replay (`deliveries retry`): when (ms) and who asked; null when never replayed. */
-  replayedAt: number | null;
-  replayedBy: string | null;
-}
-
-const nullableInt = z.coerce.number().int().nullable();
-
-/** A `deliveries` row (with its incident's app) as both adapters select it for listDeliveries. */
-export const deliveryListingRowSchema = z.object({
-  id: z.coerce.number().int(),
-  incident_id: z.string(),
-  app_namespace: z.string(),
-  app_name: z.string(),
-  target: z.string(),
-  kind: z.string(),
-  state: deliveryStateSchema,
-  attempts: z.coerce.number().int(),
-  ref: z.string().nullable(),
-  last_error: z.string().nullable(),
-  updated_at: z.coerce.number().int(),
-  replayed_at: nullableInt,
-  replayed_by: z.string().nullable(),
-});
-
-/**
- * The SELECT of listDeliveries, the same on both adapters, for rows matching `where` (a condition on `d`,
- * the deliveries, with the adapter's placeholders), or every row when null.
- */
-export function listDeliveriesSql(where: string | null): string {
-  return `SELECT d.id, d.incident_id, i.app_namespace, i.app_name, d.target, d.kind, d.state, d.attempts, d.ref, d.last_error,
-                 d.updated_at, d.replayed_at, d.replayed_by
-          FROM deliveries d JOIN incidents i ON i.id = d.incident_id
-          ${where === null ? '' : `WHERE ${where}`}
-          ORDER BY d.id`;
-}
-
-/** A listed row as callers see it. */
-export function toDeliveryListing(row: z.infer<typeof deliveryListingRowSchema>): DeliveryListing {
-  return {
-    id: row.id,
-    incidentId: row.incident_id,
-    app: `${row.app_namespace}/${row.app_name}`,
-    target: row.target,
-    kind: row.kind,
-    state: row.state,
-    attempts: row.attempts,
-    ref: row.ref,
-    lastError: row.last_error,
-    updatedAt: row.updated_at,
-    replayedAt: row.replayed_at,
-    replayedBy: row.replayed_by,
-  };
-}
-
-/** The states a delivery may be replayed from: it ended without being sent. */
 export const REPLAYABLE_STATES: readonly DeliveryState[] = ['dead', 'failed'];
 
 /**

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { hookEventSchema, type HookEvent } from '../model/hook-event.js';
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
-import { deliveryListingRowSchema, toDeliveryListing, type DeliveryListing } from './alert-store.js';
+import { deliveryListingRowSchema, toDeliveryListing, type DeliveryListing } from './delivery-listing.js';
 
 export const incidentStateSchema = z.enum(['open', 'resolved']);
 export type IncidentState = z.infer<typeof incidentStateSchema>;
