@@ -25,7 +25,7 @@ import { packageVersion } from './package-files.js';
 import { hookFailedEventsOf } from './intake/application-event.js';
 import { DELETE_HOOK_TRIGGER, TRIGGER_NAMES } from './argocd/notifications-config.js';
 import { incidentPageEnabled } from './intake/server-config.js';
-import { webhookToken } from './intake/webhook-token.js';
+import { viewerToken, webhookToken } from './intake/webhook-token.js';
 import { incidentRoutes } from './incident-page/incident-routes.js';
 import { PageAccess } from './incident-page/page-access.js';
 import { incidentUrl } from './incident-page/signed-link.js';
@@ -238,7 +238,7 @@ export async function createService(config: Config, opts: ServiceOptions): Promi
     if (incidentPageEnabled(config.server)) {
       void app.register(incidentRoutes, {
         store,
-        access: new PageAccess(config.server, webhook),
+        access: new PageAccess(config.server, webhook, viewerToken(config.server, clock, logger)),
         publicUrl: config.server.publicUrl,
         clock,
         onReplayed: () => worker.notify(),

@@ -14,7 +14,7 @@ import { CODE_CONFIG_INVALID, errors, withIssues, type ProblemDetail } from '../
  */
 const ENV_BINDINGS = [
   { env: 'HOOK_ALERTS_TOKEN', path: ['server', 'token'], kind: 'string', secret: true, filePath: ['server', 'tokenFile'] },
-  { env: 'HOOK_ALERTS_VIEWER_TOKEN', path: ['server', 'viewerToken'], kind: 'string', secret: true },
+  { env: 'HOOK_ALERTS_VIEWER_TOKEN', path: ['server', 'viewerToken'], kind: 'string', secret: true, filePath: ['server', 'viewerTokenFile'] },
   { env: 'HOOK_ALERTS_LINK_SIGNING_KEY', path: ['server', 'linkSigningKey'], kind: 'string', secret: true },
   { env: 'HOOK_ALERTS_PUBLIC_URL', path: ['server', 'publicUrl'], kind: 'string', secret: false },
   { env: 'HOST', path: ['server', 'host'], kind: 'string', secret: false },

@@ -34,7 +34,7 @@ function header(req: AccessRequest, name: string): string | undefined {
 }
 
 /** What the page's access reads of the server section. */
-export type PageAccessSettings = Pick<ServerConfig, 'viewerToken' | 'linkSigningKey' | 'authProxy'>;
+export type PageAccessSettings = Pick<ServerConfig, 'linkSigningKey' | 'authProxy'>;
 
 // How long a replay form may be sent after the page was shown.
 const FORM_TTL_MS = 3_600_000;
@@ -53,10 +53,10 @@ export class PageAccess {
   // one, with a key of this process (a form outlives no restart).
   readonly #formKey: string;
 
-  constructor(settings: PageAccessSettings, webhookToken: (() => string) | null) {
+  /** `viewerToken` and `webhookToken` answer the current token (a rotated file is read again), or are null when not set. */
+  constructor(settings: PageAccessSettings, webhookToken: (() => string) | null, viewerToken: (() => string) | null) {
     this.#settings = settings;
-    const viewerToken = settings.viewerToken;
-    this.#viewerCheck = viewerToken === undefined ? null : createTokenCheck(() => viewerToken);
+    this.#viewerCheck = viewerToken === null ? null : createTokenCheck(viewerToken);
     this.#webhookCheck = webhookToken === null ? null : createTokenCheck(webhookToken);
     this.#formKey = settings.linkSigningKey ?? randomBytes(32).toString('hex');
   }

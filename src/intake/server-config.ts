@@ -32,6 +32,8 @@ export const serverConfigSchema = z
      * HOOK_ALERTS_VIEWER_TOKEN_FILE names. Set: the page is on. Never the webhook token.
      */
     viewerToken: z.string().min(MIN_TOKEN_LENGTH, `a viewer token needs at least ${MIN_TOKEN_LENGTH} characters`).optional(),
+    /** Set from HOOK_ALERTS_VIEWER_TOKEN_FILE only: the file is read again when it changes (a rotated Secret). */
+    viewerTokenFile: z.string().min(1).optional(),
     /**
      * Where users reach the service (https://alerts.example.com): Slack messages and emails link to the
      * incident page under it; from HOOK_ALERTS_PUBLIC_URL.

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { slackEnv, workerHarness, type WorkerHarness } from '../../support/worker-harness.js';
@@ -53,6 +55,19 @@ t.test('the viewer token opens the page; none, a wrong one and the webhook token
     t.equal((await get(h, url, { authorization: `Bearer ${VIEWER_TOKEN}` })).status, 200, `${url}: the viewer token`);
   }
   t.equal((await get(h, `/incidents/${incidentId}?exp=${Date.now() + 60_000}&sig=${'A'.repeat(43)}`)).status, 403, 'no signing key: no signed link');
+});
+
+t.test('HOOK_ALERTS_VIEWER_TOKEN_FILE: a rotated viewer token is taken without a restart, the old one refused', async (t) => {
+  const dir = t.testdir({ viewer: `${VIEWER_TOKEN}\n` });
+  const file = join(dir, 'viewer');
+  const h = await workerHarness(t, { env: { HOOK_ALERTS_VIEWER_TOKEN_FILE: file }, overrides: { server: { token: WEBHOOK_TOKEN } } });
+  const rotated = 'rotated-viewer-token-0123456789';
+  t.equal((await get(h, '/incidents', { authorization: `Bearer ${VIEWER_TOKEN}` })).status, 200, 'the token read at start');
+  writeFileSync(file, `${rotated}\n`);
+  h.clock.now += 1_000;
+  t.equal((await get(h, '/incidents', { authorization: `Bearer ${rotated}` })).status, 200, 'the new token, once the file changed');
+  t.equal((await get(h, '/incidents', { authorization: `Bearer ${VIEWER_TOKEN}` })).status, 401, 'the old one is refused');
+  t.notOk(JSON.stringify(h.logs).includes(rotated), 'no token in the log');
 });
 
 t.test('the page: headline, diagnosis, links, every attempt\'s whole log with the failing lines marked, escaped, under a strict policy', async (t) => {
