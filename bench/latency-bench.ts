@@ -108,7 +108,8 @@ export async function serviceRig(): Promise<ServiceRig> {
       mkdirSync(dataDir);
       // JSON is YAML too.
       const yaml = JSON.stringify({
-        kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }], stuck: { enabled: false }, ...kubernetes },
+        // The periodic hook checks (stuck, blocked, failed while running) stay off: only alert and capture paths are timed.
+        kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }], stuck: { enabled: false }, blocked: { enabled: false }, failedWhileRunning: { enabled: false }, ...kubernetes },
         worker: { pollIntervalMs: 20 },
         logging: { level: 'warn' },
       });

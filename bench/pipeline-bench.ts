@@ -54,6 +54,8 @@ async function rig(): Promise<Rig> {
       `    - { server: https://kubernetes.default.svc, kubeconfig: ${kubeconfig} }`,
       '  capture: { enabled: false }',
       '  stuck: { enabled: false }',
+      '  blocked: { enabled: false }',
+      '  failedWhileRunning: { enabled: false }',
       'worker: { pollIntervalMs: 20 }',
       'logging: { level: warn }',
     ].join('\n');

@@ -19,12 +19,12 @@ const TOKEN = 'enrichment-crash-token-0123456789';
 
 if (!existsSync(join(REPO_ROOT, 'dist/src/cli.js'))) throw new Error('dist/src/cli.js is missing: run `npm run build` first');
 
-/** Start the built service on `dir` (file sink, capture off, calls that wait as long as the server hangs). */
+/** Start the built service on `dir` (file sink, no pod watchers, calls that wait as long as the server hangs). */
 async function start(t: Test, dir: string, kube: KubeApiServer): Promise<ServiceProcess> {
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    ['kubernetes:', '  bounds:', '    callTimeoutMs: 120000', '    deadlineMs: 300000', '  capture:', '    enabled: false', '  stuck:', '    enabled: false', ''].join('\n'),
+    ['kubernetes:', '  bounds:', '    callTimeoutMs: 120000', '    deadlineMs: 300000', '  capture:', '    enabled: false', '  stuck:', '    enabled: false', '  blocked:', '    enabled: false', '  failedWhileRunning:', '    enabled: false', ''].join('\n'),
   );
   const svc = await startServiceProcess(
     t,

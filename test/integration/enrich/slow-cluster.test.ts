@@ -27,7 +27,7 @@ async function service(t: Test, dir: string, kubeconfigs: { server: string; kube
       dataDir: dir,
       server: { host: '127.0.0.1', port: 0 },
       worker: { pollIntervalMs: 20 },
-      kubernetes: { enabled: 'true', clusters: kubeconfigs, bounds, capture: { enabled: false }, stuck: { enabled: false } },
+      kubernetes: { enabled: 'true', clusters: kubeconfigs, bounds, capture: { enabled: false }, stuck: { enabled: false }, blocked: { enabled: false }, failedWhileRunning: { enabled: false } },
     },
   });
   const svc = await startService(config, createLogger('silent'));
