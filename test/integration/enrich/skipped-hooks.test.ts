@@ -57,4 +57,5 @@ t.test('a hook Job older than the successful sync warns as hook-skipped; one the
   const skipped = outboxFiles(outbox).filter((f) => f.includes('-skipped'));
   t.equal(skipped.length, 1, 'one warning, for the leftover Job only');
   t.notMatch(readFileSync(join(outbox, skipped[0] ?? ''), 'utf8'), /orders-migrate/);
+  t.same(outboxFiles(outbox).filter((f) => !f.includes('-skipped')), [], 'a success with nothing open and nothing skipped sends nothing (no "resolved" for an incident never opened)');
 });
