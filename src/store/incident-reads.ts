@@ -133,7 +133,9 @@ const SUMMARY_COLUMNS = `i.id, i.app_namespace, i.app_name, i.started_at, i.stat
 
 /** The SELECT of listIncidents and its parameters (one row more than `limit`: whether a next page exists). */
 export function listIncidentsQuery(dialect: SqlDialect, filter: IncidentFilter): { sql: string; params: unknown[] } {
-  const where: string[] = [];
+  // An incident of successful syncs only (born resolved so that its hook Jobs are checked for skipped
+  // runs) alerted nobody: every deploy would fill the list. One that warned has a hook-skipped event.
+  const where: string[] = [`EXISTS (SELECT 1 FROM events e WHERE e.incident_id = i.id AND e.kind <> 'sync-succeeded')`];
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
@@ -149,7 +151,7 @@ export function listIncidentsQuery(dialect: SqlDialect, filter: IncidentFilter):
     where.push(`EXISTS (SELECT 1 FROM events e WHERE e.incident_id = i.id AND ${dialect.jsonText('e.event_json', ['app', 'project'])} = ${param(filter.project)})`);
   }
   const sql = `SELECT ${SUMMARY_COLUMNS} FROM incidents i
-    ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+    WHERE ${where.join(' AND ')}
     ORDER BY i.created_at DESC, i.id DESC LIMIT ${param(filter.limit + 1)} OFFSET ${param(filter.offset)}`;
   return { sql, params };
 }

@@ -30,6 +30,17 @@ function succeededOf(failed: unknown): HookEvent {
   return result.event;
 }
 
+/** A successful sync whose hook Jobs succeeded, as intake keeps it when the cluster can be read (hook-skipped checks). */
+function succeededWithHooksOf(failed: unknown): HookEvent {
+  const body = structuredClone(failed) as { event: string; operationState: { phase: string; syncResult: { resources: { hookType?: string; hookPhase?: string }[] } } };
+  body.event = 'sync-succeeded';
+  body.operationState.phase = 'Succeeded';
+  for (const r of body.operationState.syncResult.resources) if (r.hookType !== undefined) r.hookPhase = 'Succeeded';
+  const result = toHookEvent(contractV1Schema.parse(body), ['PreSync'], new Date('2026-11-20T14:20:00Z'), { checkSucceeded: true });
+  if (!('event' in result)) throw new Error(result.ignored);
+  return result.event;
+}
+
 function snapshot(podUid: string, bytes: number): CaptureSnapshot {
   return captureSnapshot(`pod-${podUid}`, podUid, 'x'.repeat(bytes));
 }
@@ -255,10 +266,14 @@ export function storeSuite(t: Test, open: OpenStore): void {
     await store.markGivenUp(claimed?.id ?? -1, 'dead', 'channel_not_found', 3_000);
     const resolution = succeededOf(failedBodyForOperation(32, 'orders'));
     await store.acceptEvent(resolution, eventDedupeKey(resolution), 4_000);
+    const quiet = succeededWithHooksOf(failedBodyForOperation(33, 'quiet'));
+    t.match(await store.acceptEvent(quiet, eventDedupeKey(quiet), 5_000), { incidentId: String, duplicate: false }, 'a success whose hooks are checked is stored in an incident of its own');
 
     const all = await store.listIncidents({ limit: 10, offset: 0 });
-    t.same(all.incidents.map((i) => i.id).sort(), [first.incidentId, second.incidentId, third.incidentId].sort());
+    t.same(all.incidents.map((i) => i.id).sort(), [first.incidentId, second.incidentId, third.incidentId].sort(), 'not the incident of a success that alerted nobody');
     t.equal(all.more, false);
+    const firstThree = await store.listIncidents({ limit: 3, offset: 0 });
+    t.same([firstThree.incidents.length, firstThree.more], [3, false], 'a page is full and says no more: the quiet incident is left out by the query, not after it');
     t.match(all.incidents.find((i) => i.id === first.incidentId), { appName: 'payments-api', state: 'open', unsentDeliveries: 1, lastEvent: { kind: 'hook-failed' } });
     t.match(all.incidents.find((i) => i.id === third.incidentId), { state: 'resolved', resolvedAt: 4_000, lastEvent: { kind: 'hook-failed' } }, 'the resolution is not the headline');
     t.same((await store.listIncidents({ app: 'billing', limit: 10, offset: 0 })).incidents.map((i) => i.id), [second.incidentId]);
