@@ -26,7 +26,13 @@ export async function launchChromium(t: Test): Promise<Browser | null> {
     return null;
   }
   // The sandbox needs user namespaces, which CI containers (and root) do not get.
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  // As root (CI) Chromium needs --no-sandbox; the rest keeps it off the network, which is closed here: its
+  // background connections (updates, sync, QUIC probes) are refused by the machine, many at a time.
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   t.teardown(() => browser.close());
   return browser;
 }
