@@ -1,8 +1,11 @@
 /**
  * The incident page's answer time (issue 18): GET /incidents/<id> for an incident of one hook with 5 pods
  * (attempts) × 64 KiB of log each, over HTTP to the service as main.ts builds it (SQLite file store), against
- * GET /healthz measured in the same rounds, interleaved. min / median / max of the round medians over
- * PAGE_ROUNDS (default 5) rounds of PAGE_REQUESTS (default 40) requests each. Goal: < 50 ms.
+ * GET /healthz measured in the same rounds, interleaved. Two figures: the first request of each of
+ * PAGE_FRESH (default 8) fresh incidents (nothing of their page rendered before) right after start, and as
+ * many again after the repeated rounds (warm code), and min / median / max of the round medians over
+ * PAGE_ROUNDS (default 5) rounds of PAGE_REQUESTS (default 40) repeated requests of one incident.
+ * Goal: < 50 ms for all.
  * Run: npm run bench -- incident-page
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,11 +17,13 @@ import { createService } from '../src/main.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { Metrics } from '../src/metrics.js';
 import { storeIncident } from '../test/support/incident-fixture.js';
+import { sampleEvent } from '../test/support/sample-alerts.js';
 import { median, spread } from './latency-bench.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 
 const ROUNDS = Number(process.env.PAGE_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.PAGE_REQUESTS ?? 40);
+const FRESH = Number(process.env.PAGE_FRESH ?? 8);
 const PODS = 5;
 const LOG_BYTES = 64 * 1024;
 const GOAL_MS = 50;
@@ -44,31 +49,59 @@ export async function incidentPageBench(): Promise<BenchRow[]> {
   const service = await createService(config, { logger: pino({ level: 'silent' }), metrics: new Metrics({ defaultMetrics: false }) });
   try {
     const base = await service.listen();
-    const { incidentId } = await storeIncident(service.store, { target: 'file:outbox', attempts: PODS, logBytes: LOG_BYTES });
-    const pageUrl = `${base}/incidents/${incidentId}`;
-    const first = await timedGet(pageUrl);
+    // Each incident its own Application, so none shares an incident (or a rendered page) with another.
+    const incidentUrls: string[] = [];
+    for (let i = 0; i <= 2 * FRESH; i++) {
+      const sample = sampleEvent('presync-job-failed');
+      const event = { ...sample, app: { ...sample.app, name: `bench-app-${i}` } };
+      const { incidentId } = await storeIncident(service.store, { target: 'file:outbox', attempts: PODS, logBytes: LOG_BYTES, event });
+      incidentUrls.push(`${base}/incidents/${incidentId}`);
+    }
+    const [warmUrl, ...freshUrls] = incidentUrls;
+    if (warmUrl === undefined) throw new Error('no incident was stored');
+    const first = await timedGet(warmUrl);
+    /** The first request of each incident, each after a health probe. */
+    const firstRequests = async (urls: readonly string[]): Promise<{ pages: number[]; probes: number[] }> => {
+      const firsts = { pages: [] as number[], probes: [] as number[] };
+      for (const url of urls) {
+        firsts.probes.push((await timedGet(`${base}/healthz`)).ms);
+        firsts.pages.push((await timedGet(url)).ms);
+      }
+      return firsts;
+    };
+    // Half before the repeated rounds (the page's code barely run yet), half after (a warm service).
+    const cold = await firstRequests(freshUrls.slice(0, FRESH));
     const pages: number[] = [];
     const probes: number[] = [];
-    const firstRound: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const page: number[] = [];
       const probe: number[] = [];
       for (let i = 0; i < REQUESTS; i++) {
         probe.push((await timedGet(`${base}/healthz`)).ms);
-        page.push((await timedGet(pageUrl)).ms);
+        page.push((await timedGet(warmUrl)).ms);
       }
       pages.push(median(page));
       probes.push(median(probe));
-      if (round === 0) firstRound.push(...page);
     }
-    const ratio = median(pages) / median(probes);
+    const warm = await firstRequests(freshUrls.slice(FRESH));
+    const verdict = (ms: number): string => `goal < ${GOAL_MS} ms: ${ms < GOAL_MS ? 'met' : 'MISSED'}`;
     return [
       {
-        figure: `incident page, ${PODS} pods × ${LOG_BYTES / 1024} KiB logs (${(first.bytes / 1024).toFixed(0)} KiB of HTML)`,
-        value: spread(pages, 'ms', 1),
-        note: `min/median/max of ${ROUNDS} round medians (${REQUESTS} requests each); first request ${first.ms.toFixed(1)} ms; goal < ${GOAL_MS} ms: ${median(pages) < GOAL_MS ? 'met' : 'MISSED'}`,
+        figure: `incident page, first request, ${PODS} pods × ${LOG_BYTES / 1024} KiB logs (${(first.bytes / 1024).toFixed(0)} KiB of HTML)`,
+        value: spread(cold.pages, 'ms', 1),
+        note: `min/median/max over ${FRESH} fresh incidents right after start; ${(median(cold.pages) / median(cold.probes)).toFixed(0)}× a health probe (${median(cold.probes).toFixed(2)} ms); very first request ${first.ms.toFixed(1)} ms; ${verdict(median(cold.pages))}`,
       },
-      { figure: 'baseline: GET /healthz, same rounds', value: spread(probes, 'ms', 2), note: `the page costs ${ratio.toFixed(0)}× a health probe` },
+      {
+        figure: 'incident page, first request, warm service',
+        value: spread(warm.pages, 'ms', 1),
+        note: `min/median/max over ${FRESH} more fresh incidents after the repeated rounds; ${(median(warm.pages) / median(warm.probes)).toFixed(0)}× a health probe (${median(warm.probes).toFixed(2)} ms); ${verdict(median(warm.pages))}`,
+      },
+      {
+        figure: 'incident page, repeated requests (hooks part kept)',
+        value: spread(pages, 'ms', 1),
+        note: `min/median/max of ${ROUNDS} round medians (${REQUESTS} requests each); ${(median(pages) / median(probes)).toFixed(0)}× a health probe; ${verdict(median(pages))}`,
+      },
+      { figure: 'baseline: GET /healthz, same rounds', value: spread(probes, 'ms', 2), note: 'interleaved with the repeated requests' },
     ];
   } finally {
     await service.close();

@@ -47,9 +47,9 @@ export function reportWithAttempts(event: HookEvent, attempts: number, logBytes:
 /** An incident stored as the worker leaves it: one event, routed with its report and diagnosis, its delivery to `target` pending. */
 export async function storeIncident(
   store: AlertStore,
-  opts: { target: string; attempts?: number; logBytes?: number; now?: number },
+  opts: { target: string; attempts?: number; logBytes?: number; now?: number; event?: HookEvent },
 ): Promise<{ incidentId: string; event: HookEvent; report: AlertReport }> {
-  const event = sampleEvent('presync-job-failed');
+  const event = opts.event ?? sampleEvent('presync-job-failed');
   const now = opts.now ?? Date.parse(event.receivedAt);
   const accepted = await store.acceptEvent(event, eventDedupeKey(event), now);
   if (!('incidentId' in accepted)) throw new Error(`not accepted: ${JSON.stringify(accepted)}`);
