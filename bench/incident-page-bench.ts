@@ -97,7 +97,7 @@ export async function incidentPageBench(): Promise<BenchRow[]> {
         note: `min/median/max over ${FRESH} more fresh incidents after the repeated rounds; ${(median(warm.pages) / median(warm.probes)).toFixed(0)}× a health probe (${median(warm.probes).toFixed(2)} ms); ${verdict(median(warm.pages))}`,
       },
       {
-        figure: 'incident page, repeated requests (hooks part kept)',
+        figure: 'incident page, repeated requests of one incident',
         value: spread(pages, 'ms', 1),
         note: `min/median/max of ${ROUNDS} round medians (${REQUESTS} requests each); ${(median(pages) / median(probes)).toFixed(0)}× a health probe; ${verdict(median(pages))}`,
       },

@@ -299,24 +299,6 @@ function timeline(detail: IncidentDetail): string {
   return `<ol class="timeline">${entries.map((e) => `<li><time datetime="${new Date(e.at).toISOString()}">${iso(e.at)}</time> ${e.text}</li>`).join('')}</ol>`;
 }
 
-// The hooks' part of a page (every log, its lines marked) is most of its rendering time and never changes once
-// its event is routed: kept for the few incidents looked at last, by incident, event, routing time and log size
-// (the size tells apart two stores in one process, as in tests).
-const HOOKS_KEPT = 16;
-const hooksRendered = new Map<string, string>();
-
-function renderedOnce(key: string, render: () => string): string {
-  const kept = hooksRendered.get(key);
-  if (kept !== undefined) return kept;
-  const html = render();
-  if (hooksRendered.size >= HOOKS_KEPT) {
-    const oldest = hooksRendered.keys().next();
-    if (oldest.done !== true) hooksRendered.delete(oldest.value);
-  }
-  hooksRendered.set(key, html);
-  return html;
-}
-
 /** GET /incidents/<id>: the whole story of one incident. */
 export function renderIncidentPage(detail: IncidentDetail, opts: IncidentPageOptions): string {
   const { summary } = detail;
@@ -337,7 +319,7 @@ ${f.evidence === null ? '' : `<pre class="log">${esc(f.evidence)}</pre>`}<p>${es
   const op = event.operation;
   const hooksHtml = facts.length === 0
     ? '<p class="muted">No hook was reported.</p>'
-    : renderedOnce(`${summary.id}\n${main?.id ?? ''}\n${main?.routedAt ?? ''}\n${facts.reduce((n, f) => n + f.logs.reduce((m, l) => m + l.text.length, 0), 0)}`, () => facts.map((f, i) => hookSection(f, i, findings)).join('\n'));
+    : facts.map((f, i) => hookSection(f, i, findings)).join('\n');
   const body = `<main>
 <p><a href="/incidents">All incidents</a></p>
 ${opts.notice === null ? '' : `<p class="notice" role="status">${esc(opts.notice)}</p>`}
