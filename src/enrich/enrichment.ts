@@ -176,16 +176,12 @@ export function createEnrichment(
     return {
       start: () => {
         for (const w of watchers) w.start();
-        stuck?.start();
+        for (const w of sightings) w.start();
         backstop?.start();
-        blocked?.start();
-        failedWhileRunning?.start();
       },
       stop: async () => {
         await backstop?.stop();
-        await stuck?.stop();
-        await blocked?.stop();
-        await failedWhileRunning?.stop();
+        for (const w of sightings) await w.stop();
         await Promise.all(watchers.map((w) => w.stop()));
         // A replica that no longer watches has no watch to report: the holder of the Lease reports it.
         deps.metrics.captureWatchUp.reset();

@@ -5,7 +5,7 @@ import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { KubeJob, KubePod } from '../kube/kube-objects.js';
 import { hookTypeOf } from '../model/hook-annotations.js';
-import { PeriodicCheck } from './periodic-check.js';
+import { DecidedJobs, PeriodicCheck } from './periodic-check.js';
 
 const TRACKING_ID_ANNOTATION = 'argocd.argoproj.io/tracking-id';
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
@@ -121,9 +121,6 @@ interface Tracked {
   since: number;
 }
 
-/** Jobs looked up and found not to be hooks, or finished: not looked up again while remembered. */
-const SETTLED_MAX = 10_000;
-
 /**
  * Stuck hooks (argo-cd#4979, #15593: a PreSync Job that never finishes never notifies): running pods of
  * Jobs are tracked from the watch without any API call; every `checkIntervalMs`, a Job whose pod has run
@@ -137,7 +134,8 @@ export class StuckHookWatcher {
   /** Pod uid → its Job, while the pod runs. */
   readonly #tracked = new Map<string, Tracked>();
   readonly #reported = new Set<string>();
-  readonly #settled = new Set<string>();
+  /** Jobs looked up and found not to be hooks, or finished: not looked up again while remembered. */
+  readonly #settled = new DecidedJobs();
   readonly #periodic: PeriodicCheck;
 
   constructor(deps: StuckHookWatcherDeps) {
@@ -177,10 +175,6 @@ export class StuckHookWatcher {
 
   #settle(jobUid: string, pods: readonly string[]): void {
     this.#settled.add(jobUid);
-    if (this.#settled.size > SETTLED_MAX) {
-      const oldest = this.#settled.values().next().value;
-      if (oldest !== undefined) this.#settled.delete(oldest);
-    }
     for (const pod of pods) this.#tracked.delete(pod);
   }
 
