@@ -1,4 +1,4 @@
-import type { EventKind } from '../model/contract-v1.js';
+import { LAST_APPLIED_ANNOTATION, type EventKind } from '../model/contract-v1.js';
 
 /*
  * The Go text/template of webhook contract v1 (docs/design.md, "The webhook contract (v1)").
@@ -23,8 +23,6 @@ import type { EventKind } from '../model/contract-v1.js';
 /** Failed non-hook entries of `syncResult.resources` that the body carries, at most. */
 export const FAILED_RESOURCES_SENT = 50;
 
-/** The annotation that holds a copy of the whole Application spec; never sent. */
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 const SOURCE_FIELDS = ['repoURL', 'path', 'chart', 'targetRevision'] as const;
 

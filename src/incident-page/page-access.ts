@@ -36,6 +36,11 @@ function header(req: AccessRequest, name: string): string | undefined {
 /** What the page's access reads of the server section. */
 export type PageAccessSettings = Pick<ServerConfig, 'linkSigningKey' | 'authProxy'>;
 
+/** What a replay form's token signs: the incident, the delivery and who was shown the form. */
+function replayFormSubject(viewer: Viewer, incidentId: string, deliveryId: number): string {
+  return `${incidentId}\n${deliveryId}\n${viewerName(viewer)}`;
+}
+
 // How long a replay form may be sent after the page was shown.
 const FORM_TTL_MS = 3_600_000;
 const REPLAY_FORM = 'replay-form';
@@ -91,12 +96,12 @@ export class PageAccess {
   /** A replay form's token for this viewer and delivery, valid for an hour. */
   replayForm(viewer: Viewer, incidentId: string, deliveryId: number, now: number): { token: string; expires: number } {
     const expires = now + FORM_TTL_MS;
-    return { token: signLink(this.#formKey, REPLAY_FORM, `${incidentId}\n${deliveryId}\n${viewerName(viewer)}`, expires), expires };
+    return { token: signLink(this.#formKey, REPLAY_FORM, replayFormSubject(viewer, incidentId, deliveryId), expires), expires };
   }
 
   /** Whether a posted replay form was made for this viewer and delivery, and is still fresh. */
   checkReplayForm(viewer: Viewer, incidentId: string, deliveryId: number, token: string, expires: string, now: number): 'ok' | 'expired' | 'invalid' {
-    return verifyLink(this.#formKey, REPLAY_FORM, `${incidentId}\n${deliveryId}\n${viewerName(viewer)}`, expires, token, now);
+    return verifyLink(this.#formKey, REPLAY_FORM, replayFormSubject(viewer, incidentId, deliveryId), expires, token, now);
   }
 }
 

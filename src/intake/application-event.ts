@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contractV1Schema } from '../model/contract-v1.js';
+import { contractV1Schema, LAST_APPLIED_ANNOTATION } from '../model/contract-v1.js';
 import type { HookEvent } from '../model/hook-event.js';
 import type { HookType } from '../model/hook-type.js';
 import { toHookEvent } from './hook-event.js';
@@ -35,7 +35,6 @@ export interface ApplicationEventOptions {
 const FAILED_OPERATION_PHASES = new Set(['Failed', 'Error']);
 const SUBSCRIBE = 'notifications.argoproj.io/subscribe.';
 // Argo CD's template drops it (issue 19 item 6): it is a copy of the whole spec, never shown.
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -66,7 +65,7 @@ export function subscribedRecipients(annotations: Record<string, string>, servic
 export function hookFailedEventsOf(app: ApplicationObject, opts: ApplicationEventOptions): HookEvent[] | { invalid: string } {
   const spec = record(app.spec);
   const status = record(app.status);
-  const annotations = Object.fromEntries(Object.entries(app.metadata.annotations).filter(([key]) => key !== LAST_APPLIED));
+  const annotations = Object.fromEntries(Object.entries(app.metadata.annotations).filter(([key]) => key !== LAST_APPLIED_ANNOTATION));
   const conditions = Array.isArray(status.conditions) ? status.conditions.filter((c) => record(c).type === 'DeletionError') : null;
   const operationState = status.operationState ?? null;
   const deleting = app.metadata.deletionTimestamp !== null && conditions !== null && conditions.length > 0;

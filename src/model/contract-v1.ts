@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The annotation that holds a copy of the whole Application spec: never part of a body (the webhook's or the watch's). */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /** The path Argo CD's webhook service POSTs contract v1 events to. */
 export const EVENTS_ROUTE = '/v1/argocd/events';
 

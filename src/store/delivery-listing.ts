@@ -26,22 +26,23 @@ export interface DeliveryListing {
   replayedBy: string | null;
 }
 
-const nullableInt = z.coerce.number().int().nullable();
+/** A whole number read back from either store (PostgreSQL's BIGINT and COUNT(*) arrive as strings). */
+export const int = z.coerce.number().int();
 
 /** A `deliveries` row (with its incident's app) as both adapters select it for listDeliveries. */
 export const deliveryListingRowSchema = z.object({
-  id: z.coerce.number().int(),
+  id: int,
   incident_id: z.string(),
   app_namespace: z.string(),
   app_name: z.string(),
   target: z.string(),
   kind: z.string(),
   state: deliveryStateSchema,
-  attempts: z.coerce.number().int(),
+  attempts: int,
   ref: z.string().nullable(),
   last_error: z.string().nullable(),
-  updated_at: z.coerce.number().int(),
-  replayed_at: nullableInt,
+  updated_at: int,
+  replayed_at: int.nullable(),
   replayed_by: z.string().nullable(),
 });
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { hookEventSchema, type HookEvent } from '../model/hook-event.js';
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
-import { deliveryListingRowSchema, toDeliveryListing, type DeliveryListing } from './delivery-listing.js';
+import { deliveryListingRowSchema, int, toDeliveryListing, type DeliveryListing } from './delivery-listing.js';
 
 export const incidentStateSchema = z.enum(['open', 'resolved']);
 export type IncidentState = z.infer<typeof incidentStateSchema>;
@@ -90,7 +90,6 @@ export const POSTGRES_DIALECT: SqlDialect = {
   jsonText: (column, path) => `(${column}::jsonb #>> '{${path.join(',')}}')`,
 };
 
-const int = z.coerce.number().int();
 
 export const incidentSummaryRowSchema = z.object({
   id: z.string(),
