@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 
 /** A secret file's content, or why it could not be read (the words never hold the content). */
 export type SecretFileRead = { ok: true; value: string } | { ok: false; message: string };
@@ -22,10 +23,10 @@ export function readSecretFile(path: string): SecretFileRead {
 }
 
 /** How long a secret read from a file is used before the file is read again (ms): a rotation takes effect within it. */
-export const SECRET_FILE_REREAD_MS = 1_000;
+const SECRET_FILE_REREAD_MS = 1_000;
 
 /** Options of `rereadingSecretFile`. */
-export interface RereadOptions {
+interface RereadOptions {
   /** Milliseconds since an epoch; the file is read again once this has moved `intervalMs` past the last read. */
   now: () => number;
   intervalMs: number;
@@ -40,7 +41,7 @@ export interface RereadOptions {
  * Secret (kubelet swaps the mounted file in place) takes effect without a restart. A file that cannot be
  * read later keeps the last good value: a half-done rotation must not lock every caller out.
  */
-export function rereadingSecretFile(path: string, first: string, opts: RereadOptions): () => string {
+function rereadingSecretFile(path: string, first: string, opts: RereadOptions): () => string {
   let value = first;
   let readAt = opts.now();
   let failing = false;
@@ -65,13 +66,41 @@ export function rereadingSecretFile(path: string, first: string, opts: RereadOpt
 }
 
 /** What to log when a re-read secret file changes: the level and the words, naming the variable that names the file. */
-export function describeSecretFileChange(
+function describeSecretFileChange(
   event: { ok: false; message: string } | { ok: true; changed: boolean },
   what: { secret: string; variable: string; changed: string },
 ): { level: 'error' | 'info'; message: string } {
   if (!event.ok) return { level: 'error', message: `${event.message}; the previous ${what.secret} stays in use until the file is fixed` };
   if (event.changed) return { level: 'info', message: `${what.secret} changed in ${what.variable}: ${what.changed}` };
   return { level: 'info', message: `${what.variable} is readable again` };
+}
+
+/** What `loggedSecretFile` needs beside the path and the first value. */
+export interface LoggedSecretFileOptions {
+  now: () => number;
+  logger: Pick<Logger, 'info' | 'error'>;
+  /** The secret and its variable, as `describeSecretFileChange` words them. */
+  what: { secret: string; variable: string; changed: string };
+  /** Fields of each log line: which file (never the secret). */
+  fields: Record<string, string>;
+  /** What is wrong with a value read, or null to take it (default: any non-empty value). */
+  check?: (value: string) => string | null;
+}
+
+/**
+ * A `*_FILE` secret read again at most every SECRET_FILE_REREAD_MS, its changes and failures logged once
+ * each: the one form the webhook and viewer tokens, the Slack token and the SMTP password all take.
+ */
+export function loggedSecretFile(path: string, first: string, opts: LoggedSecretFileOptions): () => string {
+  return rereadingSecretFile(path, first, {
+    now: opts.now,
+    intervalMs: SECRET_FILE_REREAD_MS,
+    check: opts.check ?? (() => null),
+    onChange: (event) => {
+      const { level, message } = describeSecretFileChange(event, opts.what);
+      opts.logger[level](opts.fields, message);
+    },
+  });
 }
 
 /**

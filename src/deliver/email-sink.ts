@@ -10,7 +10,7 @@ import { describeError } from '../errors.js';
 import type { EmailAttemptLog } from '../model/email-attempt.js';
 import type { EmailConfig } from './sink-config.js';
 import { bareMessageId, SmtpTranscript, type SmtpTransactionKey } from './smtp-data-start.js';
-import { builtFromSecret, describeSecretFileChange, rereadingSecretFile, SECRET_FILE_REREAD_MS } from '../secret-file.js';
+import { builtFromSecret, loggedSecretFile } from '../secret-file.js';
 
 /** What the sink needs of a nodemailer transport; tests may pass their own. */
 export interface MailTransport {
@@ -192,14 +192,11 @@ export class EmailSink implements Sink {
     if (deps.transport !== undefined) transport = deps.transport;
     else if (smtpPassword === undefined || smtpPasswordFile === undefined) transport = EmailSink.#createTransport(email, smtpUrl, smtpPassword, transcript);
     else {
-      const current = rereadingSecretFile(smtpPasswordFile, smtpPassword, {
+      const current = loggedSecretFile(smtpPasswordFile, smtpPassword, {
         now: clock,
-        intervalMs: SECRET_FILE_REREAD_MS,
-        check: () => null,
-        onChange: (event) => {
-          const { level, message } = describeSecretFileChange(event, { secret: 'SMTP password', variable: 'SMTP_PASSWORD_FILE', changed: 'the next email connects with the new one' });
-          logger[level]({ passwordFile: smtpPasswordFile }, message);
-        },
+        logger,
+        what: { secret: 'SMTP password', variable: 'SMTP_PASSWORD_FILE', changed: 'the next email connects with the new one' },
+        fields: { passwordFile: smtpPasswordFile },
       });
       // The pool keeps connections logged in with the old password: new sends get a new pool.
       transport = builtFromSecret(current, (password) => EmailSink.#createTransport(email, smtpUrl, password, transcript), (old) => retired.push(old));

@@ -19,7 +19,7 @@ import { encodingFailure } from './encoding-failure.js';
 import { describeError } from '../errors.js';
 import type { SlackConfig } from './sink-config.js';
 import type { FetchFunction } from './proxy-fetch.js';
-import { builtFromSecret, describeSecretFileChange, rereadingSecretFile, SECRET_FILE_REREAD_MS } from '../secret-file.js';
+import { builtFromSecret, loggedSecretFile } from '../secret-file.js';
 
 /** Where a Slack message is: the ref stored for a delivery is `<channel id>:<ts>`. */
 export interface SlackRef {
@@ -216,14 +216,11 @@ export class SlackSink implements Sink {
     if (deps.client !== undefined) client = deps.client;
     else if (token === undefined || tokenFile === undefined) client = build(token);
     else {
-      const current = rereadingSecretFile(tokenFile, token, {
+      const current = loggedSecretFile(tokenFile, token, {
         now: deps.clock ?? Date.now,
-        intervalMs: SECRET_FILE_REREAD_MS,
-        check: () => null,
-        onChange: (event) => {
-          const { level, message } = describeSecretFileChange(event, { secret: 'Slack bot token', variable: 'SLACK_BOT_TOKEN_FILE', changed: 'the next Slack call uses the new one' });
-          logger[level]({ tokenFile }, message);
-        },
+        logger,
+        what: { secret: 'Slack bot token', variable: 'SLACK_BOT_TOKEN_FILE', changed: 'the next Slack call uses the new one' },
+        fields: { tokenFile },
       });
       // A client holds no connection of its own to close: the one it replaces is just dropped.
       client = builtFromSecret(current, build, () => undefined);
