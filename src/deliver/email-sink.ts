@@ -132,6 +132,8 @@ export class EmailSink implements Sink {
   readonly #transportOf: () => MailTransport;
   /** Transports replaced after the password file changed: sends in flight may still use them, so they close with the sink. */
   readonly #retired: MailTransport[];
+  /** The transport built last (a new one is built only when a send asks): what close() closes beside the retired. */
+  #latest: MailTransport;
   #from: string;
   #logger: Logger;
   #attempts: EmailAttemptLog | null;
@@ -142,6 +144,7 @@ export class EmailSink implements Sink {
   constructor(transport: MailTransport | (() => MailTransport), opts: { from: string; logger: Logger; attempts?: EmailAttemptLog | null; retired?: MailTransport[] }) {
     this.#transportOf = typeof transport === 'function' ? transport : () => transport;
     this.#retired = opts.retired ?? [];
+    this.#latest = this.#transportOf();
     this.#from = opts.from;
     this.#logger = opts.logger;
     this.#attempts = opts.attempts ?? null;
@@ -234,7 +237,8 @@ export class EmailSink implements Sink {
     const key = transactionKey({ messageId, recipient: ctx.address });
     this.#inFlight.set(key, { deliveryId: ctx.deliveryId, attempt: ctx.attempt, messageId });
     try {
-      const info = await this.#transportOf().sendMail(mail);
+      this.#latest = this.#transportOf();
+      const info = await this.#latest.sendMail(mail);
       if ((info.rejected ?? []).length > 0) {
         return { status: 'failed', error: `email to ${ctx.address}: the SMTP server rejected the address (${info.response ?? 'no reply text'}): check it in EMAIL_TO or the routing rules` };
       }
@@ -280,7 +284,8 @@ export class EmailSink implements Sink {
   }
 
   async close(): Promise<void> {
-    this.#transportOf().close();
+    // Not #transportOf(): after a password change it would build a pool only to close it.
+    this.#latest.close();
     for (const old of this.#retired.splice(0)) old.close();
     return Promise.resolve();
   }
