@@ -1,6 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The service's Prometheus metrics, on a registry of its own so that tests can run several services. */
+/**
+ * The service's Prometheus metrics, on a registry of its own so that tests can run several services. The
+ * pipeline thread keeps a registry of its own too; /metrics merges them (prom-client's aggregation): counters
+ * and histograms add up, and a gauge takes the larger value, since each gauge is set by one thread only.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({
@@ -56,24 +60,28 @@ export class Metrics {
   readonly workerLastPass = new Gauge({
     name: 'hook_alerts_worker_last_pass_timestamp_seconds',
     help: 'When the delivery worker last finished a pass (Unix time); enrichment runs beside it and does not delay it',
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly queueDepth = new Gauge({
     name: 'hook_alerts_queue_depth',
     help: 'Work not finished yet: events to route and deliveries to send',
     labelNames: ['queue'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
   readonly oldestDeliveryAge = new Gauge({
     name: 'hook_alerts_oldest_pending_delivery_age_seconds',
     help: 'How long the oldest delivery not finished yet (pending or being sent) has waited since it was queued or replayed; 0 when none waits',
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly captureWatchUp = new Gauge({
     name: 'hook_alerts_capture_watch_up',
     help: '1 while the hook pod watch of a cluster (and namespace) is synced and streaming, 0 while it fails and retries; absent on replicas that do not run the watchers',
     labelNames: ['cluster', 'watched_namespace'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly kubeApiErrors = new Counter({
@@ -86,6 +94,7 @@ export class Metrics {
     name: 'hook_alerts_backstop_watch_up',
     help: '1 while the Application backstop watch of a namespace is synced and streaming, 0 while it fails and retries (403: the RBAC is not granted); absent when the backstop is off or this replica does not run the watchers',
     labelNames: ['cluster', 'watched_namespace'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
   readonly backstopEvents = new Counter({
@@ -97,6 +106,7 @@ export class Metrics {
   readonly watchersLeader = new Gauge({
     name: 'hook_alerts_watchers_leader',
     help: '1 while this replica runs the capture and stuck-hook watchers (it holds their Lease, or no election runs), else 0',
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -104,6 +114,7 @@ export class Metrics {
     name: 'hook_alerts_build_info',
     help: 'Always 1; the labels say which version runs on which Node.js',
     labelNames: ['version', 'node_version'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 

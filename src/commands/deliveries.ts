@@ -28,7 +28,7 @@ async function withStore<T>(configFile: string | undefined, work: (store: AlertS
   const config = loadConfig({ file: configFile });
   const logger = createLogger(config.logging.level === 'info' ? 'warn' : config.logging.level, process.stderr);
   // Loaded here, not at the top: the other commands (and --help) start without the service and its drivers.
-  const { openStore } = await import('../main.js');
+  const { openStore } = await import('../pipeline/open-store.js');
   const store = await openStore(config, logger);
   try {
     return await work(store);

@@ -6,6 +6,7 @@ import { errors } from '../errors.js';
 import { configWarnings } from '../config/config-warnings.js';
 import { ensureDataDirectory } from '../config/data-directory.js';
 import { firstRunNotice, SAMPLE_EVENT } from './first-run.js';
+import { enabledSinkNames } from '../deliver/enabled-sinks.js';
 
 interface ServeOptions {
   config?: string;
@@ -46,7 +47,7 @@ export function registerServe(program: Command): void {
       // definition (a deployment sets HOOK_ALERTS_TOKEN), and `npm start 2>&1 | tee` must show it too.
       // Plain text on stderr, beside the pino line on stdout, so that a person reads it as one block.
       if (embeddedTokenFile !== null) {
-        process.stderr.write(firstRunNotice({ config, listenUrl: service.url, tokenFile: embeddedTokenFile, sinks: new Set(service.sinks.keys()) }));
+        process.stderr.write(firstRunNotice({ config, listenUrl: service.url, tokenFile: embeddedTokenFile, sinks: enabledSinkNames(config) }));
       }
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
@@ -59,6 +60,12 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+        // A pipeline thread that died delivers nothing: exit non-zero so that the orchestrator restarts the
+        // service (and the next start skips an enrichment that crashed it), as a crash of one thread did before.
+        void service.pipelineCrash.then(() => {
+          process.exitCode = 1;
+          stop('pipeline thread ended');
+        });
       });
       logger.info('stopped');
     });

@@ -50,7 +50,7 @@ export function registerValidateConfig(validate: Command): void {
       const warnings = [...configWarnings(config), ...(await clusterWarnings(config))];
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       // Loaded here, not at the top: the sinks' clients (Slack, SMTP) are the heaviest part of the CLI.
-      const { enabledSinkNames } = await import('../deliver/sink-selection.js');
+      const { enabledSinkNames } = await import('../deliver/enabled-sinks.js');
       const sinks = [...enabledSinkNames(config)].join(', ');
       const { url } = config.store.postgres;
       // The URL without its password: it may be printed.

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics.js';
 import { redactQuery, serializeRequest, urlPath } from './request-log.js';
 import { eventsRoute, StoreRefusals } from './events-route.js';
 import { healthRoutes, type ReadinessCheck } from './health-routes.js';
-import { metricsRoute } from './metrics-route.js';
+import { metricsRoute, type ForeignMetrics } from './metrics-route.js';
 import { webhookToken } from './webhook-token.js';
 
 export type { ReadinessCheck } from './health-routes.js';
@@ -43,7 +43,9 @@ export interface IntakeDeps {
   webhookToken?: (() => string) | null;
   readiness?: ReadinessCheck[];
   /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
-  health?: () => Record<string, unknown>;
+  health?: () => Promise<Record<string, unknown>>;
+  /** Series counted outside intake's registry (the pipeline thread's), merged into /metrics at scrape time. */
+  foreignMetrics?: ForeignMetrics;
   /** Commits accepted events; default: group commit on `store`'s own connection. */
   committer?: EventCommitter;
   /** Enrichment runs: keep a successful sync's Job hooks so that hooks it did not run are found (hook-skipped). */
@@ -208,7 +210,7 @@ export function buildApp(deps: IntakeDeps): FastifyInstance {
     readiness: [refusals.readiness, ...(deps.readiness ?? [])],
     health: deps.health,
   });
-  void app.register(metricsRoute, { metrics, store });
+  void app.register(metricsRoute, { metrics, store, ...(deps.foreignMetrics === undefined ? {} : { foreignMetrics: deps.foreignMetrics }) });
 
   return app;
 }

@@ -11,13 +11,13 @@ export interface HealthRoutesOptions {
   /** Checked after the store, in order; every failure is reported. */
   readiness: readonly ReadinessCheck[];
   /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
-  health?: () => Record<string, unknown>;
+  health?: () => Promise<Record<string, unknown>>;
 }
 
 /** GET /healthz (alive, with detail) and GET /readyz (can accept webhooks, else 503 with the reasons). */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
   // A probe every few seconds per pod would bury the log at info; the kubelet records a failing one in the pod's events.
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', ...opts.health?.() }));
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', ...(await opts.health?.()) }));
 
   app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     const failures: string[] = [];

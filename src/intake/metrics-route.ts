@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Metrics } from '../metrics.js';
 import type { AlertStore } from '../store/alert-store.js';
 
@@ -6,10 +7,15 @@ import type { AlertStore } from '../store/alert-store.js';
 export interface MetricsRouteOptions {
   metrics: Pick<Metrics, 'registry' | 'queueDepth' | 'oldestDeliveryAge'>;
   store: Pick<AlertStore, 'queueDepth' | 'oldestUnfinishedDelivery'>;
+  /** Series of another registry (the pipeline thread's), merged with these by each metric's aggregator. */
+  foreignMetrics?: ForeignMetrics;
 }
 
+/** Another registry's series, as its `getMetricsAsJSON()` gives them. */
+export type ForeignMetrics = () => ReturnType<Registry['getMetricsAsJSON']>;
+
 /** GET /metrics: the Prometheus exposition, with the queue depths read at scrape time. */
-export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { metrics, store }) => {
+export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { metrics, store, foreignMetrics }) => {
   // Scraped every 15-30 s: at info, its request lines would outnumber the webhooks.
   app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
     const depth = await store.queueDepth();
@@ -17,6 +23,9 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
     metrics.queueDepth.set({ queue: 'deliveries' }, depth.deliveries);
     const oldest = await store.oldestUnfinishedDelivery();
     metrics.oldestDeliveryAge.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    if (foreignMetrics === undefined) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const [own, foreign] = await Promise.all([metrics.registry.getMetricsAsJSON(), foreignMetrics()]);
+    const merged = AggregatorRegistry.aggregate([own, foreign]);
+    return reply.type(merged.contentType).send(await merged.metrics());
   });
 };

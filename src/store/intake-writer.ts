@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../thread-module.js';
 import type { HookEvent } from '../model/hook-event.js';
 import { toAcceptRow } from './sqlite-store.js';
 import type { AlertStore } from './alert-store.js';
@@ -108,17 +109,9 @@ export class ThreadedGroupCommit implements EventCommitter {
 
   /** Start the writer thread on the store's database file (already opened and migrated by the caller). */
   static async start(file: string): Promise<ThreadedGroupCommit> {
-    // Compiled, the thread is a .js file beside this one. Under tsx (tests, `npm run bench`) it is .ts, and
-    // a worker does not inherit tsx's loader: a small bootstrap registers it first.
     // Rows are small and short-lived: a small young generation keeps this thread's heap from growing to the
     // default 2 × 16 MiB under load (the service's memory budget is 150 MB in all).
-    const resourceLimits = { maxYoungGenerationSizeMb: 4 };
-    const worker = import.meta.url.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify('tsx/esm/api')}).then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./intake-writer-thread.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`,
-          { eval: true, workerData: { file }, resourceLimits },
-        )
-      : new Worker(new URL('./intake-writer-thread.js', import.meta.url), { workerData: { file }, resourceLimits });
+    const worker = startModuleThread(import.meta.url, 'intake-writer-thread', { file }, { maxYoungGenerationSizeMb: 4 });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (msg: unknown): void => {
         if (typeof msg === 'object' && msg !== null && 'ready' in msg) {

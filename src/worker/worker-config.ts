@@ -4,6 +4,12 @@ import { z } from 'zod';
 export const workerConfigSchema = z.strictObject({
   /** false runs intake only: accepted events wait in the store until a worker runs. */
   enabled: z.boolean().default(true),
+  /**
+   * Run the worker, enrichment, the cluster watchers and the sinks in a thread of their own (with their
+   * own store connection), so that delivering never delays a webhook's answer. false: on the HTTP event
+   * loop, one heap less. An in-memory store (dataDir ':memory:') always runs them inline.
+   */
+  thread: z.boolean().default(true),
   pollIntervalMs: z.number().int().min(10).max(60_000).default(250),
   /** How long a claimed delivery stays claimed before another pass may take it over. */
   leaseMs: z.number().int().min(1_000).max(3_600_000).default(120_000),

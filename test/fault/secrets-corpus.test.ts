@@ -109,7 +109,8 @@ t.test('no secret of the corpus reaches Slack, email, the file sink or the servi
     routing: { defaultRoute: { slack: ['C0DEPLOYS'], email: ['oncall@example.com'], file: true } },
     logging: { level: 'debug' },
   });
-  const service = await startService(config, createLogger('debug', sinkStream));
+  // The pipeline thread's lines go to the same stream: every line the service writes is checked.
+  const service = await startService(config, createLogger('debug', sinkStream), { logStream: sinkStream });
   t.teardown(() => service.close());
 
   const res = await fetch(`${service.url}/v1/argocd/events`, {

@@ -100,7 +100,7 @@ for (const { name, make } of conditions) {
     t.comment(`${name}: ${condition.how}`);
     const slack = await SlackApiServer.start();
     t.teardown(() => slack.close());
-    const { logger, logs } = capturingLogger('warn');
+    const { logger, logs, stream } = capturingLogger('warn');
     const config = loadConfig({
       env: { HOOK_ALERTS_TOKEN: TOKEN, ...slackEnv(slack) },
       overrides: {
@@ -113,7 +113,7 @@ for (const { name, make } of conditions) {
         worker: { pollIntervalMs: 20, leaseMs: 1_000, sendTimeoutMs: 150_000, retry: { initialDelayMs: 50, maxDelayMs: 200 } },
       },
     });
-    const svc = await startService(config, logger);
+    const svc = await startService(config, logger, { logStream: stream });
     t.teardown(() => svc.close());
     // Slack is down too, so that what was accepted before is still queued when the store fails.
     slack.down = true;

@@ -1,8 +1,11 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/logger.js';
 
-/** A service logger whose lines (of `level` and above) are kept parsed in `logs`: what an operator would read. */
-export function capturingLogger(level = 'warn'): { logger: Logger; logs: Record<string, unknown>[] } {
+/**
+ * A service logger whose lines (of `level` and above) are kept parsed in `logs`: what an operator would read.
+ * Give `stream` to startService as its logStream, so that the pipeline thread's lines are kept too.
+ */
+export function capturingLogger(level = 'warn'): { logger: Logger; logs: Record<string, unknown>[]; stream: Writable } {
   const logs: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -10,5 +13,5 @@ export function capturingLogger(level = 'warn'): { logger: Logger; logs: Record<
       done();
     },
   });
-  return { logger: createLogger(level, stream), logs };
+  return { logger: createLogger(level, stream), logs, stream };
 }

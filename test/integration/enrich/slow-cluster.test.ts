@@ -4,7 +4,7 @@
  * server, and /readyz answered 503 meanwhile).
  */
 import t, { type Test } from 'tap';
-import { startService, type RunningService } from '../../../src/main.js';
+import { createService, type Service } from '../../../src/main.js';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/logger.js';
 import { KubeApiServer } from '../../support/kube-api-server.js';
@@ -18,7 +18,7 @@ const HANGING = 'https://hanging.example.com';
 const HEALTHY = 'https://healthy.example.com';
 
 /** The service in `dir` (the test's directory, where the kubeconfigs are), posting to a Slack test server. */
-async function service(t: Test, dir: string, kubeconfigs: { server: string; kubeconfig: string }[], bounds: JsonObject): Promise<{ svc: RunningService; slack: SlackApiServer }> {
+async function service(t: Test, dir: string, kubeconfigs: { server: string; kubeconfig: string }[], bounds: JsonObject): Promise<{ svc: Service & { url: string }; slack: SlackApiServer }> {
   const slack = await SlackApiServer.start();
   t.teardown(() => slack.close());
   const config = loadConfig({
@@ -30,10 +30,11 @@ async function service(t: Test, dir: string, kubeconfigs: { server: string; kube
       kubernetes: { enabled: 'true', clusters: kubeconfigs, bounds, capture: { enabled: false }, stuck: { enabled: false }, blocked: { enabled: false }, failedWhileRunning: { enabled: false } },
     },
   });
-  const svc = await startService(config, createLogger('silent'));
+  // Inline, so that the last test can stop the worker itself.
+  const built = await createService(config, { logger: createLogger('silent') });
   // Closed before the servers it talks to (teardowns run last first): its stop ends the hanging enrichment.
-  t.teardown(() => svc.close());
-  return { svc, slack };
+  t.teardown(() => built.close());
+  return { svc: { ...built, url: await built.listen() }, slack };
 }
 
 function failedJob(kube: KubeApiServer): void {

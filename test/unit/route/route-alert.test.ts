@@ -1,7 +1,7 @@
 import t from 'tap';
 import { loadConfig, type JsonObject } from '../../../src/config/load-config.js';
 import { createRouteOptions, createRouter } from '../../../src/route/route-alert.js';
-import { enabledSinkNames } from '../../../src/deliver/sink-selection.js';
+import { enabledSinkNames } from '../../../src/deliver/enabled-sinks.js';
 import type { HookEvent } from '../../../src/model/hook-event.js';
 import { sampleEvent } from '../../support/sample-alerts.js';
 
