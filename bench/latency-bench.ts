@@ -86,8 +86,8 @@ function bodyFor(i: number, app: string, jobName = 'db-migrate'): object {
 export interface ServiceRig {
   kube: KubeApiServer;
   slack: SlackApiServer;
-  /** A service process with these `kubernetes` settings besides the cluster. */
-  start(kubernetes: Record<string, unknown>): Promise<BenchServer>;
+  /** A service process with these `kubernetes` settings besides the cluster, and these `worker` settings. */
+  start(kubernetes: Record<string, unknown>, worker?: Record<string, unknown>): Promise<BenchServer>;
   posted(incident: string): boolean;
   close(): Promise<void>;
 }
@@ -103,14 +103,14 @@ export async function serviceRig(): Promise<ServiceRig> {
   return {
     kube,
     slack,
-    start: async (kubernetes) => {
+    start: async (kubernetes, worker = {}) => {
       const dataDir = join(dir, `data-${n++}`);
       mkdirSync(dataDir);
       // JSON is YAML too.
       const yaml = JSON.stringify({
         // The periodic hook checks (stuck, blocked, failed while running) stay off: only alert and capture paths are timed.
         kubernetes: { enabled: 'true', clusters: [{ server: 'https://kubernetes.default.svc', kubeconfig }], stuck: { enabled: false }, blocked: { enabled: false }, failedWhileRunning: { enabled: false }, ...kubernetes },
-        worker: { pollIntervalMs: 20 },
+        worker: { pollIntervalMs: 20, ...worker },
         logging: { level: 'warn' },
       });
       const server = await spawnService(dataDir, yaml, { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: CHANNEL });

@@ -5,8 +5,10 @@
  *  - a bare fastify echo route (the baseline),
  *  - the service with `worker.enabled: false` (intake alone),
  *  - the service while its worker delivers a backlog of BACKLOG (default 300) alerts to the Slack API test
- *    server, each enriched from the Kubernetes API test server (3 pods × 200 lines),
- * in SERIAL_ROUNDS (default 3) interleaved rounds; p50 / p99 / max of each round, printed as min / median /
+ *    server, each enriched from the Kubernetes API test server (3 pods × 200 lines), with its pipeline in its
+ *    own thread (the default) and, as the before-figure of the same run, with `worker.thread: false`,
+ * in SERIAL_ROUNDS (default 3) interleaved rounds, the probe on a thread of its own (this process also runs
+ * the API test servers); p50 / p99 / max of each round, printed as min / median /
  * max over the rounds. Goal: p99 ≤ 2× the echo's p99 of the same round, max < 25 ms.
  * Run: node --import tsx bench/serial-intake-bench.ts (after `npm run build`)
  */
@@ -14,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { BENCH_TOKEN, spawnEchoServer, spawnService, type BenchServer } from './support/spawn-server.js';
 import { printRows, type BenchRow } from './support/bench-row.js';
 import { postEvent } from './support/post-event.js';
@@ -35,23 +38,38 @@ interface Latencies {
 
 let operation = 1_000_000;
 
-/** `PROBES` webhooks, each a new event, one in flight at a time; answer times in ms. */
-async function probe(url: string): Promise<Latencies> {
-  const times: number[] = [];
-  const incidents: string[] = [];
-  for (let i = 0; i < PROBES; i += 1) {
-    const body = JSON.stringify(failedBodyForOperation(operation++, `serial-${i % 23}`));
+// The probe runs on an event loop of its own: this process's loop also serves the Kubernetes and Slack
+// API test servers the delivering service calls, and their work must not show up as the service's latency.
+const PROBE_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const times = [];
+  const incidents = [];
+  for (const body of workerData.bodies) {
     const started = performance.now();
-    const res = await fetch(`${url}/v1/argocd/events`, {
+    const res = await fetch(workerData.url + '/v1/argocd/events', {
       method: 'POST',
-      headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: 'Bearer ' + workerData.token, 'content-type': 'application/json' },
       body,
     });
-    const answer = (await res.json()) as { incident?: unknown };
+    const answer = await res.json();
     times.push(performance.now() - started);
     if (typeof answer.incident === 'string') incidents.push(answer.incident);
-    if (res.status !== 202) throw new Error(`serial probe: HTTP ${res.status} from ${url}; is the build current (npm run build)?`);
+    if (res.status !== 202) throw new Error('serial probe: HTTP ' + res.status + ' from ' + workerData.url + '; is the build current (npm run build)?');
   }
+  parentPort.postMessage({ times, incidents });
+})();
+`;
+
+/** `PROBES` webhooks, each a new event, one in flight at a time, sent from a thread of their own; answer times in ms. */
+async function probe(url: string): Promise<Latencies> {
+  const bodies = Array.from({ length: PROBES }, (_, i) => JSON.stringify(failedBodyForOperation(operation++, `serial-${i % 23}`)));
+  const thread = new Worker(PROBE_THREAD, { eval: true, workerData: { url, token: BENCH_TOKEN, bodies } });
+  const { times, incidents } = await new Promise<{ times: number[]; incidents: string[] }>((resolve, reject) => {
+    thread.once('message', resolve);
+    thread.once('error', reject);
+  });
+  await thread.terminate();
   const s = times.sort((a, b) => a - b);
   const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? Number.NaN;
   return { p50: at(0.5), p99: at(0.99), max: at(1), incidents };
@@ -73,30 +91,38 @@ export async function serialIntakeBench(): Promise<BenchRow[]> {
     const intakeOnly = await spawnService(dataDir, 'worker: { enabled: false }\nlogging: { level: warn }\n');
     servers.push(intakeOnly);
     const delivering = await rig.start({ capture: { enabled: false } });
+    // The same service with its pipeline on the HTTP event loop, as before issue 21's item 1: the "before" of the same run.
+    const deliveringInline = await rig.start({ capture: { enabled: false } }, { thread: false });
     // Warm every process's hot path once, as the intake bench does.
     for (const s of [echo, intakeOnly]) await probe(s.url);
-    const warmUp = await probe(delivering.url);
-    await until('the warm-up posts', () => warmUp.incidents.every((i) => rig.posted(i)), 300_000);
-    const results = { echo: [] as Latencies[], intakeOnly: [] as Latencies[], delivering: [] as Latencies[] };
+    for (const s of [delivering, deliveringInline]) {
+      const warmUp = await probe(s.url);
+      await until('the warm-up posts', () => warmUp.incidents.every((i) => rig.posted(i)), 300_000);
+    }
+    const results = { echo: [] as Latencies[], intakeOnly: [] as Latencies[], delivering: [] as Latencies[], deliveringInline: [] as Latencies[] };
     const postedDuringProbe: number[] = [];
     const drainSeconds: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      results.echo.push(await probe(echo.url));
-      results.intakeOnly.push(await probe(intakeOnly.url));
-      // The backlog: BACKLOG new alerts accepted 8 at a time, then the probe while the worker delivers them.
+    /** A backlog of BACKLOG new alerts accepted 8 at a time, then the probe while the worker delivers them. */
+    const probeWhileDelivering = async (server: BenchServer, round: number, into: Latencies[], record: boolean): Promise<void> => {
       const backlogStarted = performance.now();
       const incidents: string[] = [];
       for (let i = 0; i < BACKLOG; i += 8) {
-        const batch = Array.from({ length: Math.min(8, BACKLOG - i) }, () => postEvent(delivering.url, failedBodyForOperation(operation++, `backlog-${round}`)));
+        const batch = Array.from({ length: Math.min(8, BACKLOG - i) }, () => postEvent(server.url, failedBodyForOperation(operation++, `backlog-${round}`)));
         incidents.push(...(await Promise.all(batch)));
       }
       const postedBacklog = (): number => incidents.filter((i) => rig.posted(i)).length;
       const atProbe = postedBacklog();
-      const during = await probe(delivering.url);
-      results.delivering.push(during);
-      postedDuringProbe.push(postedBacklog() - atProbe);
+      const during = await probe(server.url);
+      into.push(during);
+      if (record) postedDuringProbe.push(postedBacklog() - atProbe);
       await until('the backlog delivered', () => [...incidents, ...during.incidents].every((i) => rig.posted(i)), 600_000);
-      drainSeconds.push((performance.now() - backlogStarted) / 1000);
+      if (record) drainSeconds.push((performance.now() - backlogStarted) / 1000);
+    };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      results.echo.push(await probe(echo.url));
+      results.intakeOnly.push(await probe(intakeOnly.url));
+      await probeWhileDelivering(delivering, round, results.delivering, true);
+      await probeWhileDelivering(deliveringInline, round, results.deliveringInline, false);
     }
     const ratios = results.delivering.map((r, i) => r.p99 / (results.echo[i]?.p99 ?? Number.NaN));
     const ratioMet = ratios.filter((r) => r <= 2).length;
@@ -104,6 +130,11 @@ export async function serialIntakeBench(): Promise<BenchRow[]> {
     return [
       { figure: `serial intake, one request in flight (${PROBES} a round): bare fastify echo`, value: fmt(results.echo), note: 'baseline' },
       { figure: 'serial intake: the service, worker.enabled false', value: fmt(results.intakeOnly), note: 'baseline (intake alone)' },
+      {
+        figure: `serial intake: worker.thread false (the pipeline on the HTTP event loop) while it delivers a backlog of ${BACKLOG}`,
+        value: fmt(results.deliveringInline),
+        note: `baseline (before issue 21 item 1); p99 / echo p99 per round ${results.deliveringInline.map((r, i) => (r.p99 / (results.echo[i]?.p99 ?? Number.NaN)).toFixed(1)).join(' / ')}`,
+      },
       {
         figure: `serial intake: the service while its worker delivers a backlog of ${BACKLOG} alerts to Slack (3 pods × 200 lines each)`,
         value: fmt(results.delivering),

@@ -14,6 +14,7 @@ import { packageVersion } from '../package-files.js';
 import { openStore } from './open-store.js';
 import { createDeliveryPipeline } from './delivery-pipeline.js';
 import { CloseStack } from './close-stack.js';
+import { lowerThisThreadPriority } from '../thread-module.js';
 import { toThreadError, type PipelineReply, type PipelineRequest, type PipelineThreadData } from './pipeline-messages.js';
 
 if (parentPort === null) throw new Error('pipeline-thread.ts runs only as a worker thread');
@@ -32,6 +33,13 @@ const logger = data.forwardLogs
       }),
     )
   : createLogger(data.logLevel);
+
+// Under CPU contention (a small node, a CPU limit), the kernel gives a core to the HTTP thread first: a
+// webhook answered late delays every notification of Argo CD, an alert posted a few ms later does not. The
+// HTTP thread is idle most of the time, so the pipeline still gets the CPU it needs.
+const PIPELINE_NICE = 10;
+const priority = lowerThisThreadPriority(PIPELINE_NICE);
+if ('skipped' in priority) logger.debug(priority, 'the pipeline thread runs at the process priority');
 
 const closers = new CloseStack();
 

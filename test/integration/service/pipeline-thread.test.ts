@@ -5,6 +5,7 @@
  * start reaches the caller with its code, and worker.thread: false keeps everything on one event loop.
  */
 import t from 'tap';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { startService } from '../../../src/main.js';
 import { PipelineThread } from '../../../src/pipeline/pipeline-thread-client.js';
@@ -33,7 +34,13 @@ t.test('an alert crosses from intake to the pipeline thread and out to Slack; /m
   const svc = await startService(configFor(dir, slack), logger, { logStream: stream });
   t.teardown(() => svc.close());
   t.ok(svc.pipeline instanceof PipelineThread, 'the pipeline runs in its own thread');
-
+  const niceOf = (task: string): number => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
+  // Linux: each thread has its own nice value (field 19 of its stat line, counted after the command).
+  if (existsSync('/proc/thread-self') && niceOf(String(process.pid)) < 10) {
+    const tasks = readdirSync('/proc/self/task');
+    t.equal(niceOf(String(process.pid)), 0, 'the HTTP thread keeps its priority');
+    t.equal(tasks.filter((task) => niceOf(task) === 10).length, 1, 'one thread, the pipeline, runs at nice 10');
+  }
   const res = await postEvent(svc.url, TOKEN, failedBodyForOperation(1));
   t.equal(res.status, 202);
   await waitUntil('the Slack post', () => slack.messages.length === 1);
