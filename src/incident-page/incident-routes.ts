@@ -147,8 +147,7 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
     const now = clock();
     const form = access.checkReplayForm(viewer, id, deliveryId, body.data.csrf, body.data.expires, now);
     if (form !== 'ok') return sendText(reply, 403, form === 'expired' ? 'the page is too old: reload it and send again' : 'this form was not made for you and this delivery: reload the page');
-    const known = (await store.incidentDetail(id))?.deliveries.some((d) => d.id === deliveryId) ?? false;
-    if (!known) return sendText(reply, 404, `incident ${id} has no delivery ${deliveryId}`);
+    if ((await store.deliveryIncidentId(deliveryId)) !== id) return sendText(reply, 404, `incident ${id} has no delivery ${deliveryId}`);
     const result = await store.replayDelivery(deliveryId, viewerName(viewer), now);
     if (result.status === 'unknown') return sendText(reply, 404, `no delivery ${deliveryId}`);
     if (result.status === 'not_replayable') return sendText(reply, 409, `delivery ${deliveryId} is ${result.state}: only dead or failed deliveries are sent again`);
