@@ -6,6 +6,7 @@ import { incidentStateSchema } from '../store/incident-reads.js';
 import { incidentLogsText, PAGE_STYLE_HASH, renderIncidentList, renderIncidentPage, type ReplayForm } from './incident-html.js';
 import { isRefusal, sameOrigin, viewerName, type PageAccess, type Viewer } from './page-access.js';
 import { incidentPath } from './signed-link.js';
+import { warmIncidentPage } from './page-warm-up.js';
 
 /** What the incident page's routes are built with (main.ts). */
 export interface IncidentRoutesOptions {
@@ -67,6 +68,18 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
   // The replay form's body; kept inside this plugin, the events route still takes JSON alone.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4_096 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  // Once the server listens (never under inject()), the page's code is compiled on the newest incident,
+  // off the request path: the first viewer after a start does not wait for V8. Not awaited by listen().
+  const closing = new AbortController();
+  app.addHook('onListen', (done) => {
+    void warmIncidentPage(store, app.log, clock(), closing.signal);
+    done();
+  });
+  app.addHook('onClose', (_app, done) => {
+    closing.abort();
+    done();
   });
 
   /** The viewer, or the refusal already sent (null). */
