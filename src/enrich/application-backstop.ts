@@ -1,28 +1,23 @@
-import type { Logger } from 'pino';
 import { APPLICATIONS, type KubeClient } from '../kube/kube-client.js';
 import { KubeCallError } from '../kube/kube-failure.js';
 import type { KubeApplication } from '../kube/kube-objects.js';
 import { ResourceWatch, type WatchChange } from '../kube/resource-watch.js';
 import { eventDedupeKey, type HookEvent } from '../model/hook-event.js';
-import type { AcceptResult, Awaitable } from '../store/alert-store.js';
 import type { BackstopConfig } from './enrich-config.js';
+import { acceptRaisedEvent, type RaisedEventIntake } from './raised-event.js';
 
 const HOUR_MS = 3_600_000;
 
 /** What the backstop tells the metrics: accepted (the watch saw it first) or duplicate (the webhook did). */
 export type BackstopOutcome = 'accepted' | 'duplicate';
 
-export interface ApplicationBackstopDeps {
+/** The store's accept path (the same dedupe as intake's), the worker's wake-up and the logger come from `RaisedEventIntake`. */
+export interface ApplicationBackstopDeps extends RaisedEventIntake {
   /** The cluster Argo CD runs in: the one the service runs in. */
   client: KubeClient;
   config: Pick<BackstopConfig, 'namespaces' | 'maxAgeHours'>;
   /** The hook-failed events of an Application as the webhook would post them (intake's normalization), or why it cannot be read. */
   eventsOf: (app: KubeApplication, receivedAt: Date) => HookEvent[] | { invalid: string };
-  /** The store's accept path, the same dedupe as intake's. */
-  accept: (event: HookEvent, dedupeKey: string, now: number) => Awaitable<AcceptResult>;
-  /** Wake the worker after a new event. */
-  onAccepted: () => void;
-  logger: Logger;
   onWatchState?: (namespace: string, up: boolean) => void;
   onOutcome?: (outcome: BackstopOutcome) => void;
   clock?: () => number;
@@ -123,16 +118,10 @@ export class ApplicationBackstop {
 
   async #store(keyed: readonly { event: HookEvent; dedupeKey: string }[], now: number): Promise<void> {
     for (const { event, dedupeKey } of keyed) {
-      const result = await this.#d.accept(event, dedupeKey, now);
+      const result = await acceptRaisedEvent(this.#d, event, dedupeKey, now, "the Application watch saw a failed hook before Argo CD's webhook: alerting from the watch");
       if ('ignored' in result) continue;
       this.raised += 1;
       this.#d.onOutcome?.(result.duplicate ? 'duplicate' : 'accepted');
-      if (result.duplicate) continue;
-      this.#d.logger.warn(
-        { app: `${event.app.namespace}/${event.app.name}`, incident: result.incidentId, recipient: event.recipient, startedAt: event.operation?.startedAt },
-        "the Application watch saw a failed hook before Argo CD's webhook: alerting from the watch",
-      );
-      this.#d.onAccepted();
     }
   }
 }

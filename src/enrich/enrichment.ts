@@ -13,6 +13,7 @@ import { StuckHookWatcher } from './stuck-hook-watcher.js';
 import { ApplicationBackstop, type ApplicationBackstopDeps } from './application-backstop.js';
 import { FailedWhileRunningWatcher } from './failed-while-running-watcher.js';
 import { BlockedHookWatcher } from './blocked-hook-watcher.js';
+import { acceptRaisedEvent, type RaisedEventIntake } from './raised-event.js';
 import type { KubernetesConfig, LeaderElectionConfig, ScrubConfig } from './enrich-config.js';
 import { LeaseElection, type LeaderWork } from '../kube/lease-election.js';
 import { serviceAccountNamespace } from '../kube/kubeconfig-in-cluster.js';
@@ -51,7 +52,7 @@ function destinationOf(client: KubeClient): HookEvent['destination'] {
 /**
  * Build enrichment from config, or null when it is off (`kubernetes.enabled: false`, or `auto` without any
  * kubeconfig: one warning, and alerts go out without cluster details). Throws a config error for a
- * configured cluster that cannot be loaded. `onEventAccepted` wakes the worker after a hook-stuck event.
+ * configured cluster that cannot be loaded. `onEventAccepted` wakes the worker after a new event a watcher or the backstop raised.
  */
 export function createEnrichment(
   config: EnrichmentSettings,
@@ -103,6 +104,8 @@ export function createEnrichment(
     const watchers: CaptureWatcher[] = [];
     let stuck: StuckHookWatcher | null = null;
     const eventsOf = deps.backstopEventsOf;
+    // Events the watchers and the backstop raise go through the same intake dedupe and store as Argo CD's.
+    const intake: RaisedEventIntake = { accept: (event, dedupeKey, now) => deps.store.acceptEvent(event, dedupeKey, now), onAccepted: deps.onEventAccepted, logger: deps.logger };
     const backstop =
       argocdCluster === null || eventsOf === undefined
         ? null
@@ -110,19 +113,13 @@ export function createEnrichment(
             client: argocdCluster,
             config: k.backstop,
             eventsOf,
-            accept: (event, dedupeKey, now) => deps.store.acceptEvent(event, dedupeKey, now),
-            onAccepted: deps.onEventAccepted,
+            ...intake,
             logger: deps.logger.child({ component: 'backstop', cluster: argocdCluster.clusterId }),
             onWatchState: (namespace, up) => deps.metrics.backstopWatchUp.set({ cluster: argocdCluster.clusterId, watched_namespace: namespace }, up ? 1 : 0),
             onOutcome: (outcome) => deps.metrics.backstopEvents.inc({ outcome }),
           });
-    // Events the watchers raise go through the same intake dedupe and store as Argo CD's, then wake the worker.
     const raise = (what: string) => (event: HookEvent) => {
-      void (async () => {
-        const result = await deps.store.acceptEvent(event, eventDedupeKey(event), Date.now());
-        deps.logger.warn({ app: `${event.app.namespace}/${event.app.name}`, hook: event.hooks[0]?.name, result }, `${what} event raised`);
-        deps.onEventAccepted();
-      })().catch((err: unknown) => {
+      acceptRaisedEvent(intake, event, eventDedupeKey(event), Date.now(), `${what} event raised`).catch((err: unknown) => {
         deps.logger.error({ err }, `could not store a ${what} event; it is raised again only if another replica or a restart sees the hook again`);
       });
     };

@@ -4,7 +4,7 @@ import type { JobPodSighting } from './capture-watcher.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { KubeJob } from '../kube/kube-objects.js';
 import { hookTypeOf } from '../model/hook-annotations.js';
-import { appIdentity, isFinished, jobHookEvent } from './stuck-hook-watcher.js';
+import { appIdentity, isFinished, jobHookEvent } from './job-hook-event.js';
 import { DecidedJobs, PeriodicCheck, type HookJobWatcherDeps } from './periodic-check.js';
 
 export interface FailedWhileRunningWatcherDeps extends HookJobWatcherDeps {

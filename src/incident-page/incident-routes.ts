@@ -6,6 +6,7 @@ import { incidentStateSchema } from '../store/incident-reads.js';
 import { incidentLogsText, PAGE_STYLE_HASH, renderIncidentList, renderIncidentPage, type ReplayForm } from './incident-html.js';
 import { isRefusal, sameOrigin, viewerName, type PageAccess, type Viewer } from './page-access.js';
 import { incidentPath } from './signed-link.js';
+import { warmIncidentPage } from './page-warm-up.js';
 
 /** What the incident page's routes are built with (main.ts). */
 export interface IncidentRoutesOptions {
@@ -67,6 +68,18 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
   // The replay form's body; kept inside this plugin, the events route still takes JSON alone.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4_096 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  // Once the server listens (never under inject()), the page's code is compiled on the newest incident,
+  // off the request path: the first viewer after a start does not wait for V8. Not awaited by listen().
+  const closing = new AbortController();
+  app.addHook('onListen', (done) => {
+    void warmIncidentPage(store, app.log, clock(), closing.signal);
+    done();
+  });
+  app.addHook('onClose', (_app, done) => {
+    closing.abort();
+    done();
   });
 
   /** The viewer, or the refusal already sent (null). */
@@ -147,8 +160,7 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
     const now = clock();
     const form = access.checkReplayForm(viewer, id, deliveryId, body.data.csrf, body.data.expires, now);
     if (form !== 'ok') return sendText(reply, 403, form === 'expired' ? 'the page is too old: reload it and send again' : 'this form was not made for you and this delivery: reload the page');
-    const known = (await store.incidentDetail(id))?.deliveries.some((d) => d.id === deliveryId) ?? false;
-    if (!known) return sendText(reply, 404, `incident ${id} has no delivery ${deliveryId}`);
+    if ((await store.deliveryIncidentId(deliveryId)) !== id) return sendText(reply, 404, `incident ${id} has no delivery ${deliveryId}`);
     const result = await store.replayDelivery(deliveryId, viewerName(viewer), now);
     if (result.status === 'unknown') return sendText(reply, 404, `no delivery ${deliveryId}`);
     if (result.status === 'not_replayable') return sendText(reply, 409, `delivery ${deliveryId} is ${result.state}: only dead or failed deliveries are sent again`);

@@ -132,6 +132,8 @@ export interface AlertStore {
   listIncidents(filter: IncidentFilter): Awaitable<IncidentPage>;
   /** One incident with its events (reports, findings) and deliveries; null when unknown (or swept). */
   incidentDetail(id: string): Awaitable<IncidentDetail | null>;
+  /** The incident a delivery belongs to, by its key alone (the replay's check); null when unknown (or swept). */
+  deliveryIncidentId(deliveryId: number): Awaitable<string | null>;
   /** Fails when the database cannot take a write (or cannot be reached): readiness uses it. */
   checkWritable(): Awaitable<void>;
   sweep(now: number, retentionMs: number): Awaitable<number>;

@@ -386,6 +386,11 @@ export class SqliteStore implements AlertStore {
     ).deferred();
   }
 
+  /** The incident a delivery belongs to, or null when unknown: a primary-key read, unlike incidentDetail. */
+  deliveryIncidentId(deliveryId: number): string | null {
+    return this.#sql<[number], { incident_id: string }>('SELECT incident_id FROM deliveries WHERE id = ?').get(deliveryId)?.incident_id ?? null;
+  }
+
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */
   checkWritable(): void {
     this.#db.exec('BEGIN IMMEDIATE; ROLLBACK;');

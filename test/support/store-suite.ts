@@ -254,6 +254,17 @@ export function storeSuite(t: Test, open: OpenStore): void {
     t.match(await store.listDeliveries('sent'), [{ id: dead.id, replayedBy: 'alice', replayedAt: 50_000 }], 'the replay stays on record');
   });
 
+  t.test('a delivery names its incident by its id alone (the replay form\'s check); an unknown one names none', async (t) => {
+    const store = await open(t);
+    if (store === null) return;
+    const first = await routed(store, 40, 'slack:C1');
+    const second = await routed(store, 41, 'slack:C1', null, 'billing');
+    const deliveryOf = new Map((await store.listDeliveries()).map((d) => [d.incidentId, d.id]));
+    t.equal(await store.deliveryIncidentId(deliveryOf.get(first.incidentId) ?? -1), first.incidentId);
+    t.equal(await store.deliveryIncidentId(deliveryOf.get(second.incidentId) ?? -1), second.incidentId);
+    t.equal(await store.deliveryIncidentId(9_999), null);
+  });
+
   t.test('incidents: listed newest first, filtered by app, project and state, paged; one in detail', async (t) => {
     const store = await open(t);
     if (store === null) return;

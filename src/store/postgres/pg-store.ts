@@ -459,6 +459,11 @@ export class PgStore implements AlertStore {
     });
   }
 
+  async deliveryIncidentId(deliveryId: number): Promise<string | null> {
+    const [row] = await this.#read(textIdRow, 'SELECT incident_id AS id FROM deliveries WHERE id = $1', [deliveryId]);
+    return row?.id ?? null;
+  }
+
   /** A round trip that needs a connection and a writable primary (a read-only standby fails it). */
   async checkWritable(): Promise<void> {
     const [row] = await this.#read(z.object({ read_only: z.string() }), `SELECT current_setting('transaction_read_only') AS read_only`);

@@ -5,6 +5,8 @@ import type { Test } from 'tap';
 import { SlackApiServer } from '../../support/slack-api-server.js';
 import { slackEnv, workerHarness, type WorkerHarness } from '../../support/worker-harness.js';
 import { FAILING_LINE, storeIncident } from '../../support/incident-fixture.js';
+import { sampleEvent } from '../../support/sample-alerts.js';
+import { PageAccess } from '../../../src/incident-page/page-access.js';
 import type { JsonObject } from '../../../src/config/load-config.js';
 
 // The incident page through the service as main.ts wires it (createService): every way in and out, what the
@@ -209,4 +211,28 @@ t.test('replay from the page: a failed delivery is sent again by the worker, who
   t.match(after.body, /replayed by alice@example\.com/);
   t.match(after.body, /href="https:\/\/slack\.com\/archives\/C0DEPLOYS\/p\d+"/, 'the Slack permalink');
   t.notMatch(after.body, /action="[^"]*\/replay/, 'a sent delivery has no replay button');
+});
+
+t.test('replay: a form naming a delivery of another incident is refused, and replays nothing', async (t) => {
+  const h = await harness(t, { publicUrl: PUBLIC_URL, linkSigningKey: LINK_KEY, authProxy: { enabled: true } });
+  const shown = await storeIncident(h.store, { target: 'slack:C0DEPLOYS', now: h.clock.now });
+  const failed = sampleEvent('presync-job-failed');
+  const other = await storeIncident(h.store, { target: 'slack:C0DEPLOYS', now: h.clock.now, event: { ...failed, app: { ...failed.app, name: 'billing' } } });
+  t.not(other.incidentId, shown.incidentId);
+  const deliveryOf = new Map(h.store.listDeliveries().map((d) => [d.incidentId, d.id]));
+  const foreign = deliveryOf.get(other.incidentId) ?? -1;
+  h.store.markGivenUp(foreign, 'failed', 'channel_not_found', h.clock.now);
+  // A form signed with the service's own key for this pair: only the ownership check stands in the way.
+  const user = { 'x-forwarded-email': 'alice@example.com' };
+  const form = new PageAccess({ linkSigningKey: LINK_KEY, authProxy: { enabled: true, userHeader: 'x-forwarded-email' } }, null, null)
+    .replayForm({ kind: 'proxy', user: user['x-forwarded-email'] }, shown.incidentId, foreign, h.clock.now);
+  const res = await h.app.inject({
+    method: 'POST',
+    url: `/incidents/${shown.incidentId}/deliveries/${foreign}/replay`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL, ...user },
+    payload: `csrf=${encodeURIComponent(form.token)}&expires=${form.expires}`,
+  });
+  t.equal(res.statusCode, 404);
+  t.match(res.body, `incident ${shown.incidentId} has no delivery ${foreign}`);
+  t.match(h.store.listDeliveries().find((d) => d.id === foreign), { state: 'failed', replayedBy: null }, 'the other incident\'s delivery is not replayed');
 });
