@@ -14,6 +14,28 @@ const { file } = workerData as { file: string };
 const db = openConnection(file);
 const statements = new StatementCache(db);
 
+// The pipeline's connection writes to the same file, and SQLite has one write lock. Its busy handler
+// sleeps 1, 2, 5, 10 ms... between tries, so a webhook waited up to 18 ms for a lock held 3 ms. This thread
+// may block, so it tries again every quarter millisecond instead, within the same overall timeout.
+const BUSY_TIMEOUT_MS = 5_000;
+const BUSY_RETRY_MS = 0.25;
+db.pragma('busy_timeout = 0');
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Commit the rows, trying again while another connection holds the write lock (BEGIN IMMEDIATE is refused before any work). */
+function acceptWhenUnlocked(rows: Parameters<typeof acceptRows>[2]): ReturnType<typeof acceptRows> {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return acceptRows(db, statements, rows);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || performance.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, BUSY_RETRY_MS);
+    }
+  }
+}
+
 port.on('message', (msg: WriterRequest) => {
   if (msg.type === 'close') {
     db.close();
@@ -22,7 +44,7 @@ port.on('message', (msg: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { id: msg.id, results: acceptRows(db, statements, msg.rows) };
+    reply = { id: msg.id, results: acceptWhenUnlocked(msg.rows) };
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
     reply = {

@@ -1,0 +1,48 @@
+/**
+ * The intake writer thread shares the SQLite file with the pipeline's connection, and SQLite has one write
+ * lock. While another connection holds it, an accept waits (trying again, not failing) and commits once the
+ * lock is free; a lock held past the busy timeout is an error, not a hang.
+ */
+import t from 'tap';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { ThreadedGroupCommit } from '../../../src/store/intake-writer.js';
+import { eventDedupeKey } from '../../../src/model/hook-event.js';
+import { failedEvent, T0 } from '../../support/worker-harness.js';
+
+t.test('an accept waits while another connection holds the write lock, then commits', async (t) => {
+  const dir = t.testdir({});
+  const store = SqliteStore.open(dir);
+  t.teardown(() => store.close());
+  const writer = await ThreadedGroupCommit.start(store.file);
+  t.teardown(() => writer.close());
+  const other = new Database(store.file);
+  t.teardown(() => other.close());
+
+  other.exec('BEGIN IMMEDIATE');
+  const event = failedEvent(1);
+  let settled = false;
+  const accepted = writer.accept(event, eventDedupeKey(event), T0).finally(() => {
+    settled = true;
+  });
+  await new Promise((r) => setTimeout(r, 150));
+  t.notOk(settled, 'not committed while the other connection holds the lock');
+  other.exec('COMMIT');
+  t.match(await accepted, { duplicate: false }, 'committed once the lock is free, without an error');
+  t.equal(store.queueDepth().events, 1, 'the event is stored');
+});
+
+t.test('a lock held past the busy timeout fails the accept with SQLITE_BUSY', async (t) => {
+  const dir = t.testdir({});
+  const store = SqliteStore.open(dir);
+  t.teardown(() => store.close());
+  const writer = await ThreadedGroupCommit.start(store.file);
+  t.teardown(() => writer.close());
+  const other = new Database(store.file);
+  t.teardown(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  const event = failedEvent(2);
+  await t.rejects(writer.accept(event, eventDedupeKey(event), T0), { code: /^SQLITE_BUSY/ });
+  other.exec('ROLLBACK');
+  t.match(await writer.accept(event, eventDedupeKey(event), T0), { duplicate: false }, 'the writer works again once the lock is free');
+});
