@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /**
  * Paths that can hold a secret anywhere in a log line (pino `redact`). Log bodies are never logged; these
@@ -27,7 +27,7 @@ const REDACT_PATHS = [
 export type { Logger };
 
 /** The service logger: JSON lines on stdout with secrets redacted. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
     base: { service: 'argocd-hook-alerts' },

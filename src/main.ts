@@ -115,14 +115,15 @@ async function assembleService<P extends DeliveryPipeline>(
     closers.push(() => store.close());
     // A SQLite file gets a writer thread, so that fsyncs do not stall the HTTP event loop; PostgreSQL's
     // commits wait on the network, and the event loop serves other requests meanwhile.
-    const writer = store instanceof SqliteStore && store.file !== ':memory:' ? await ThreadedGroupCommit.start(store.file) : null;
-    const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
-    closers.push(() => committer.close());
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
     metrics.startAtZero({ version: packageVersion(), sinks: [...sinkNames], missing: [...MISSING_WHATS, 'all'], findingIds: RULES.map((r) => r.id) });
+    // A pipeline thread loads and opens its parts while this thread builds intake; listen() waits for it.
     const pipeline = await makePipeline({ store, metrics, sinkNames });
     closers.push(() => pipeline.close());
+    const writer = store instanceof SqliteStore && store.file !== ':memory:' ? await ThreadedGroupCommit.start(store.file) : null;
+    const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
+    closers.push(() => committer.close());
     const enrichmentRuns = enrichmentMayRun(config.kubernetes, env);
     const webhook = config.server.insecureNoAuth ? null : webhookToken(config.server, clock, logger);
     const app = buildApp({
@@ -144,7 +145,10 @@ async function assembleService<P extends DeliveryPipeline>(
         () => (writer === null || writer.isAlive() ? { ok: true } : { ok: false, reason: 'the intake writer thread has stopped' }),
         () => (pipeline.isAlive() ? { ok: true } : { ok: false, reason: 'the pipeline thread has stopped' }),
       ],
-      health: async () => ({ worker: await pipeline.health() }),
+      health: async () => {
+        const { alive, worker } = await pipeline.health();
+        return { alive, detail: { worker } };
+      },
       foreignMetrics: () => pipeline.foreignMetrics(),
     });
     closers.push(() => app.close());
@@ -161,7 +165,10 @@ async function assembleService<P extends DeliveryPipeline>(
 
     const listen = async (): Promise<string> => {
       const url = await listenOrExplain(app, config.server.host, config.server.port);
+      // Webhooks are accepted (and committed) from here on; a pipeline still starting delivers them once
+      // it is up. A pipeline that cannot start fails the start, and the caller closes what was opened.
       pipeline.start();
+      await pipeline.ready();
       logger.info({ url, sinks: [...sinkNames], store: store.kind, location: store.location }, 'argocd-hook-alerts is listening');
       return url;
     };
@@ -210,16 +217,18 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   const threaded = config.worker.thread && storeIsShareable(config);
   const service = threaded
     ? await assembleService(config, { logger }, ({ sinkNames }) =>
-        PipelineThread.start({
-          config,
-          sinkNames,
-          logLevel: logger.level,
-          ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
-          onCrash: (err) => {
-            logger.fatal({ err }, 'the pipeline thread ended while the service was running: nothing is delivered; stopping so that the orchestrator restarts the service');
-            reportCrash(err);
-          },
-        }),
+        Promise.resolve(
+          new PipelineThread({
+            config,
+            sinkNames,
+            logLevel: logger.level,
+            ...(opts.logStream === undefined ? {} : { logStream: opts.logStream }),
+            onCrash: (err) => {
+              logger.fatal({ err }, 'the pipeline thread ended while the service was running: nothing is delivered; stopping so that the orchestrator restarts the service');
+              reportCrash(err);
+            },
+          }),
+        ),
       )
     : await createService(config, { logger });
   try {

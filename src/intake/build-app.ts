@@ -42,8 +42,8 @@ export interface IntakeDeps {
   /** The current webhook token (null: none), when the composition root shares it with the incident page; else read from config here. */
   webhookToken?: (() => string) | null;
   readiness?: ReadinessCheck[];
-  /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
-  health?: () => Promise<Record<string, unknown>>;
+  /** Liveness for /healthz (the worker's): reported, not part of readiness; not alive answers 503. */
+  health?: () => Promise<{ alive: boolean; detail: Record<string, unknown> }>;
   /** Series counted outside intake's registry (the pipeline thread's), merged into /metrics at scrape time. */
   foreignMetrics?: ForeignMetrics;
   /** Commits accepted events; default: group commit on `store`'s own connection. */

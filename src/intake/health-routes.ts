@@ -10,14 +10,18 @@ export interface HealthRoutesOptions {
   store: Pick<AlertStore, 'checkWritable' | 'kind'>;
   /** Checked after the store, in order; every failure is reported. */
   readiness: readonly ReadinessCheck[];
-  /** Detail for /healthz (the worker's liveness): reported, not part of readiness. */
-  health?: () => Promise<Record<string, unknown>>;
+  /** Liveness for /healthz: the detail is reported; not alive answers 503 so that the kubelet restarts the pod. */
+  health?: () => Promise<{ alive: boolean; detail: Record<string, unknown> }>;
 }
 
 /** GET /healthz (alive, with detail) and GET /readyz (can accept webhooks, else 503 with the reasons). */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
   // A probe every few seconds per pod would bury the log at info; the kubelet records a failing one in the pod's events.
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', ...(await opts.health?.()) }));
+  app.get('/healthz', { logLevel: 'warn' }, async (_req, reply) => {
+    const health = (await opts.health?.()) ?? { alive: true, detail: {} };
+    if (!health.alive) return reply.code(503).send({ status: 'not alive', ...health.detail });
+    return { status: 'ok', ...health.detail };
+  });
 
   app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
     const failures: string[] = [];

@@ -25,7 +25,10 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
     metrics.oldestDeliveryAge.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
     if (foreignMetrics === undefined) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     const [own, foreign] = await Promise.all([metrics.registry.getMetricsAsJSON(), foreignMetrics()]);
-    const merged = AggregatorRegistry.aggregate([own, foreign]);
+    // prom-client marks a few process series 'omit' (process_start_time_seconds: no sum of start times
+    // means anything across cluster workers); here one thread has them, so they are kept as they are.
+    const kept = own.map((m) => (m.aggregator === 'omit' ? { ...m, aggregator: 'first' as const } : m));
+    const merged = AggregatorRegistry.aggregate([kept, foreign]);
     return reply.type(merged.contentType).send(await merged.metrics());
   });
 };

@@ -36,12 +36,14 @@ export type PipelineHealth = WorkerHealth | string;
  * or in a thread of its own (PipelineThread).
  */
 export interface DeliveryPipeline {
+  /** Resolves once the pipeline's parts are open; rejects with what failed (a thread's start is awaited after intake listens). */
+  ready(): Promise<void>;
   /** Start the worker (unless worker.enabled is false), the cluster watchers and the retention sweep. */
   start(): void;
   /** Wake the worker: an event was accepted or a delivery replayed. */
   notify(): void;
-  /** The worker's liveness, for /healthz. */
-  health(): Promise<PipelineHealth>;
+  /** The worker's liveness, for /healthz; not alive means only a restart helps (its thread is stuck or gone). */
+  health(): Promise<{ alive: boolean; worker: PipelineHealth }>;
   /** False once the pipeline can no longer deliver (its thread ended); readiness reports it. */
   isAlive(): boolean;
   /** Series counted in a registry other than intake's (a thread's own), merged into /metrics; none inline. */
@@ -179,7 +181,9 @@ export async function createDeliveryPipeline(config: Config, deps: PipelineDeps)
       sinks,
       start,
       notify: () => worker.notify(),
-      health: () => Promise.resolve(config.worker.enabled ? worker.health() : 'disabled (worker.enabled: false)'),
+      ready: () => Promise.resolve(),
+      // On the HTTP thread: if this answers at all, the pipeline's event loop is not blocked.
+      health: () => Promise.resolve({ alive: true, worker: config.worker.enabled ? worker.health() : 'disabled (worker.enabled: false)' }),
       isAlive: () => true,
       foreignMetrics: () => Promise.resolve([]),
       close: () => (closing ??= closers.close()),

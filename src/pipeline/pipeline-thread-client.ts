@@ -7,8 +7,10 @@ import { startModuleThread } from '../thread-module.js';
 import type { DeliveryPipeline, MetricsJson, PipelineHealth } from './delivery-pipeline.js';
 import type { PipelineReply, PipelineRequest, PipelineThreadData, ThreadError } from './pipeline-messages.js';
 
-/** How long /healthz and /metrics wait for the thread: a thread that long busy is reported, not waited for. */
+/** How long /healthz and /metrics wait for the thread: a thread that long without answering is reported, not waited for. */
 const ANSWER_TIMEOUT_MS = 2_000;
+/** Beyond the send timeout (the longest a delivery in progress may take), how long a close waits before ending the thread. */
+const CLOSE_MARGIN_MS = 10_000;
 
 /** Rebuild a thread's error on this side, keeping the code and exit code the CLI and the logs go by. */
 function fromThreadError(e: ThreadError, context: string): Error {
@@ -38,52 +40,64 @@ export interface PipelineThreadOptions {
  */
 export class PipelineThread implements DeliveryPipeline {
   readonly #thread: Worker;
-  readonly #waiting = new Map<number, (reply: PipelineReply) => void>();
+  readonly #ready: Promise<void>;
+  readonly #closeTimeoutMs: number;
+  readonly #waiting = new Map<number, (reply: PipelineReply | null) => void>();
   #nextId = 1;
+  #started = false;
+  /** Why the thread ended (its uncaught error first), null while it runs. */
   #ended: Error | null = null;
   #closing: Promise<void> | null = null;
+  /** An uncaught error of the thread, if one ended it. */
+  #uncaught: Error | null = null;
+  /** The thread's last metrics: served when it is too busy to answer, so that its counters never drop to 0 (a false reset). */
+  #lastMetrics: MetricsJson = [];
 
-  private constructor(thread: Worker) {
-    this.#thread = thread;
-  }
-
-  /** Start the thread and wait until its store, sinks and enrichment are open; throws what failed there. */
-  static async start(opts: PipelineThreadOptions): Promise<PipelineThread> {
+  /**
+   * Start the thread; it loads and opens its parts (store, sinks, enrichment) while the caller goes on.
+   * Messages sent meanwhile wait in its port; ready() says whether the start succeeded.
+   */
+  constructor(opts: PipelineThreadOptions) {
     const data: PipelineThreadData = { config: opts.config, sinkNames: [...opts.sinkNames], logLevel: opts.logLevel, forwardLogs: opts.logStream !== undefined };
-    const client = new PipelineThread(startModuleThread(import.meta.url, 'pipeline-thread', data));
-    const thread = client.#thread;
+    this.#closeTimeoutMs = opts.config.worker.sendTimeoutMs + CLOSE_MARGIN_MS;
+    const thread = startModuleThread(import.meta.url, 'pipeline-thread', data);
+    this.#thread = thread;
     const { logStream } = opts;
-    let started = false;
-    await new Promise<void>((resolve, reject) => {
+    this.#ready = new Promise<void>((resolve, reject) => {
       thread.on('message', (msg: PipelineReply) => {
         if (msg.type === 'log') logStream?.write(msg.line);
-        else if (msg.type === 'ready') resolve();
-        else if (msg.type === 'failed') reject(fromThreadError(msg.error, 'the pipeline thread failed to start'));
-        else if (msg.type !== 'closed') client.#waiting.get(msg.id)?.(msg);
+        else if (msg.type === 'ready') {
+          this.#started = true;
+          resolve();
+        } else if (msg.type === 'failed') reject(fromThreadError(msg.error, 'the pipeline thread failed to start'));
+        else if (msg.type !== 'closed') this.#waiting.get(msg.id)?.(msg);
       });
       // An uncaught error in the thread comes first, then 'exit': the crash is reported once, with the error.
       thread.on('error', (err) => {
-        client.#end(err);
+        this.#uncaught ??= err;
+        this.#ended ??= err;
         reject(err);
       });
       thread.on('exit', (code) => {
-        client.#end(new Error(`the pipeline thread exited (code ${code})`));
-        const cause = client.#ended ?? new Error(`the pipeline thread exited (code ${code})`);
-        reject(cause);
-        if (started && client.#closing === null) opts.onCrash(cause);
+        this.#ended ??= new Error(`the pipeline thread exited (code ${code})`);
+        for (const settle of this.#waiting.values()) settle(null);
+        this.#waiting.clear();
+        reject(this.#ended);
+        if (this.#started && this.#closing === null) opts.onCrash(this.#ended);
       });
-    }).catch(async (err: unknown) => {
-      await thread.terminate();
-      throw err;
     });
-    started = true;
-    return client;
+    // Observed by ready(); a start failure must not also surface as an unhandled rejection.
+    this.#ready.catch(() => undefined);
   }
 
-  #end(err: Error): void {
-    this.#ended ??= err;
-    for (const settle of this.#waiting.values()) settle({ type: 'closed', error: { name: 'Error', message: err.message } });
-    this.#waiting.clear();
+  /** Resolves once the thread's parts are open; rejects with what failed there (the thread is then ended). */
+  async ready(): Promise<void> {
+    try {
+      await this.#ready;
+    } catch (err) {
+      await this.#thread.terminate();
+      throw err;
+    }
   }
 
   #post(msg: PipelineRequest): void {
@@ -115,12 +129,19 @@ export class PipelineThread implements DeliveryPipeline {
     this.#post({ type: 'notify' });
   }
 
-  async health(): Promise<PipelineHealth> {
+  async health(): Promise<{ alive: boolean; worker: PipelineHealth }> {
+    if (!this.#started && this.#ended === null) return { alive: true, worker: 'starting: the pipeline thread is opening its store, sinks and clusters' };
     const answer = await this.#ask('health');
-    if (answer?.type === 'health') return answer.health;
-    return this.#ended === null
-      ? `the pipeline thread did not answer within ${ANSWER_TIMEOUT_MS} ms (busy or stuck)`
-      : `the pipeline thread has ended: ${this.#ended.message}`;
+    if (answer?.type === 'health') return { alive: true, worker: answer.health };
+    // Not alive: a thread that cannot answer a message in 2 s is stuck (its event loop blocked), and only a
+    // restart brings it back, as the liveness probe does for a blocked HTTP thread.
+    return {
+      alive: false,
+      worker:
+        this.#ended === null
+          ? `the pipeline thread did not answer within ${ANSWER_TIMEOUT_MS} ms (its event loop is blocked)`
+          : `the pipeline thread has ended: ${this.#ended.message}`,
+    };
   }
 
   isAlive(): boolean {
@@ -129,9 +150,8 @@ export class PipelineThread implements DeliveryPipeline {
 
   async foreignMetrics(): Promise<MetricsJson> {
     const answer = await this.#ask('metrics');
-    // Without the thread's answer /metrics still serves intake's series; the worker's are missing, which
-    // the alert on a stale hook_alerts_worker_last_pass_timestamp_seconds notices.
-    return answer?.type === 'metrics' ? answer.metrics : [];
+    if (answer?.type === 'metrics') this.#lastMetrics = answer.metrics;
+    return this.#lastMetrics;
   }
 
   close(): Promise<void> {
@@ -140,16 +160,23 @@ export class PipelineThread implements DeliveryPipeline {
 
   async #close(): Promise<void> {
     if (this.#ended !== null) return;
-    const closed = new Promise<ThreadError | undefined>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = new Promise<{ error?: ThreadError; timedOut?: true }>((resolve) => {
       this.#thread.on('message', (msg: PipelineReply) => {
-        if (msg.type === 'closed') resolve(msg.error);
+        if (msg.type === 'closed') resolve(msg.error === undefined ? {} : { error: msg.error });
       });
-      this.#thread.once('exit', () => resolve(undefined));
+      this.#thread.once('exit', () => resolve({}));
+      // A send or an enrichment that does not end must not hold a SIGTERM until the kubelet's SIGKILL.
+      timer = setTimeout(() => resolve({ timedOut: true }), this.#closeTimeoutMs);
     });
     this.#post({ type: 'close' });
-    const error = await closed;
-    // Closed inside: its sockets (Slack keep-alive, the cluster watches) may still hold the loop, so end it here.
+    const outcome = await closed;
+    clearTimeout(timer);
+    // Whatever answered, its sockets (Slack keep-alive, the cluster watches) may still hold its loop: end it here.
+    const crashed = this.#uncaught;
     await this.#thread.terminate();
-    if (error !== undefined) throw fromThreadError(error, 'the pipeline thread failed to close');
+    if (outcome.timedOut === true) throw new Error(`the pipeline thread did not close within ${this.#closeTimeoutMs} ms (worker.sendTimeoutMs + 10 s); it was stopped`);
+    if (outcome.error !== undefined) throw fromThreadError(outcome.error, 'the pipeline thread failed to close');
+    if (crashed !== null) throw Object.assign(new Error(`the pipeline thread crashed while closing: ${crashed.message}`), { cause: crashed });
   }
 }

@@ -5,6 +5,7 @@
  * own metrics, which the main thread merges into /metrics.
  */
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
@@ -32,7 +33,9 @@ const logger = data.forwardLogs
         },
       }),
     )
-  : createLogger(data.logLevel);
+  : // Synchronous: pino flushes an asynchronous stdout only at the exit of the main thread, and this thread
+    // is ended by terminate(); its last lines (why it stopped) must not be lost.
+    createLogger(data.logLevel, pino.destination({ dest: 1, sync: true }));
 
 // Under CPU contention (a small node, a CPU limit), the kernel gives a core to the HTTP thread first: a
 // webhook answered late delays every notification of Argo CD, an alert posted a few ms later does not. The
@@ -62,7 +65,7 @@ async function open(): Promise<void> {
         opened.notify();
         break;
       case 'health':
-        void opened.health().then((health) => reply({ type: 'health', id: msg.id, health }));
+        void opened.health().then((health) => reply({ type: 'health', id: msg.id, health: health.worker }));
         break;
       case 'metrics':
         void metrics.registry.getMetricsAsJSON().then((json) => reply({ type: 'metrics', id: msg.id, metrics: json }));

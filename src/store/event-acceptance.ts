@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 
 export type AcceptResult = { incidentId: string; duplicate: boolean } | { ignored: string };
 
+/** How long a connection waits for another's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 /** An event as the store records it, everything derived from it computed by the caller (main thread). */
 export interface AcceptRow {
   dedupeKey: string;
@@ -113,7 +116,7 @@ export function openConnection(file: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return db;
 }

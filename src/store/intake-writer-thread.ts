@@ -4,7 +4,7 @@
  * event-acceptance.js: rows arrive ready, so no schema or store module costs memory in this isolate.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { acceptRows, openConnection, StatementCache } from './event-acceptance.js';
+import { acceptRows, BUSY_TIMEOUT_MS, openConnection, StatementCache } from './event-acceptance.js';
 import type { WriterReply, WriterRequest } from './intake-writer.js';
 
 const port = parentPort;
@@ -17,7 +17,6 @@ const statements = new StatementCache(db);
 // The pipeline's connection writes to the same file, and SQLite has one write lock. Its busy handler
 // sleeps 1, 2, 5, 10 ms... between tries, so a webhook waited up to 18 ms for a lock held 3 ms. This thread
 // may block, so it tries again every quarter millisecond instead, within the same overall timeout.
-const BUSY_TIMEOUT_MS = 5_000;
 const BUSY_RETRY_MS = 0.25;
 db.pragma('busy_timeout = 0');
 const pause = new Int32Array(new SharedArrayBuffer(4));

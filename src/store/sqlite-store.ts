@@ -10,7 +10,7 @@ import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../mod
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
-import { acceptRows, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
+import { acceptRows, BUSY_TIMEOUT_MS, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 import type { deliveryListingRowSchema } from './alert-store.js';
 import {
   incidentDeliveriesSql,
@@ -393,7 +393,17 @@ export class SqliteStore implements AlertStore {
 
   /** Fails when the database cannot take a write (disk full, read-only volume): readiness uses it. */
   checkWritable(): void {
-    this.#db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    // Another connection holding the write lock (the pipeline thread's, the intake writer's) proves the file
+    // takes writes; waiting for it would hold the probe, and the HTTP event loop with it.
+    this.#db.pragma('busy_timeout = 0');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) throw err;
+    } finally {
+      this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   /** Delete finished work older than the retention and expired captures; returns rows removed. */

@@ -52,7 +52,8 @@ t.test('an alert crosses from intake to the pipeline thread and out to Slack; /m
   t.equal(metricSample(metrics, 'hook_alerts_deliveries_total', { sink: 'slack', outcome: 'dead' }), 0, "the worker's series exist from the start");
   t.equal([...metrics.matchAll(/^hook_alerts_build_info\{[^}]*\} (\S+)$/gm)].map((m) => m[1]).join(','), '1', 'build info is one series at 1, not the sum of two threads');
   t.ok((metricSample(metrics, 'hook_alerts_worker_last_pass_timestamp_seconds', {}) ?? 0) > 0, "the thread's worker passes are seen");
-  t.match(metrics, /^hook_alerts_process_resident_memory_bytes \d+/m, 'the process metrics are there, once');
+  t.match(metrics, /^hook_alerts_process_resident_memory_bytes \d+/m, 'the process metrics are there');
+  t.match(metrics, /^hook_alerts_process_start_time_seconds \d+/m, 'the start time too (prom-client omits it when merging)');
 
   const health = await getJson(`${svc.url}/healthz`);
   t.match(health.json, { status: 'ok', worker: { running: true, passing: true } }, "/healthz asks the thread's worker");

@@ -1,7 +1,8 @@
 /**
- * The intake writer thread shares the SQLite file with the pipeline's connection, and SQLite has one write
- * lock. While another connection holds it, an accept waits (trying again, not failing) and commits once the
- * lock is free; a lock held past the busy timeout is an error, not a hang.
+ * Three connections share the SQLite file under `serve` (intake's, the intake writer thread's, the pipeline
+ * thread's), and SQLite has one write lock. While another connection holds it, an accept waits (trying
+ * again, not failing) and commits once the lock is free; a lock held past the busy timeout is an error, not
+ * a hang; the readiness probe's writability check does not wait for it at all.
  */
 import t from 'tap';
 import Database from 'better-sqlite3';
@@ -45,4 +46,19 @@ t.test('a lock held past the busy timeout fails the accept with SQLITE_BUSY', as
   await t.rejects(writer.accept(event, eventDedupeKey(event), T0), { code: /^SQLITE_BUSY/ });
   other.exec('ROLLBACK');
   t.match(await writer.accept(event, eventDedupeKey(event), T0), { duplicate: false }, 'the writer works again once the lock is free');
+});
+
+t.test("the readiness check does not wait for another connection's write lock: the lock proves the file takes writes", async (t) => {
+  const dir = t.testdir({});
+  const store = SqliteStore.open(dir);
+  t.teardown(() => store.close());
+  const other = new Database(store.file);
+  t.teardown(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  const started = performance.now();
+  t.doesNotThrow(() => store.checkWritable(), 'writable while another connection writes');
+  // Not a timing goal: the busy timeout is 5 s, so a check that waited for the lock would take all of it.
+  t.ok(performance.now() - started < 2_500, 'answered without waiting for the lock');
+  other.exec('ROLLBACK');
+  t.doesNotThrow(() => store.checkWritable(), 'and when nobody does');
 });
