@@ -37,8 +37,9 @@ ENV NODE_ENV=production \
 # The service's memory budget (issue 8: peak RSS < 150 MB with 1,000 queued alerts; the Deployment limit is
 # 256Mi). Its live JS heap stays under 40 MiB, but with V8's defaults on a large node the young generation
 # alone takes 32 MiB and the old generation grows to ~3x the live heap before a full GC: 240 MiB peak.
-# A 1 MiB semi-space and a 128 MiB old-generation ceiling keep the peak near 137 MiB (144 MB) for the same
-# run, and two malloc arenas stop glibc from keeping one per thread. bench/ measures the service with exactly
+# A 1 MiB semi-space and a 128 MiB old-generation ceiling keep the peak near 134 MiB (141 MB) for the same
+# run on one event loop, 155 MiB with the pipeline thread (worker.thread, a second heap: README,
+# Performance), and two malloc arenas stop glibc from keeping one per thread. bench/ measures the service with exactly
 # these settings (test/support/image-runtime.ts reads them from this file); `npm start` uses the same flags.
 # For `lint` of very large inputs inside the image, override NODE_OPTIONS.
 ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=128" \
