@@ -4,22 +4,26 @@
  * again, not failing) and commits once the lock is free; a lock held past the busy timeout is an error, not
  * a hang; the readiness probe's writability check does not wait for it at all.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { ThreadedGroupCommit } from '../../../src/store/intake-writer.js';
 import { eventDedupeKey } from '../../../src/model/hook-event.js';
 import { failedEvent, T0 } from '../../support/worker-harness.js';
 
-t.test('an accept waits while another connection holds the write lock, then commits', async (t) => {
-  const dir = t.testdir({});
-  const store = SqliteStore.open(dir);
+/** A store in a fresh folder, its intake writer thread, and a second connection to the same file; all closed after the test. */
+async function sharedFile(t: Test): Promise<{ store: SqliteStore; writer: ThreadedGroupCommit; other: Database.Database }> {
+  const store = SqliteStore.open(t.testdir({}));
   t.teardown(() => store.close());
   const writer = await ThreadedGroupCommit.start(store.file);
   t.teardown(() => writer.close());
   const other = new Database(store.file);
   t.teardown(() => other.close());
+  return { store, writer, other };
+}
 
+t.test('an accept waits while another connection holds the write lock, then commits', async (t) => {
+  const { store, writer, other } = await sharedFile(t);
   other.exec('BEGIN IMMEDIATE');
   const event = failedEvent(1);
   let settled = false;
@@ -34,13 +38,7 @@ t.test('an accept waits while another connection holds the write lock, then comm
 });
 
 t.test('a lock held past the busy timeout fails the accept with SQLITE_BUSY', async (t) => {
-  const dir = t.testdir({});
-  const store = SqliteStore.open(dir);
-  t.teardown(() => store.close());
-  const writer = await ThreadedGroupCommit.start(store.file);
-  t.teardown(() => writer.close());
-  const other = new Database(store.file);
-  t.teardown(() => other.close());
+  const { writer, other } = await sharedFile(t);
   other.exec('BEGIN IMMEDIATE');
   const event = failedEvent(2);
   await t.rejects(writer.accept(event, eventDedupeKey(event), T0), { code: /^SQLITE_BUSY/ });
