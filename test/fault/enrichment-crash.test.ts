@@ -43,6 +43,9 @@ async function killWhenHanging(svc: ServiceProcess, kube: KubeApiServer, n: numb
   await waitUntil(`${n} hanging requests`, () => kube.requests.filter((r) => r.status === -1).length >= n, { maxMs: 60_000 });
   svc.child.kill('SIGKILL');
   await svc.exited;
+  // The rest of the dead process's first wave may still sit unread in the server's sockets: count it before
+  // the next start, which must ask nothing more.
+  await waitUntil("the dead process's connections are closed", () => kube.openConnections === 0, { maxMs: 10_000 });
 }
 
 /** The Slack rendering of an app's alert in the outbox, once there. */

@@ -197,6 +197,11 @@ export class KubeApiServer implements TestServer {
     });
   }
 
+  /** Client connections open now; 0 once a killed client's sockets are closed, and every request it had sent is in `requests`. */
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
   /** Bytes written to clients on every connection so far (headers, lists, watch events): the wire cost of a watcher. */
   get bytesSent(): number {
     let open = 0;
