@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { PgStore } from '../store/postgres/pg-store.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { describeError } from '../errors.js';
 
@@ -9,6 +8,8 @@ import { describeError } from '../errors.js';
 export async function openStore(config: Config, logger: Logger): Promise<AlertStore> {
   const { url, password, poolSize } = config.store.postgres;
   if (url === undefined) return SqliteStore.open(config.dataDir);
+  // Loaded only for PostgreSQL: with SQLite, neither thread carries pg and its protocol code.
+  const { PgStore } = await import('../store/postgres/pg-store.js');
   return PgStore.open({
     url,
     password,
