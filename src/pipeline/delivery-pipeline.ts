@@ -1,6 +1,7 @@
 import { setInterval as every } from 'node:timers';
+import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { Metrics } from '../metrics.js';
@@ -85,6 +86,29 @@ function alertLinks(config: Config): { incidentUrl?: (incidentId: string, now: n
   return { incidentUrl: (id, now) => incidentUrl(publicUrl, linkSigningKey, id, now, linkTtlHours * HOUR_MS) };
 }
 
+/**
+ * The heap of the thread the pipeline runs on, read at scrape time: with the pipeline in its thread, the
+ * process metrics (`hook_alerts_nodejs_heap_*`) describe the HTTP thread only, and this heap is the one
+ * that holds enrichments and alerts.
+ */
+function countPipelineHeap(metrics: Metrics): void {
+  // A registry given to a second pipeline (a test restarting the service on one Metrics) has it already.
+  if (metrics.registry.getSingleMetric('hook_alerts_pipeline_heap_bytes') !== undefined) return;
+  new Gauge({
+    name: 'hook_alerts_pipeline_heap_bytes',
+    help: 'V8 heap of the thread running the worker, enrichment and the sinks (used, total, limit); on one event loop, the one heap',
+    labelNames: ['kind'] as const,
+    aggregator: 'max',
+    registers: [metrics.registry],
+    collect() {
+      const heap = getHeapStatistics();
+      this.set({ kind: 'used' }, heap.used_heap_size);
+      this.set({ kind: 'total' }, heap.total_heap_size);
+      this.set({ kind: 'limit' }, heap.heap_size_limit);
+    },
+  });
+}
+
 /** Enrichment for the configured clusters, or null when no cluster can be read (warned about). */
 async function createEnrichmentIfPossible(config: Config, deps: PipelineDeps, env: NodeJS.ProcessEnv, wake: () => void): Promise<Enrichment | null> {
   const { logger } = deps;
@@ -153,6 +177,7 @@ export async function createDeliveryPipeline(config: Config, deps: PipelineDeps)
       ...alertLinks(config),
     });
     closers.push(() => worker.stop());
+    countPipelineHeap(metrics);
 
     const start = (): void => {
       enrichment?.start();

@@ -54,6 +54,8 @@ t.test('an alert crosses from intake to the pipeline thread and out to Slack; /m
   t.ok((metricSample(metrics, 'hook_alerts_worker_last_pass_timestamp_seconds', {}) ?? 0) > 0, "the thread's worker passes are seen");
   t.match(metrics, /^hook_alerts_process_resident_memory_bytes \d+/m, 'the process metrics are there');
   t.match(metrics, /^hook_alerts_process_start_time_seconds \d+/m, 'the start time too (prom-client omits it when merging)');
+  t.equal([...metrics.matchAll(/^hook_alerts_pipeline_heap_bytes\{kind="used"\} (\d+)/gm)].length, 1, "the pipeline thread's heap, once");
+  t.ok((metricSample(metrics, 'hook_alerts_pipeline_heap_bytes', { kind: 'used' }) ?? 0) > 1_000_000, 'a heap of megabytes');
 
   const health = await getJson(`${svc.url}/healthz`);
   t.match(health.json, { status: 'ok', worker: { running: true, passing: true } }, "/healthz asks the thread's worker");
