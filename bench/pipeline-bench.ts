@@ -37,7 +37,8 @@ interface Rig {
   smtp: SmtpTestServer;
   dir: string;
   env: NodeJS.ProcessEnv;
-  configYaml: string;
+  /** The service's config, with `worker.thread` as given. */
+  configYaml(thread?: boolean): string;
   close(): Promise<void>;
 }
 
@@ -47,7 +48,8 @@ async function rig(): Promise<Rig> {
   const slack = await SlackApiServer.start({ channels: [{ id: CHANNEL, name: 'deploys', member: true }] });
   const smtp = await SmtpTestServer.start();
   const kubeconfig = kube.writeKubeconfig(dir);
-  const configYaml = [
+  const configYaml = (thread = true): string =>
+    [
       'kubernetes:',
       '  enabled: "true"',
       '  clusters:',
@@ -56,7 +58,7 @@ async function rig(): Promise<Rig> {
       '  stuck: { enabled: false }',
       '  blocked: { enabled: false }',
       '  failedWhileRunning: { enabled: false }',
-      'worker: { pollIntervalMs: 20 }',
+      `worker: { pollIntervalMs: 20, thread: ${thread} }`,
       'logging: { level: warn }',
     ].join('\n');
   const env = {
@@ -102,7 +104,7 @@ async function latency(): Promise<BenchRow[]> {
     r.kube.putPod(jobPod(job, { name: `db-migrate-${suffix}`, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
     r.kube.setLog('payments', `db-migrate-${suffix}`, 'migrate', logLines(200, suffix));
   }
-  const server = await spawnService(dataDirOf(r), r.configYaml, r.env);
+  const server = await spawnService(dataDirOf(r), r.configYaml(), r.env);
   const times: number[] = [];
   try {
     for (let i = 0; i < LATENCY_ALERTS + 5; i++) {
@@ -140,7 +142,7 @@ async function memory(thread: boolean): Promise<BenchRow[]> {
     r.kube.putPod(jobPod(job, { name: `db-migrate-${j}-p`, phase: 'Failed', createdAt: '2026-11-20T14:02:10Z', statuses: [{ name: 'migrate', state: states.terminated(1, 'Error') }] }));
     r.kube.setLog('payments', `db-migrate-${j}-p`, 'migrate', bigLog);
   }
-  const server = await spawnService(dataDirOf(r), r.configYaml.replace('worker: { pollIntervalMs: 20 }', `worker: { pollIntervalMs: 20, thread: ${thread} }`), r.env);
+  const server = await spawnService(dataDirOf(r), r.configYaml(thread), r.env);
   const pid = server.child.pid ?? 0;
   const baseline = peakRssMiB(pid);
   let drainedAfter = Number.NaN;

@@ -15,19 +15,15 @@ import type { StartTimeout } from './deliver/sink-wrappers.js';
 import type { Sink, SinkName } from './model/sink.js';
 import type { Router } from './model/pipeline.js';
 import { errors } from './errors.js';
-import { MISSING_WHATS } from './enrich/job-hook-gaps.js';
-import { RULES } from './diagnose/rules/index.js';
-import { packageVersion } from './package-files.js';
 import { incidentPageEnabled } from './intake/server-config.js';
 import { viewerToken, webhookToken } from './intake/webhook-token.js';
 import { incidentRoutes } from './incident-page/incident-routes.js';
 import { PageAccess } from './incident-page/page-access.js';
 import { CloseStack, unwind } from './pipeline/close-stack.js';
 import { openStore, storeIsShareable } from './pipeline/open-store.js';
+import { startMetricsAtZero } from './pipeline/metric-labels.js';
 import type { DeliveryPipeline, InlinePipeline } from './pipeline/delivery-pipeline.js';
 import { PipelineThread } from './pipeline/pipeline-thread-client.js';
-
-export { openStore };
 
 /** What the service is built with besides its config: the logger, and what tests replace. */
 export interface ServiceOptions {
@@ -64,7 +60,6 @@ export interface ServiceCore {
 export interface Service extends ServiceCore {
   pipeline: InlinePipeline;
   worker: Worker;
-  metrics: Metrics;
   router: Router;
   sinks: ReadonlyMap<SinkName, Sink>;
   /** null when enrichment is off. */
@@ -113,14 +108,14 @@ async function assembleService<P extends DeliveryPipeline>(
   try {
     const store = await openStore(config, logger);
     closers.push(() => store.close());
-    // A SQLite file gets a writer thread, so that fsyncs do not stall the HTTP event loop; PostgreSQL's
-    // commits wait on the network, and the event loop serves other requests meanwhile.
     const metrics = opts.metrics ?? new Metrics();
     const sinkNames = opts.sinkNames ?? enabledSinkNames(config);
-    metrics.startAtZero({ version: packageVersion(), sinks: [...sinkNames], missing: [...MISSING_WHATS, 'all'], findingIds: RULES.map((r) => r.id) });
+    startMetricsAtZero(metrics, sinkNames);
     // A pipeline thread loads and opens its parts while this thread builds intake; listen() waits for it.
     const pipeline = await makePipeline({ store, metrics, sinkNames });
     closers.push(() => pipeline.close());
+    // A SQLite file gets a writer thread, so that fsyncs do not stall the HTTP event loop; PostgreSQL's
+    // commits wait on the network, and the event loop serves other requests meanwhile.
     const writer = store instanceof SqliteStore && store.file !== ':memory:' ? await ThreadedGroupCommit.start(store.file) : null;
     const committer: EventCommitter = writer ?? new InlineGroupCommit(store);
     closers.push(() => committer.close());
@@ -175,7 +170,7 @@ async function assembleService<P extends DeliveryPipeline>(
     let closing: Promise<void> | null = null;
     return { app, store, metrics, pipeline, listen, close: () => (closing ??= closers.close()) };
   } catch (err) {
-    return unwind(() => closers.close(), err, (closeErr) => logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed'));
+    return unwind(() => closers.close(), err, logger);
   }
 }
 
@@ -234,6 +229,6 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   try {
     return { ...service, url: await service.listen(), pipelineCrash };
   } catch (err) {
-    return unwind(() => service.close(), err, (closeErr) => logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed'));
+    return unwind(() => service.close(), err, logger);
   }
 }

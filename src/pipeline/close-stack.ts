@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /**
  * What has been opened, closed in reverse order: every closer runs, even after one fails, and the
  * failures are thrown together at the end.
@@ -23,12 +25,12 @@ export class CloseStack {
   }
 }
 
-/** Close what a failed start opened, and throw the failure (a failing close is reported, not lost). */
-export async function unwind(close: () => Promise<void>, err: unknown, report: (closeErr: unknown) => void): Promise<never> {
+/** Close what a failed start opened, and throw the failure (a failing close is logged, not lost). */
+export async function unwind(close: () => Promise<void>, err: unknown, logger: Pick<Logger, 'error'>): Promise<never> {
   try {
     await close();
   } catch (closeErr) {
-    report(closeErr);
+    logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed');
   }
   throw err;
 }

@@ -214,6 +214,6 @@ export async function createDeliveryPipeline(config: Config, deps: PipelineDeps)
       close: () => (closing ??= closers.close()),
     };
   } catch (err) {
-    return unwind(() => closers.close(), err, (closeErr) => logger.error({ err: closeErr }, 'closing what was opened before the start failed also failed'));
+    return unwind(() => closers.close(), err, logger);
   }
 }

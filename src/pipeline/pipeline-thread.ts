@@ -9,9 +9,7 @@ import { pino } from 'pino';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
-import { MISSING_WHATS } from '../enrich/job-hook-gaps.js';
-import { RULES } from '../diagnose/rules/index.js';
-import { packageVersion } from '../package-files.js';
+import { startMetricsAtZero } from './metric-labels.js';
 import { openStore } from './open-store.js';
 import { createDeliveryPipeline } from './delivery-pipeline.js';
 import { CloseStack } from './close-stack.js';
@@ -53,7 +51,7 @@ async function open(): Promise<void> {
   closers.push(() => store.close());
   // Process-wide series (CPU, RSS, event loop lag) are the main thread's: intake's loop is the one that matters.
   const metrics = new Metrics({ defaultMetrics: false });
-  metrics.startAtZero({ version: packageVersion(), sinks: data.sinkNames, missing: [...MISSING_WHATS, 'all'], findingIds: RULES.map((r) => r.id) });
+  startMetricsAtZero(metrics, data.sinkNames);
   const opened = await createDeliveryPipeline(config, { store, logger, metrics, sinkNames: new Set(data.sinkNames) });
   closers.push(() => opened.close());
   port.on('message', (msg: PipelineRequest) => {

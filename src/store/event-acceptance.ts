@@ -10,6 +10,12 @@ export type AcceptResult = { incidentId: string; duplicate: boolean } | { ignore
 /** How long a connection waits for another's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/** True for SQLite's "another connection holds the lock" errors (SQLITE_BUSY and its extended codes). */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 /** An event as the store records it, everything derived from it computed by the caller (main thread). */
 export interface AcceptRow {
   dedupeKey: string;

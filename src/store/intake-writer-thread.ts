@@ -4,7 +4,7 @@
  * event-acceptance.js: rows arrive ready, so no schema or store module costs memory in this isolate.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { acceptRows, BUSY_TIMEOUT_MS, openConnection, StatementCache } from './event-acceptance.js';
+import { acceptRows, BUSY_TIMEOUT_MS, isBusy, openConnection, StatementCache } from './event-acceptance.js';
 import type { WriterReply, WriterRequest } from './intake-writer.js';
 
 const port = parentPort;
@@ -28,8 +28,7 @@ function acceptWhenUnlocked(rows: Parameters<typeof acceptRows>[2]): ReturnType<
     try {
       return acceptRows(db, statements, rows);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || performance.now() > deadline) throw err;
+      if (!isBusy(err) || performance.now() > deadline) throw err;
       Atomics.wait(pause, 0, 0, BUSY_RETRY_MS);
     }
   }

@@ -10,7 +10,7 @@ import { hookEventSchema, incidentId, incidentKey, type HookEvent } from '../mod
 import { alertReportSchema, type AlertReport } from '../model/job-report.js';
 import { findingSchema, type Finding } from '../model/finding.js';
 import { z } from 'zod';
-import { acceptRows, BUSY_TIMEOUT_MS, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
+import { acceptRows, BUSY_TIMEOUT_MS, isBusy, openConnection, StatementCache, type AcceptResult, type AcceptRow } from './event-acceptance.js';
 import type { deliveryListingRowSchema } from './alert-store.js';
 import {
   incidentDeliveriesSql,
@@ -399,8 +399,7 @@ export class SqliteStore implements AlertStore {
     try {
       this.#db.exec('BEGIN IMMEDIATE; ROLLBACK;');
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) throw err;
+      if (!isBusy(err)) throw err;
     } finally {
       this.#db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
